@@ -1,0 +1,257 @@
+//! Walks folders and expands ZIP and CAB archives (nested) into a private scratch folder.
+
+use crate::detect::{self, FileKind};
+use crate::{Entry, OpenError, OpenOptions, Severity, Warning, read_head};
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+pub(crate) struct Walker {
+    options: OpenOptions,
+    entries: Vec<Entry>,
+    warnings: Vec<Warning>,
+    scratch: Option<tempfile::TempDir>,
+    expanded_bytes: u64,
+    next_member: u64,
+    stopped_expanding: bool,
+}
+
+impl Walker {
+    pub(crate) fn new(options: OpenOptions) -> Self {
+        Walker {
+            options,
+            entries: Vec::new(),
+            warnings: Vec::new(),
+            scratch: None,
+            expanded_bytes: 0,
+            next_member: 0,
+            stopped_expanding: false,
+        }
+    }
+
+    pub(crate) fn finish(self) -> (Vec<Entry>, Vec<Warning>, Option<tempfile::TempDir>) {
+        (self.entries, self.warnings, self.scratch)
+    }
+
+    fn warn(&mut self, path: &str, severity: Severity, message: impl Into<String>) {
+        self.warnings.push(Warning { path: path.to_string(), severity, message: message.into() });
+    }
+
+    pub(crate) fn walk_dir(&mut self, dir: &Path, prefix: &str) -> Result<(), OpenError> {
+        let mut children: Vec<_> = std::fs::read_dir(dir)
+            .map_err(|source| OpenError::Io { path: dir.display().to_string(), source })?
+            .filter_map(|e| match e {
+                Ok(e) => Some(e),
+                Err(err) => {
+                    self.warn(&dir.display().to_string(), Severity::Unreadable, format!("cannot list folder: {err}"));
+                    None
+                }
+            })
+            .collect();
+        children.sort_by_key(|e| e.file_name());
+        for child in children {
+            let name = child.file_name().to_string_lossy().into_owned();
+            let display = if prefix.is_empty() { name.clone() } else { format!("{prefix}/{name}") };
+            match child.file_type() {
+                Ok(t) if t.is_dir() => {
+                    if let Err(OpenError::Io { path, source }) = self.walk_dir(&child.path(), &display) {
+                        self.warn(&path, Severity::Unreadable, format!("cannot list folder: {source}"));
+                    }
+                }
+                Ok(t) if t.is_file() => self.consider(child.path(), display, 0),
+                Ok(_) => self.warn(&display, Severity::Notice, "not a regular file (link or device); skipped"),
+                Err(err) => self.warn(&display, Severity::Unreadable, format!("cannot stat: {err}")),
+            }
+        }
+        Ok(())
+    }
+
+    /// Recognises one file and either lists it or expands it.
+    pub(crate) fn consider(&mut self, disk_path: PathBuf, display: String, depth: u32) {
+        if self.entries.len() >= self.options.limits.max_files {
+            if self.entries.len() == self.options.limits.max_files {
+                self.warn(&display, Severity::Damaged, format!("more than {} files in the bundle; the rest are not read", self.options.limits.max_files));
+            }
+            return;
+        }
+        let size = match std::fs::metadata(&disk_path) {
+            Ok(m) => m.len(),
+            Err(err) => return self.warn(&display, Severity::Unreadable, format!("cannot read: {err}")),
+        };
+        let head = match read_head(&disk_path, detect::SNIFF_BYTES) {
+            Ok(h) => h,
+            Err(err) => return self.warn(&display, Severity::Unreadable, format!("cannot read: {err}")),
+        };
+        let base = display.rsplit(['/', '!']).next().unwrap_or(&display).to_ascii_lowercase();
+        let (mut kind, encoding) = detect::detect_kind(&head, &base, self.options.encoding);
+        let mut encoding_evidence = encoding.map(|_| match self.options.encoding {
+            Some(_) => detect::EncodingEvidence::UserOverride,
+            None => detect::detect_encoding(&head).1,
+        });
+        if kind == FileKind::Empty {
+            self.warn(&display, Severity::Notice, "empty file (0 bytes): nothing to read");
+            kind = detect::kind_from_name(&base).unwrap_or(FileKind::Empty);
+            encoding_evidence = None;
+        }
+        if kind.is_archive() && depth < self.options.limits.max_depth {
+            let before = self.warnings.len();
+            match kind {
+                FileKind::Zip => self.expand_zip(&disk_path, &display, size, depth),
+                _ => self.expand_cab(&disk_path, &display, size, depth),
+            }
+            let failed = self.warnings[before..].iter().any(|w| w.path == display && w.severity == Severity::Unreadable);
+            if failed {
+                return;
+            }
+        } else if kind.is_archive() {
+            self.warn(&display, Severity::Unreadable, format!("archive nested deeper than {} levels; not opened", self.options.limits.max_depth));
+        }
+        self.entries.push(Entry { path: display, disk_path, size, kind, encoding, encoding_evidence });
+    }
+
+    fn scratch_file(&mut self) -> io::Result<(PathBuf, File)> {
+        if self.scratch.is_none() {
+            self.scratch = Some(tempfile::Builder::new().prefix("patchdx-").tempdir()?);
+        }
+        let dir = self.scratch.as_ref().map(|d| d.path().to_path_buf()).unwrap_or_default();
+        self.next_member += 1;
+        let path = dir.join(format!("m{:06}", self.next_member));
+        let file = File::create(&path)?;
+        Ok((path, file))
+    }
+
+    /// Copies one member out under the expansion limits. Returns the scratch path, or None after warning.
+    fn extract(&mut self, reader: &mut dyn Read, display: &str, compressed: u64) -> Option<PathBuf> {
+        if self.stopped_expanding {
+            return None;
+        }
+        let (path, mut file) = match self.scratch_file() {
+            Ok(x) => x,
+            Err(err) => {
+                self.warn(display, Severity::Unreadable, format!("cannot create scratch file: {err}"));
+                return None;
+            }
+        };
+        let limits = self.options.limits;
+        let ratio_cap = compressed.saturating_mul(limits.max_ratio).max(1 << 20);
+        let budget = limits.max_expanded_bytes.saturating_sub(self.expanded_bytes);
+        let cap = ratio_cap.min(budget);
+        let mut buffer = vec![0u8; 256 * 1024];
+        let mut written = 0u64;
+        loop {
+            let n = match reader.read(&mut buffer) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(err) => {
+                    let severity = if written > 0 { Severity::Damaged } else { Severity::Unreadable };
+                    let what = if written > 0 { format!("only the first {written} bytes could be read") } else { "not extracted".to_string() };
+                    self.warn(display, severity, format!("archive member is damaged ({err}); {what}"));
+                    if written == 0 {
+                        return None;
+                    }
+                    break;
+                }
+            };
+            if written + n as u64 > cap {
+                self.expanded_bytes += written;
+                if cap == budget {
+                    self.stopped_expanding = true;
+                    self.warn(display, Severity::Unreadable, format!(
+                        "the bundle expands beyond {} MiB; stopped expanding archives here (possible zip bomb); the rest of the archive members are not read",
+                        limits.max_expanded_bytes >> 20
+                    ));
+                } else {
+                    self.warn(display, Severity::Unreadable, format!(
+                        "archive member expands more than {}:1 ({} compressed bytes, over {} expanded so far); not read (possible zip bomb)",
+                        limits.max_ratio, compressed, written + n as u64
+                    ));
+                }
+                return None;
+            }
+            if let Err(err) = file.write_all(&buffer[..n]) {
+                self.warn(display, Severity::Unreadable, format!("cannot write scratch file: {err}"));
+                return None;
+            }
+            written += n as u64;
+        }
+        self.expanded_bytes += written;
+        Some(path)
+    }
+
+    fn expand_zip(&mut self, disk_path: &Path, display: &str, size: u64, depth: u32) {
+        let file = match File::open(disk_path) {
+            Ok(f) => f,
+            Err(err) => return self.warn(display, Severity::Unreadable, format!("cannot open: {err}")),
+        };
+        let mut archive = match zip::ZipArchive::new(io::BufReader::new(file)) {
+            Ok(a) => a,
+            Err(err) => return self.warn(display, Severity::Unreadable, format!("not a readable ZIP archive ({size} bytes): {err}")),
+        };
+        for index in 0..archive.len() {
+            let mut member = match archive.by_index(index) {
+                Ok(m) => m,
+                Err(err) => {
+                    self.warn(&format!("{display}!/#{index}"), Severity::Unreadable, format!("bad ZIP entry: {err}"));
+                    continue;
+                }
+            };
+            let raw_name = String::from_utf8_lossy(member.name_raw()).into_owned();
+            let member_display = format!("{display}!/{}", raw_name.trim_start_matches("./"));
+            if member.is_dir() {
+                continue;
+            }
+            if unsafe_member_name(&raw_name) {
+                self.warn(&member_display, Severity::Unreadable, "entry name points outside the archive (absolute path or '..'); never extracted");
+                continue;
+            }
+            if member.encrypted() {
+                self.warn(&member_display, Severity::Unreadable, "entry is encrypted; not read");
+                continue;
+            }
+            let compressed = member.compressed_size();
+            if let Some(path) = self.extract(&mut member, &member_display, compressed) {
+                drop(member);
+                self.consider(path, member_display, depth + 1);
+            }
+        }
+    }
+
+    fn expand_cab(&mut self, disk_path: &Path, display: &str, size: u64, depth: u32) {
+        let file = match File::open(disk_path) {
+            Ok(f) => f,
+            Err(err) => return self.warn(display, Severity::Unreadable, format!("cannot open: {err}")),
+        };
+        let mut cabinet = match cab::Cabinet::new(io::BufReader::new(file)) {
+            Ok(c) => c,
+            Err(err) => return self.warn(display, Severity::Unreadable, format!("not a readable CAB archive ({size} bytes): {err}")),
+        };
+        let names: Vec<String> =
+            cabinet.folder_entries().flat_map(|folder| folder.file_entries().map(|f| f.name().to_string()).collect::<Vec<_>>()).collect();
+        for name in names {
+            let member_display = format!("{display}!/{}", name.replace('\\', "/"));
+            if unsafe_member_name(&name) {
+                self.warn(&member_display, Severity::Unreadable, "entry name points outside the archive (absolute path or '..'); never extracted");
+                continue;
+            }
+            let mut reader = match cabinet.read_file(&name) {
+                Ok(r) => r,
+                Err(err) => {
+                    self.warn(&member_display, Severity::Unreadable, format!("cannot read CAB member: {err}"));
+                    continue;
+                }
+            };
+            if let Some(path) = self.extract(&mut reader, &member_display, size) {
+                drop(reader);
+                self.consider(path, member_display, depth + 1);
+            }
+        }
+    }
+}
+
+fn unsafe_member_name(name: &str) -> bool {
+    let normalized = name.replace('\\', "/");
+    normalized.starts_with('/')
+        || normalized.as_bytes().get(1) == Some(&b':')
+        || normalized.split('/').any(|part| part == "..")
+}

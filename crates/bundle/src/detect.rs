@@ -1,0 +1,378 @@
+//! Recognises what a file is (by content first, name second) and which text encoding it uses.
+
+use encoding_rs::Encoding;
+use regex::Regex;
+use serde::Serialize;
+use std::sync::OnceLock;
+
+/// How many leading bytes are sniffed to recognise a file.
+pub const SNIFF_BYTES: usize = 64 * 1024;
+
+/// What kind of evidence a file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileKind {
+    /// CBS.log or a rotated CbsPersist_*.log.
+    Cbs,
+    /// An `[SR]` extract of CBS.log (sfcdetails.txt).
+    SfcDetails,
+    /// `sfc /scannow` console output.
+    SfcOutput,
+    Dism,
+    WindowsUpdateLog,
+    ReportingEvents,
+    PantherSetupAct,
+    PantherSetupErr,
+    /// A device installer's setupact.log: same file name as Panther's, different content.
+    DriverSetupLog,
+    CmTrace,
+    SessionsXml,
+    PendingXml,
+    SetupDiagResults,
+    Evtx,
+    Etl,
+    Cab,
+    Zip,
+    Empty,
+    /// Text that none of the parsers recognise.
+    UnknownText,
+    /// Binary data that none of the parsers recognise.
+    UnknownBinary,
+}
+
+impl FileKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            FileKind::Cbs => "CBS log",
+            FileKind::SfcDetails => "SFC [SR] extract",
+            FileKind::SfcOutput => "SFC console output",
+            FileKind::Dism => "DISM log",
+            FileKind::WindowsUpdateLog => "WindowsUpdate.log",
+            FileKind::ReportingEvents => "ReportingEvents.log",
+            FileKind::PantherSetupAct => "Panther setupact.log",
+            FileKind::PantherSetupErr => "Panther setuperr.log",
+            FileKind::DriverSetupLog => "driver installer log (not Panther)",
+            FileKind::CmTrace => "ConfigMgr (CMTrace) log",
+            FileKind::SessionsXml => "servicing Sessions XML",
+            FileKind::PendingXml => "pending.xml",
+            FileKind::SetupDiagResults => "SetupDiag results",
+            FileKind::Evtx => "Windows event log (.evtx)",
+            FileKind::Etl => "binary ETL trace",
+            FileKind::Cab => "CAB archive",
+            FileKind::Zip => "ZIP archive",
+            FileKind::Empty => "empty file",
+            FileKind::UnknownText => "unrecognised text",
+            FileKind::UnknownBinary => "unrecognised binary",
+        }
+    }
+
+    pub fn is_archive(self) -> bool {
+        matches!(self, FileKind::Cab | FileKind::Zip)
+    }
+}
+
+/// The text encoding of a file, with how the BOM (if any) looked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextEncoding {
+    Utf8 { bom: bool },
+    Utf16Le { bom: bool },
+    Utf16Be { bom: bool },
+    /// A single- or multi-byte legacy code page (GBK, windows-1252, …).
+    Legacy(&'static Encoding),
+}
+
+impl TextEncoding {
+    pub fn label(self) -> String {
+        let bom = |b: bool| if b { " (BOM)" } else { " (no BOM)" };
+        match self {
+            TextEncoding::Utf8 { bom: b } => format!("UTF-8{}", bom(b)),
+            TextEncoding::Utf16Le { bom: b } => format!("UTF-16LE{}", bom(b)),
+            TextEncoding::Utf16Be { bom: b } => format!("UTF-16BE{}", bom(b)),
+            TextEncoding::Legacy(e) => e.name().to_string(),
+        }
+    }
+
+    /// Number of BOM bytes at the start of the file.
+    pub fn bom_len(self) -> usize {
+        match self {
+            TextEncoding::Utf8 { bom: true } => 3,
+            TextEncoding::Utf16Le { bom: true } | TextEncoding::Utf16Be { bom: true } => 2,
+            _ => 0,
+        }
+    }
+
+    /// The encoding_rs decoder target; `None` means the bytes are already UTF-8.
+    pub fn decoder_encoding(self) -> Option<&'static Encoding> {
+        match self {
+            TextEncoding::Utf8 { .. } => None,
+            TextEncoding::Utf16Le { .. } => Some(encoding_rs::UTF_16LE),
+            TextEncoding::Utf16Be { .. } => Some(encoding_rs::UTF_16BE),
+            TextEncoding::Legacy(e) => Some(e),
+        }
+    }
+
+    pub fn is_utf16(self) -> bool {
+        matches!(self, TextEncoding::Utf16Le { .. } | TextEncoding::Utf16Be { .. })
+    }
+
+    /// Parses an `--encoding` label: `utf-8`, `utf-16le`, `utf-16be`, `gbk`, `windows-1252`, …
+    pub fn from_label(label: &str) -> Option<TextEncoding> {
+        let lower = label.trim().to_ascii_lowercase();
+        match lower.as_str() {
+            "utf-8" | "utf8" => Some(TextEncoding::Utf8 { bom: false }),
+            "utf-16le" | "utf16le" | "utf-16" | "unicode" => Some(TextEncoding::Utf16Le { bom: false }),
+            "utf-16be" | "utf16be" => Some(TextEncoding::Utf16Be { bom: false }),
+            _ => Encoding::for_label(lower.as_bytes()).map(TextEncoding::Legacy),
+        }
+    }
+}
+
+/// Which of the ways an encoding was decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EncodingEvidence {
+    ByteOrderMark,
+    ZeroBytePattern,
+    ValidUtf8,
+    StatisticalGuess,
+    UserOverride,
+}
+
+/// Decides the encoding of a text sample (the first bytes of a file).
+pub fn detect_encoding(sample: &[u8]) -> (TextEncoding, EncodingEvidence) {
+    if sample.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        return (TextEncoding::Utf8 { bom: true }, EncodingEvidence::ByteOrderMark);
+    }
+    if sample.starts_with(&[0xFF, 0xFE]) {
+        return (TextEncoding::Utf16Le { bom: true }, EncodingEvidence::ByteOrderMark);
+    }
+    if sample.starts_with(&[0xFE, 0xFF]) {
+        return (TextEncoding::Utf16Be { bom: true }, EncodingEvidence::ByteOrderMark);
+    }
+    if let Some(utf16) = utf16_by_zero_bytes(sample) {
+        return (utf16, EncodingEvidence::ZeroBytePattern);
+    }
+    if valid_utf8_prefix(sample) {
+        return (TextEncoding::Utf8 { bom: false }, EncodingEvidence::ValidUtf8);
+    }
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    detector.feed(sample, false);
+    let guess = detector.guess(None, chardetng::Utf8Detection::Allow);
+    let encoding = if guess == encoding_rs::UTF_8 {
+        TextEncoding::Utf8 { bom: false }
+    } else {
+        TextEncoding::Legacy(guess)
+    };
+    (encoding, EncodingEvidence::StatisticalGuess)
+}
+
+/// ASCII-heavy UTF-16 text has a zero in every other byte; which half tells the byte order.
+fn utf16_by_zero_bytes(sample: &[u8]) -> Option<TextEncoding> {
+    let pairs = sample.len() / 2;
+    if pairs < 4 {
+        return None;
+    }
+    let (mut even_zero, mut odd_zero) = (0usize, 0usize);
+    for pair in sample.chunks_exact(2) {
+        even_zero += usize::from(pair[0] == 0);
+        odd_zero += usize::from(pair[1] == 0);
+    }
+    if odd_zero * 10 >= pairs * 3 && even_zero * 20 < pairs {
+        Some(TextEncoding::Utf16Le { bom: false })
+    } else if even_zero * 10 >= pairs * 3 && odd_zero * 20 < pairs {
+        Some(TextEncoding::Utf16Be { bom: false })
+    } else {
+        None
+    }
+}
+
+/// Valid UTF-8, allowing a multi-byte character cut off by the end of the sample.
+fn valid_utf8_prefix(sample: &[u8]) -> bool {
+    match std::str::from_utf8(sample) {
+        Ok(_) => true,
+        Err(e) => e.error_len().is_none() && sample.len() - e.valid_up_to() < 4,
+    }
+}
+
+/// Decodes a sample to text for recognition (lossy; never fails).
+pub fn decode_sample(sample: &[u8], encoding: TextEncoding) -> String {
+    let body = &sample[encoding.bom_len().min(sample.len())..];
+    match encoding.decoder_encoding() {
+        None => String::from_utf8_lossy(body).into_owned(),
+        Some(enc) => enc.decode_without_bom_handling(body).0.into_owned(),
+    }
+}
+
+/// Recognises a file from its first bytes and its name.
+pub fn detect_kind(sample: &[u8], file_name: &str, encoding: Option<TextEncoding>) -> (FileKind, Option<TextEncoding>) {
+    let lower_name = file_name.to_ascii_lowercase();
+    if sample.is_empty() {
+        return (FileKind::Empty, None);
+    }
+    if sample.starts_with(b"MSCF") {
+        return (FileKind::Cab, None);
+    }
+    if sample.starts_with(b"PK\x03\x04") || sample.starts_with(b"PK\x05\x06") {
+        return (FileKind::Zip, None);
+    }
+    if sample.starts_with(b"ElfFile\0") {
+        return (FileKind::Evtx, None);
+    }
+    if lower_name.ends_with(".etl") && looks_binary(sample) {
+        return (FileKind::Etl, None);
+    }
+    let encoding = encoding.unwrap_or_else(|| detect_encoding(sample).0);
+    if looks_binary(sample) && !encoding.is_utf16() {
+        return (FileKind::UnknownBinary, None);
+    }
+    let text = decode_sample(sample, encoding);
+    (classify_text(&text, &lower_name), Some(encoding))
+}
+
+fn looks_binary(sample: &[u8]) -> bool {
+    let head = &sample[..sample.len().min(4096)];
+    let controls = head.iter().filter(|&&b| b < 0x09 || (0x0E..0x1A).contains(&b)).count();
+    controls * 20 > head.len()
+}
+
+struct Patterns {
+    prefixed: Regex,
+    wu_win7: Regex,
+    wu_win10: Regex,
+    reporting: Regex,
+}
+
+fn patterns() -> &'static Patterns {
+    static PATTERNS: OnceLock<Patterns> = OnceLock::new();
+    PATTERNS.get_or_init(|| Patterns {
+        // "2019-07-29 22:34:35, Info                  CBS    message" (also Panther and DISM)
+        prefixed: Regex::new(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d, ?(\w+)\s+(?:\[0x[0-9A-Fa-f]+\]\s+)?(\S+)\s").expect("static regex"),
+        wu_win7: Regex::new(r"^\d{4}-\d\d-\d\d\t\d\d:\d\d:\d\d:\d{3}\s+\d+\s+[0-9A-Fa-f]+\t").expect("static regex"),
+        wu_win10: Regex::new(r"^\d{4}[/-]\d\d[/-]\d\d \d\d:\d\d:\d\d\.\d{3,7}\s+\d+\s+\d+\s+\S").expect("static regex"),
+        reporting: Regex::new(r"^\{[0-9A-Fa-f-]{36}\}\t\d{4}-\d\d-\d\d \d\d:\d\d:\d\d:\d{3}[+-]\d{4}\t").expect("static regex"),
+    })
+}
+
+const PANTHER_COMPONENTS: &[&str] = &[
+    "SP", "MOUPG", "CONX", "PANTHR", "SYSPRP", "IBS", "MIG", "SETUPUGC", "UI", "DU", "SIF", "COMPAT", "BLOCK", "OOBE",
+    "WINPE", "DIAG", "ACTIONLIST", "SETUPPLATFORM", "UNATTEND", "UNATTENDGC", "SETUPCL", "IBSLIB", "SCRIPTS",
+];
+
+fn classify_text(text: &str, lower_name: &str) -> FileKind {
+    let p = patterns();
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    if trimmed.starts_with("<![LOG[") {
+        return FileKind::CmTrace;
+    }
+    if trimmed.starts_with('<') {
+        let head: String = trimmed.chars().take(4096).collect();
+        if head.contains("<PendingTransaction") {
+            return FileKind::PendingXml;
+        }
+        if head.contains("<Sessions") || head.contains("<Session ") {
+            return FileKind::SessionsXml;
+        }
+        if head.contains("<SetupDiag") {
+            return FileKind::SetupDiagResults;
+        }
+    }
+    let (mut cbs, mut sr, mut dism, mut panther, mut other_prefixed) = (0usize, 0usize, 0usize, 0usize, 0usize);
+    let (mut wu, mut reporting, mut lines) = (0usize, 0usize, 0usize);
+    let mut sfc_console = false;
+    for line in trimmed.lines().take(400) {
+        lines += 1;
+        if let Some(caps) = p.prefixed.captures(line) {
+            let component = caps.get(2).map_or("", |m| m.as_str());
+            match component {
+                "CBS" | "CSI" | "DPX" | "TI" | "SQM" => {
+                    cbs += 1;
+                    sr += usize::from(line.contains("[SR]"));
+                }
+                "DISM" => dism += 1,
+                c if PANTHER_COMPONENTS.contains(&c) => panther += 1,
+                _ => other_prefixed += 1,
+            }
+        } else if p.wu_win7.is_match(line) || p.wu_win10.is_match(line) {
+            wu += 1;
+        } else if p.reporting.is_match(line) {
+            reporting += 1;
+        } else if line.contains("Windows Resource Protection") || line.contains("Beginning system scan") {
+            sfc_console = true;
+        }
+    }
+    if cbs > 0 && sr == cbs {
+        return FileKind::SfcDetails;
+    }
+    if cbs > 0 && (dism == 0 || cbs * 10 >= dism || !lower_name.contains("dism")) && cbs * 4 >= dism {
+        return FileKind::Cbs;
+    }
+    if dism > 0 && dism >= panther {
+        return FileKind::Dism;
+    }
+    if panther > 0 && panther >= other_prefixed {
+        return if lower_name.contains("setuperr") { FileKind::PantherSetupErr } else { FileKind::PantherSetupAct };
+    }
+    if reporting > 0 && reporting * 2 >= lines.min(400) / 2 {
+        return FileKind::ReportingEvents;
+    }
+    if wu > 0 {
+        return FileKind::WindowsUpdateLog;
+    }
+    if sfc_console {
+        return FileKind::SfcOutput;
+    }
+    if lower_name.ends_with("setupact.log") && (other_prefixed > 0 || text.contains(">>>  [")) {
+        return FileKind::DriverSetupLog;
+    }
+    if other_prefixed > 0 && lower_name.contains("setup") {
+        return if lower_name.contains("setuperr") { FileKind::PantherSetupErr } else { FileKind::PantherSetupAct };
+    }
+    FileKind::UnknownText
+}
+
+/// The kind implied by a file name alone, for files whose content says nothing (empty files).
+pub fn kind_from_name(lower_name: &str) -> Option<FileKind> {
+    let base = lower_name.rsplit(['/', '\\']).next().unwrap_or(lower_name);
+    if base == "cbs.log" || (base.starts_with("cbspersist_") && base.ends_with(".log")) {
+        Some(FileKind::Cbs)
+    } else if base.starts_with("dism.log") {
+        Some(FileKind::Dism)
+    } else if base == "setuperr.log" {
+        Some(FileKind::PantherSetupErr)
+    } else if base == "setupact.log" {
+        Some(FileKind::PantherSetupAct)
+    } else if base == "windowsupdate.log" {
+        Some(FileKind::WindowsUpdateLog)
+    } else if base == "reportingevents.log" {
+        Some(FileKind::ReportingEvents)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf16le_without_bom_is_recognised_by_zero_bytes() {
+        let text = "2022-10-12 11:10:00, Info                  CBS    TI: --- Initializing Trusted Installer ---\r\n";
+        let bytes: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        assert_eq!(detect_encoding(&bytes).0, TextEncoding::Utf16Le { bom: false });
+        assert_eq!(detect_kind(&bytes, "x.txt", None).0, FileKind::Cbs);
+    }
+
+    #[test]
+    fn gbk_text_is_not_taken_for_utf8() {
+        let (bytes, _, _) = encoding_rs::GBK.encode("2022-10-12 11:10:00, Info                  CBS    会话已完成，组件存储已损坏，需要修复。请稍后重试安装更新程序包。\r\n");
+        let (encoding, evidence) = detect_encoding(&bytes);
+        assert_eq!(encoding, TextEncoding::Legacy(encoding_rs::GBK));
+        assert_eq!(evidence, EncodingEvidence::StatisticalGuess);
+    }
+
+    #[test]
+    fn renamed_cbs_log_is_still_a_cbs_log() {
+        let text = b"2016-09-28 04:30:30, Info                  CBS    Loaded Servicing Stack v6.1.7601.23505\r\n";
+        assert_eq!(detect_kind(text, "log1.txt", None).0, FileKind::Cbs);
+    }
+}

@@ -1,0 +1,161 @@
+//! Opens what a customer sent — a folder, a ZIP, a CAB or a single log, archives nested in any order — and
+//! lists every file in it with its recognised kind and text encoding. Archive members are expanded into a
+//! private temporary folder under generated names (never under the names stored in the archive), within
+//! limits that stop zip bombs. Every file that cannot be read becomes a [`Warning`]; nothing aborts the run.
+#![forbid(unsafe_code)]
+
+mod archive;
+pub mod detect;
+pub mod lines;
+
+pub use detect::{EncodingEvidence, FileKind, TextEncoding};
+pub use lines::{Chunk, ChunkReader};
+
+use serde::Serialize;
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+/// Limits that keep a hostile or broken archive from exhausting the disk.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Total bytes all archive members may expand to.
+    pub max_expanded_bytes: u64,
+    /// Largest allowed expansion ratio of one member (uncompressed / compressed), for members over 1 MiB.
+    pub max_ratio: u64,
+    /// Deepest archive nesting followed.
+    pub max_depth: u32,
+    /// Most files listed from one bundle.
+    pub max_files: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_expanded_bytes: 16 << 30, max_ratio: 400, max_depth: 6, max_files: 200_000 }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct OpenOptions {
+    /// Forces one text encoding for every text file (`--encoding`).
+    pub encoding: Option<TextEncoding>,
+    pub limits: Limits,
+}
+
+/// How bad a per-file problem is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    /// Worth knowing; nothing was lost (an empty file, an unrecognised file).
+    Notice,
+    /// Part of the file could not be read.
+    Damaged,
+    /// The file (or archive member) could not be read at all.
+    Unreadable,
+}
+
+/// A problem with one input file. The run continues.
+#[derive(Debug, Clone, Serialize)]
+pub struct Warning {
+    pub path: String,
+    pub severity: Severity,
+    pub message: String,
+}
+
+/// One file of the bundle.
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry {
+    /// Where the file is in what the customer sent: `bundle.zip!/Windows/Logs/CBS/CbsPersist_1.cab!/CbsPersist_1.log`.
+    pub path: String,
+    #[serde(skip)]
+    pub disk_path: PathBuf,
+    pub size: u64,
+    pub kind: FileKind,
+    #[serde(serialize_with = "serialize_encoding")]
+    pub encoding: Option<TextEncoding>,
+    pub encoding_evidence: Option<EncodingEvidence>,
+}
+
+fn serialize_encoding<S: serde::Serializer>(value: &Option<TextEncoding>, s: S) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(e) => s.serialize_some(&e.label()),
+        None => s.serialize_none(),
+    }
+}
+
+impl Entry {
+    /// The file name without folders or archive path.
+    pub fn file_name(&self) -> &str {
+        self.path.rsplit(['/', '\\', '!']).next().unwrap_or(&self.path)
+    }
+
+    pub fn open(&self) -> io::Result<File> {
+        File::open(&self.disk_path)
+    }
+
+    /// The file's text as UTF-8 chunks ending at line boundaries.
+    pub fn chunks(&self) -> io::Result<ChunkReader<File>> {
+        let encoding = self.encoding.unwrap_or(TextEncoding::Utf8 { bom: false });
+        Ok(ChunkReader::new(self.open()?, encoding))
+    }
+
+    /// Warnings about the file's shape that are known before reading it (odd-length UTF-16).
+    pub fn shape_warning(&self) -> Option<Warning> {
+        let encoding = self.encoding?;
+        if encoding.is_utf16() && self.size % 2 == 1 {
+            return Some(Warning {
+                path: self.path.clone(),
+                severity: Severity::Damaged,
+                message: format!(
+                    "UTF-16 file has an odd number of bytes ({}); the last byte is not a whole character and was ignored (the file is probably truncated)",
+                    self.size
+                ),
+            });
+        }
+        None
+    }
+}
+
+/// Everything found in one input.
+#[derive(Debug)]
+pub struct Bundle {
+    pub root: String,
+    pub entries: Vec<Entry>,
+    pub warnings: Vec<Warning>,
+    /// Expanded archive members live here until the bundle is dropped.
+    _scratch: Option<tempfile::TempDir>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("{path}: {source}")]
+    Io { path: String, source: io::Error },
+}
+
+impl Bundle {
+    pub fn entries_of(&self, kind: FileKind) -> impl Iterator<Item = &Entry> {
+        self.entries.iter().filter(move |e| e.kind == kind)
+    }
+}
+
+/// Opens a folder, archive or single file. Fails only when `path` itself cannot be read.
+pub fn open(path: &Path, options: &OpenOptions) -> Result<Bundle, OpenError> {
+    let metadata = std::fs::metadata(path).map_err(|source| OpenError::Io { path: path.display().to_string(), source })?;
+    let root = path.display().to_string();
+    let mut walker = archive::Walker::new(options.clone());
+    if metadata.is_dir() {
+        walker.walk_dir(path, "")?;
+    } else {
+        let name = path.file_name().map_or_else(|| root.clone(), |n| n.to_string_lossy().into_owned());
+        walker.consider(path.to_path_buf(), name, 0);
+    }
+    let (entries, warnings, scratch) = walker.finish();
+    Ok(Bundle { root, entries, warnings, _scratch: scratch })
+}
+
+/// Reads up to `limit` bytes from the start of a file.
+pub(crate) fn read_head(path: &Path, limit: usize) -> io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(limit.min(1 << 16));
+    File::open(path)?.take(limit as u64).read_to_end(&mut head)?;
+    Ok(head)
+}
