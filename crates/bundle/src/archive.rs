@@ -59,7 +59,11 @@ impl Walker {
                     }
                 }
                 Ok(t) if t.is_file() => self.consider(child.path(), display, 0),
-                Ok(_) => self.warn(&display, Severity::Notice, "not a regular file (link or device); skipped"),
+                // A link to a file is read; a link to a folder is not followed (it could loop).
+                Ok(t) if t.is_symlink() && std::fs::metadata(child.path()).is_ok_and(|m| m.is_file()) => {
+                    self.consider(child.path(), display, 0)
+                }
+                Ok(_) => self.warn(&display, Severity::Notice, "not a regular file (folder link or device); skipped"),
                 Err(err) => self.warn(&display, Severity::Unreadable, format!("cannot stat: {err}")),
             }
         }

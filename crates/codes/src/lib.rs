@@ -77,6 +77,15 @@ pub fn lookup(value: u32) -> Option<&'static CodeInfo> {
     codes.binary_search_by_key(&value, |c| c.value).ok().map(|i| &codes[i])
 }
 
+/// Looks a code up by its symbolic name (`ERROR_FILE_NOT_FOUND`, `CBS_E_STORE_CORRUPTION`).
+pub fn lookup_name(name: &str) -> Option<&'static CodeInfo> {
+    all().iter().find(|c| c.name.eq_ignore_ascii_case(name)).or_else(|| {
+        // HRESULT_FROM_WIN32(ERROR_X) names the Win32 code; our table holds its HRESULT form.
+        let win32 = name.strip_prefix("HRESULT_FROM_WIN32(").and_then(|n| n.strip_suffix(')')).unwrap_or(name);
+        all().iter().find(|c| c.name.eq_ignore_ascii_case(win32))
+    })
+}
+
 fn parse_hex(text: &str) -> Option<u32> {
     let digits = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X"))?;
     u32::from_str_radix(digits, 16).ok()

@@ -1,0 +1,194 @@
+//! Scans CBS text chunk by chunk: a multi-pattern search finds the few lines that can matter, and only those
+//! are parsed. Chunks are scanned on all cores while one thread reads and decodes ahead.
+
+use super::line::{self, CbsEventKind, Level};
+use super::{CbsEvent, OffsetSample};
+use crate::time::CivilTime;
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
+use std::sync::OnceLock;
+
+/// Literal markers; a line without any of them is never parsed.
+const TRIGGERS: &[&str] = &[
+    "HRESULT", "hr:", "hr =", "(F)", "Failed", "failed", ", Error", "orrupt", "initialized by client", "finalized",
+    "Processing started", "processing started", "Processing complete", "WER:", "[SR] Cannot",
+    "[SR] Repair", "[SR] Verify and Repair Transaction", "Total Detected", "Total Repaired", "Operation result",
+    "ExecuteState is", "pending.xml", "Initializing Trusted Installer", "Starting TrustedInstaller", "Last boot time",
+    "Loaded Servicing Stack", "@20", "Inner Error", "(p)", "Universal Time is:", "status: 0x", "Result = 0x",
+    "Startup: Package:", "Startup processing completed", "Archived backup log",
+];
+
+fn matcher() -> &'static AhoCorasick {
+    static AC: OnceLock<AhoCorasick> = OnceLock::new();
+    AC.get_or_init(|| AhoCorasickBuilder::new().match_kind(MatchKind::LeftmostFirst).build(TRIGGERS).expect("static patterns"))
+}
+
+/// What one chunk yields; line numbers are relative to the chunk (0-based).
+#[derive(Debug, Default)]
+pub(crate) struct ChunkScan {
+    pub index: usize,
+    pub newlines: u64,
+    pub ends_with_newline: bool,
+    pub first_stamp: Option<(u64, CivilTime)>,
+    pub last_stamp: Option<(u64, CivilTime)>,
+    pub events: Vec<CbsEvent>,
+    pub offsets: Vec<OffsetSample>,
+    pub benign: u64,
+    pub cut_lines: Vec<(u64, u64)>,
+}
+
+const MAX_EVENT_TEXT: usize = 600;
+const MAX_OFFSET_SAMPLES_PER_CHUNK: usize = 16;
+
+fn stamped(line: &[u8]) -> Option<CivilTime> {
+    let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+    CivilTime::parse_dashed(line)
+}
+
+/// Scans one chunk of UTF-8 text.
+pub(crate) fn scan_chunk(index: usize, text: &[u8], cut: &[(usize, u64)]) -> ChunkScan {
+    let mut out = ChunkScan { index, ends_with_newline: text.last() == Some(&b'\n'), ..ChunkScan::default() };
+    out.first_stamp = first_stamp(text);
+    out.last_stamp = last_stamp(text);
+    let ac = matcher();
+    let mut pos = 0usize;
+    let mut counted_to = 0usize;
+    let mut line_no = 0u64;
+    // The stamp in force at the start of the most recent hit line (for continuation lines).
+    while pos < text.len() {
+        let Some(hit) = ac.find(Input::new(text).span(pos..text.len())) else { break };
+        let start = memchr::memrchr(b'\n', &text[..hit.start()]).map_or(0, |i| i + 1);
+        let end = memchr::memchr(b'\n', &text[hit.start()..]).map_or(text.len(), |i| hit.start() + i);
+        line_no += bytecount::count(&text[counted_to..start], b'\n') as u64;
+        counted_to = start;
+        let raw = &text[start..end];
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        examine_line(&mut out, text, start, raw, line_no);
+        pos = end + 1;
+    }
+    out.newlines = line_no + bytecount::count(&text[counted_to..], b'\n') as u64;
+    for &(offset, len) in cut {
+        let line = bytecount::count(&text[..offset.min(text.len())], b'\n') as u64;
+        out.cut_lines.push((line, len));
+    }
+    out
+}
+
+fn examine_line(out: &mut ChunkScan, chunk: &[u8], start: usize, raw: &[u8], line_no: u64) {
+    let text = String::from_utf8_lossy(raw);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let (time, level, component, message) = match line::parse_prefix(text) {
+        Some(p) => (Some(p.time), p.level, p.component.to_string(), p.message),
+        None => (previous_stamp(chunk, start), Level::Continuation, String::new(), text.trim_start()),
+    };
+    if let Some(local) = time {
+        offset_samples(out, local, &component, message, line_no);
+    }
+    let Some(classified) = line::classify(level, &component, message) else { return };
+    if classified.kind == CbsEventKind::Benign {
+        out.benign += 1;
+        return;
+    }
+    let mut shown: String = text.trim_end().to_string();
+    if shown.len() > MAX_EVENT_TEXT {
+        let mut cut = MAX_EVENT_TEXT;
+        while !shown.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        shown.truncate(cut);
+        shown.push('…');
+    }
+    let package = line::package_identity(message).map(str::to_string);
+    let kb = package
+        .as_deref()
+        .and_then(line::kb_of)
+        .or_else(|| message.split("Identifier:").nth(1).and_then(line::kb_of))
+        // KB777778 is the placeholder identifier CBS gives Features on Demand / capabilities, not an update.
+        .filter(|kb| kb != "KB777778");
+    out.events.push(CbsEvent {
+        piece: 0,
+        line: line_no,
+        time,
+        utc: None,
+        level,
+        component,
+        kind: classified.kind,
+        code: classified.code.as_ref().map(|c| c.value),
+        code_name_in_log: classified.code.and_then(|c| c.name_in_log),
+        package,
+        kb,
+        text: shown,
+    });
+}
+
+/// Local-minus-UTC samples from CSI `@yyyy/m/d:…` stamps and `Universal Time is:` lines.
+fn offset_samples(out: &mut ChunkScan, local: CivilTime, component: &str, message: &str, line_no: u64) {
+    if out.offsets.len() >= MAX_OFFSET_SAMPLES_PER_CHUNK && out.offsets.last().is_some_and(|s| s.line + 2000 > line_no) {
+        return;
+    }
+    let utc = if component == "CSI" {
+        message.find('@').and_then(|at| CivilTime::parse_csi_stamp(message[at + 1..].as_bytes())).map(|(t, _)| t)
+    } else if let Some(rest) = message.split("Universal Time is: ").nth(1) {
+        CivilTime::parse_dashed(rest.as_bytes())
+    } else {
+        None
+    };
+    if let Some(utc) = utc {
+        let diff_secs = (local.millis() - utc.millis()).div_euclid(1000);
+        // Offsets are whole quarter hours; the local prefix has no sub-seconds.
+        let quarter = 900;
+        let rounded = ((diff_secs as f64) / quarter as f64).round() as i64 * quarter;
+        if (rounded - diff_secs).abs() <= 5 && rounded.abs() <= 14 * 3600 {
+            out.offsets.push(OffsetSample { line: line_no, offset_seconds: rounded, source: if component == "CSI" { "CSI stamp" } else { "Universal Time line" } });
+        }
+    }
+}
+
+fn first_stamp(text: &[u8]) -> Option<(u64, CivilTime)> {
+    let mut line = 0u64;
+    let mut start = 0usize;
+    // Only look a little way in: a chunk whose first hundreds of lines carry no stamp is not CBS text.
+    while start < text.len() && line < 512 {
+        let end = memchr::memchr(b'\n', &text[start..]).map_or(text.len(), |i| start + i);
+        if let Some(t) = stamped(&text[start..end]) {
+            return Some((line, t));
+        }
+        start = end + 1;
+        line += 1;
+    }
+    None
+}
+
+fn last_stamp(text: &[u8]) -> Option<(u64, CivilTime)> {
+    let mut end = text.len();
+    if text.last() == Some(&b'\n') {
+        end -= 1;
+    }
+    for _ in 0..512 {
+        let start = memchr::memrchr(b'\n', &text[..end]).map_or(0, |i| i + 1);
+        if let Some(t) = stamped(&text[start..end]) {
+            let line = bytecount::count(&text[..start], b'\n') as u64;
+            return Some((line, t));
+        }
+        if start == 0 {
+            break;
+        }
+        end = start - 1;
+    }
+    None
+}
+
+/// The stamp of the nearest stamped line before `start` within the chunk.
+fn previous_stamp(text: &[u8], start: usize) -> Option<CivilTime> {
+    let mut end = start.checked_sub(1)?;
+    for _ in 0..256 {
+        let line_start = memchr::memrchr(b'\n', &text[..end]).map_or(0, |i| i + 1);
+        if let Some(t) = stamped(&text[line_start..end]) {
+            return Some(t);
+        }
+        if line_start == 0 {
+            return None;
+        }
+        end = line_start - 1;
+    }
+    None
+}
