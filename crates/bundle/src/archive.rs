@@ -34,16 +34,27 @@ impl Walker {
     }
 
     fn warn(&mut self, path: &str, severity: Severity, message: impl Into<String>) {
-        self.warnings.push(Warning { path: path.to_string(), severity, message: message.into() });
+        self.warnings.push(Warning {
+            path: path.to_string(),
+            severity,
+            message: message.into(),
+        });
     }
 
     pub(crate) fn walk_dir(&mut self, dir: &Path, prefix: &str) -> Result<(), OpenError> {
         let mut children: Vec<_> = std::fs::read_dir(dir)
-            .map_err(|source| OpenError::Io { path: dir.display().to_string(), source })?
+            .map_err(|source| OpenError::Io {
+                path: dir.display().to_string(),
+                source,
+            })?
             .filter_map(|e| match e {
                 Ok(e) => Some(e),
                 Err(err) => {
-                    self.warn(&dir.display().to_string(), Severity::Unreadable, format!("cannot list folder: {err}"));
+                    self.warn(
+                        &dir.display().to_string(),
+                        Severity::Unreadable,
+                        format!("cannot list folder: {err}"),
+                    );
                     None
                 }
             })
@@ -51,20 +62,41 @@ impl Walker {
         children.sort_by_key(|e| e.file_name());
         for child in children {
             let name = child.file_name().to_string_lossy().into_owned();
-            let display = if prefix.is_empty() { name.clone() } else { format!("{prefix}/{name}") };
+            let display = if prefix.is_empty() {
+                name.clone()
+            } else {
+                format!("{prefix}/{name}")
+            };
             match child.file_type() {
                 Ok(t) if t.is_dir() => {
-                    if let Err(OpenError::Io { path, source }) = self.walk_dir(&child.path(), &display) {
-                        self.warn(&path, Severity::Unreadable, format!("cannot list folder: {source}"));
+                    if let Err(OpenError::Io { path, source }) =
+                        self.walk_dir(&child.path(), &display)
+                    {
+                        self.warn(
+                            &path,
+                            Severity::Unreadable,
+                            format!("cannot list folder: {source}"),
+                        );
                     }
                 }
                 Ok(t) if t.is_file() => self.consider(child.path(), display, 0),
                 // A link to a file is read; a link to a folder is not followed (it could loop).
-                Ok(t) if t.is_symlink() && std::fs::metadata(child.path()).is_ok_and(|m| m.is_file()) => {
+                Ok(t)
+                    if t.is_symlink()
+                        && std::fs::metadata(child.path()).is_ok_and(|m| m.is_file()) =>
+                {
                     self.consider(child.path(), display, 0)
                 }
-                Ok(_) => self.warn(&display, Severity::Notice, "not a regular file (folder link or device); skipped"),
-                Err(err) => self.warn(&display, Severity::Unreadable, format!("cannot stat: {err}")),
+                Ok(_) => self.warn(
+                    &display,
+                    Severity::Notice,
+                    "not a regular file (folder link or device); skipped",
+                ),
+                Err(err) => self.warn(
+                    &display,
+                    Severity::Unreadable,
+                    format!("cannot stat: {err}"),
+                ),
             }
         }
         Ok(())
@@ -74,26 +106,53 @@ impl Walker {
     pub(crate) fn consider(&mut self, disk_path: PathBuf, display: String, depth: u32) {
         if self.entries.len() >= self.options.limits.max_files {
             if self.entries.len() == self.options.limits.max_files {
-                self.warn(&display, Severity::Damaged, format!("more than {} files in the bundle; the rest are not read", self.options.limits.max_files));
+                self.warn(
+                    &display,
+                    Severity::Damaged,
+                    format!(
+                        "more than {} files in the bundle; the rest are not read",
+                        self.options.limits.max_files
+                    ),
+                );
             }
             return;
         }
         let size = match std::fs::metadata(&disk_path) {
             Ok(m) => m.len(),
-            Err(err) => return self.warn(&display, Severity::Unreadable, format!("cannot read: {err}")),
+            Err(err) => {
+                return self.warn(
+                    &display,
+                    Severity::Unreadable,
+                    format!("cannot read: {err}"),
+                );
+            }
         };
         let head = match read_head(&disk_path, detect::SNIFF_BYTES) {
             Ok(h) => h,
-            Err(err) => return self.warn(&display, Severity::Unreadable, format!("cannot read: {err}")),
+            Err(err) => {
+                return self.warn(
+                    &display,
+                    Severity::Unreadable,
+                    format!("cannot read: {err}"),
+                );
+            }
         };
-        let base = display.rsplit(['/', '!']).next().unwrap_or(&display).to_ascii_lowercase();
+        let base = display
+            .rsplit(['/', '!'])
+            .next()
+            .unwrap_or(&display)
+            .to_ascii_lowercase();
         let (mut kind, encoding) = detect::detect_kind(&head, &base, self.options.encoding);
         let mut encoding_evidence = encoding.map(|_| match self.options.encoding {
             Some(_) => detect::EncodingEvidence::UserOverride,
             None => detect::detect_encoding(&head).1,
         });
         if kind == FileKind::Empty {
-            self.warn(&display, Severity::Notice, "empty file (0 bytes): nothing to read");
+            self.warn(
+                &display,
+                Severity::Notice,
+                "empty file (0 bytes): nothing to read",
+            );
             kind = detect::kind_from_name(&base).unwrap_or(FileKind::Empty);
             encoding_evidence = None;
         }
@@ -103,21 +162,41 @@ impl Walker {
                 FileKind::Zip => self.expand_zip(&disk_path, &display, size, depth),
                 _ => self.expand_cab(&disk_path, &display, size, depth),
             }
-            let failed = self.warnings[before..].iter().any(|w| w.path == display && w.severity == Severity::Unreadable);
+            let failed = self.warnings[before..]
+                .iter()
+                .any(|w| w.path == display && w.severity == Severity::Unreadable);
             if failed {
                 return;
             }
         } else if kind.is_archive() {
-            self.warn(&display, Severity::Unreadable, format!("archive nested deeper than {} levels; not opened", self.options.limits.max_depth));
+            self.warn(
+                &display,
+                Severity::Unreadable,
+                format!(
+                    "archive nested deeper than {} levels; not opened",
+                    self.options.limits.max_depth
+                ),
+            );
         }
-        self.entries.push(Entry { path: display, disk_path, size, kind, encoding, encoding_evidence });
+        self.entries.push(Entry {
+            path: display,
+            disk_path,
+            size,
+            kind,
+            encoding,
+            encoding_evidence,
+        });
     }
 
     fn scratch_file(&mut self) -> io::Result<(PathBuf, File)> {
         if self.scratch.is_none() {
             self.scratch = Some(tempfile::Builder::new().prefix("patchdx-").tempdir()?);
         }
-        let dir = self.scratch.as_ref().map(|d| d.path().to_path_buf()).unwrap_or_default();
+        let dir = self
+            .scratch
+            .as_ref()
+            .map(|d| d.path().to_path_buf())
+            .unwrap_or_default();
         self.next_member += 1;
         let path = dir.join(format!("m{:06}", self.next_member));
         let file = File::create(&path)?;
@@ -125,20 +204,31 @@ impl Walker {
     }
 
     /// Copies one member out under the expansion limits. Returns the scratch path, or None after warning.
-    fn extract(&mut self, reader: &mut dyn Read, display: &str, compressed: u64) -> Option<PathBuf> {
+    fn extract(
+        &mut self,
+        reader: &mut dyn Read,
+        display: &str,
+        compressed: u64,
+    ) -> Option<PathBuf> {
         if self.stopped_expanding {
             return None;
         }
         let (path, mut file) = match self.scratch_file() {
             Ok(x) => x,
             Err(err) => {
-                self.warn(display, Severity::Unreadable, format!("cannot create scratch file: {err}"));
+                self.warn(
+                    display,
+                    Severity::Unreadable,
+                    format!("cannot create scratch file: {err}"),
+                );
                 return None;
             }
         };
         let limits = self.options.limits;
         let ratio_cap = compressed.saturating_mul(limits.max_ratio).max(1 << 20);
-        let budget = limits.max_expanded_bytes.saturating_sub(self.expanded_bytes);
+        let budget = limits
+            .max_expanded_bytes
+            .saturating_sub(self.expanded_bytes);
         let cap = ratio_cap.min(budget);
         let mut buffer = vec![0u8; 256 * 1024];
         let mut written = 0u64;
@@ -148,9 +238,21 @@ impl Walker {
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(err) => {
-                    let severity = if written > 0 { Severity::Damaged } else { Severity::Unreadable };
-                    let what = if written > 0 { format!("only the first {written} bytes could be read") } else { "not extracted".to_string() };
-                    self.warn(display, severity, format!("archive member is damaged ({err}); {what}"));
+                    let severity = if written > 0 {
+                        Severity::Damaged
+                    } else {
+                        Severity::Unreadable
+                    };
+                    let what = if written > 0 {
+                        format!("only the first {written} bytes could be read")
+                    } else {
+                        "not extracted".to_string()
+                    };
+                    self.warn(
+                        display,
+                        severity,
+                        format!("archive member is damaged ({err}); {what}"),
+                    );
                     if written == 0 {
                         return None;
                     }
@@ -174,7 +276,11 @@ impl Walker {
                 return None;
             }
             if let Err(err) = file.write_all(&buffer[..n]) {
-                self.warn(display, Severity::Unreadable, format!("cannot write scratch file: {err}"));
+                self.warn(
+                    display,
+                    Severity::Unreadable,
+                    format!("cannot write scratch file: {err}"),
+                );
                 return None;
             }
             written += n as u64;
@@ -186,17 +292,29 @@ impl Walker {
     fn expand_zip(&mut self, disk_path: &Path, display: &str, size: u64, depth: u32) {
         let file = match File::open(disk_path) {
             Ok(f) => f,
-            Err(err) => return self.warn(display, Severity::Unreadable, format!("cannot open: {err}")),
+            Err(err) => {
+                return self.warn(display, Severity::Unreadable, format!("cannot open: {err}"));
+            }
         };
         let mut archive = match zip::ZipArchive::new(io::BufReader::new(file)) {
             Ok(a) => a,
-            Err(err) => return self.warn(display, Severity::Unreadable, format!("not a readable ZIP archive ({size} bytes): {err}")),
+            Err(err) => {
+                return self.warn(
+                    display,
+                    Severity::Unreadable,
+                    format!("not a readable ZIP archive ({size} bytes): {err}"),
+                );
+            }
         };
         for index in 0..archive.len() {
             let mut member = match archive.by_index(index) {
                 Ok(m) => m,
                 Err(err) => {
-                    self.warn(&format!("{display}!/#{index}"), Severity::Unreadable, format!("bad ZIP entry: {err}"));
+                    self.warn(
+                        &format!("{display}!/#{index}"),
+                        Severity::Unreadable,
+                        format!("bad ZIP entry: {err}"),
+                    );
                     continue;
                 }
             };
@@ -210,7 +328,11 @@ impl Walker {
                 continue;
             }
             if member.encrypted() {
-                self.warn(&member_display, Severity::Unreadable, "entry is encrypted; not read");
+                self.warn(
+                    &member_display,
+                    Severity::Unreadable,
+                    "entry is encrypted; not read",
+                );
                 continue;
             }
             let compressed = member.compressed_size();
@@ -224,14 +346,29 @@ impl Walker {
     fn expand_cab(&mut self, disk_path: &Path, display: &str, size: u64, depth: u32) {
         let file = match File::open(disk_path) {
             Ok(f) => f,
-            Err(err) => return self.warn(display, Severity::Unreadable, format!("cannot open: {err}")),
+            Err(err) => {
+                return self.warn(display, Severity::Unreadable, format!("cannot open: {err}"));
+            }
         };
         let mut cabinet = match cab::Cabinet::new(io::BufReader::new(file)) {
             Ok(c) => c,
-            Err(err) => return self.warn(display, Severity::Unreadable, format!("not a readable CAB archive ({size} bytes): {err}")),
+            Err(err) => {
+                return self.warn(
+                    display,
+                    Severity::Unreadable,
+                    format!("not a readable CAB archive ({size} bytes): {err}"),
+                );
+            }
         };
-        let names: Vec<String> =
-            cabinet.folder_entries().flat_map(|folder| folder.file_entries().map(|f| f.name().to_string()).collect::<Vec<_>>()).collect();
+        let names: Vec<String> = cabinet
+            .folder_entries()
+            .flat_map(|folder| {
+                folder
+                    .file_entries()
+                    .map(|f| f.name().to_string())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
         for name in names {
             let member_display = format!("{display}!/{}", name.replace('\\', "/"));
             if unsafe_member_name(&name) {
@@ -241,7 +378,11 @@ impl Walker {
             let mut reader = match cabinet.read_file(&name) {
                 Ok(r) => r,
                 Err(err) => {
-                    self.warn(&member_display, Severity::Unreadable, format!("cannot read CAB member: {err}"));
+                    self.warn(
+                        &member_display,
+                        Severity::Unreadable,
+                        format!("cannot read CAB member: {err}"),
+                    );
                     continue;
                 }
             };

@@ -31,7 +31,12 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_expanded_bytes: 16 << 30, max_ratio: 400, max_depth: 6, max_files: 200_000 }
+        Limits {
+            max_expanded_bytes: 16 << 30,
+            max_ratio: 400,
+            max_depth: 6,
+            max_files: 200_000,
+        }
     }
 }
 
@@ -76,7 +81,10 @@ pub struct Entry {
     pub encoding_evidence: Option<EncodingEvidence>,
 }
 
-fn serialize_encoding<S: serde::Serializer>(value: &Option<TextEncoding>, s: S) -> Result<S::Ok, S::Error> {
+fn serialize_encoding<S: serde::Serializer>(
+    value: &Option<TextEncoding>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     match value {
         Some(e) => s.serialize_some(&e.label()),
         None => s.serialize_none(),
@@ -86,7 +94,10 @@ fn serialize_encoding<S: serde::Serializer>(value: &Option<TextEncoding>, s: S) 
 impl Entry {
     /// The file name without folders or archive path.
     pub fn file_name(&self) -> &str {
-        self.path.rsplit(['/', '\\', '!']).next().unwrap_or(&self.path)
+        self.path
+            .rsplit(['/', '\\', '!'])
+            .next()
+            .unwrap_or(&self.path)
     }
 
     pub fn open(&self) -> io::Result<File> {
@@ -140,22 +151,34 @@ impl Bundle {
 
 /// Opens a folder, archive or single file. Fails only when `path` itself cannot be read.
 pub fn open(path: &Path, options: &OpenOptions) -> Result<Bundle, OpenError> {
-    let metadata = std::fs::metadata(path).map_err(|source| OpenError::Io { path: path.display().to_string(), source })?;
+    let metadata = std::fs::metadata(path).map_err(|source| OpenError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
     let root = path.display().to_string();
     let mut walker = archive::Walker::new(options.clone());
     if metadata.is_dir() {
         walker.walk_dir(path, "")?;
     } else {
-        let name = path.file_name().map_or_else(|| root.clone(), |n| n.to_string_lossy().into_owned());
+        let name = path
+            .file_name()
+            .map_or_else(|| root.clone(), |n| n.to_string_lossy().into_owned());
         walker.consider(path.to_path_buf(), name, 0);
     }
     let (entries, warnings, scratch) = walker.finish();
-    Ok(Bundle { root, entries, warnings, _scratch: scratch })
+    Ok(Bundle {
+        root,
+        entries,
+        warnings,
+        _scratch: scratch,
+    })
 }
 
 /// Reads up to `limit` bytes from the start of a file.
 pub(crate) fn read_head(path: &Path, limit: usize) -> io::Result<Vec<u8>> {
     let mut head = Vec::with_capacity(limit.min(1 << 16));
-    File::open(path)?.take(limit as u64).read_to_end(&mut head)?;
+    File::open(path)?
+        .take(limit as u64)
+        .read_to_end(&mut head)?;
     Ok(head)
 }

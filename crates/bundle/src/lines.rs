@@ -42,7 +42,9 @@ impl<R: Read> ChunkReader<R> {
     }
 
     pub fn with_chunk_size(source: R, encoding: TextEncoding, chunk_bytes: usize) -> Self {
-        let decoder = encoding.decoder_encoding().map(|e| e.new_decoder_without_bom_handling());
+        let decoder = encoding
+            .decoder_encoding()
+            .map(|e| e.new_decoder_without_bom_handling());
         ChunkReader {
             source,
             decoder,
@@ -89,10 +91,13 @@ impl<R: Read> ChunkReader<R> {
         match self.decoder.as_mut() {
             None => self.carry.extend_from_slice(bytes),
             Some(decoder) => {
-                let needed = decoder.max_utf8_buffer_length(bytes.len()).unwrap_or(bytes.len() * 3 + 16);
+                let needed = decoder
+                    .max_utf8_buffer_length(bytes.len())
+                    .unwrap_or(bytes.len() * 3 + 16);
                 let start = self.carry.len();
                 self.carry.resize(start + needed, 0);
-                let (_, _, written, _) = decoder.decode_to_utf8(bytes, &mut self.carry[start..], last);
+                let (_, _, written, _) =
+                    decoder.decode_to_utf8(bytes, &mut self.carry[start..], last);
                 self.carry.truncate(start + written);
             }
         }
@@ -104,7 +109,10 @@ impl<R: Read> ChunkReader<R> {
 
     /// The next chunk, or `None` at end of input.
     pub fn next_chunk(&mut self) -> io::Result<Option<Chunk>> {
-        let mut chunk = Chunk { index: self.next_index, ..Chunk::default() };
+        let mut chunk = Chunk {
+            index: self.next_index,
+            ..Chunk::default()
+        };
         loop {
             while self.carry.len() < self.chunk_bytes && !self.source_done {
                 let want = self.chunk_bytes - self.carry.len();
@@ -188,7 +196,11 @@ mod tests {
         let mut cuts = Vec::new();
         let mut previous_ended_line = true;
         while let Some(c) = reader.next_chunk().expect("in-memory read") {
-            assert!(previous_ended_line, "chunk before {} must end at a line boundary", c.index);
+            assert!(
+                previous_ended_line,
+                "chunk before {} must end at a line boundary",
+                c.index
+            );
             previous_ended_line = c.text.ends_with(b"\n");
             cuts.extend(c.cut_lines.iter().map(|&(o, l)| (o + text.len(), l)));
             text.extend_from_slice(&c.text);
@@ -223,7 +235,11 @@ mod tests {
         let (text, cuts) = collect(&data, TextEncoding::Utf8 { bom: false }, CHUNK_BYTES);
         assert_eq!(cuts, vec![(6, 10 * 1024 * 1024)]);
         assert!(text.ends_with(b"\nlast\n"));
-        assert_eq!(text.iter().filter(|&&b| b == b'\n').count(), 3, "line numbering is kept");
+        assert_eq!(
+            text.iter().filter(|&&b| b == b'\n').count(),
+            3,
+            "line numbering is kept"
+        );
     }
 
     #[test]

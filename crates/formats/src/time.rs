@@ -11,13 +11,31 @@ pub struct CivilTime {
 }
 
 impl CivilTime {
-    pub fn from_parts(year: i32, month: u32, day: u32, hour: u32, minute: u32, second: u32, milli: u32) -> Option<Self> {
-        if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) || hour > 23 || minute > 59 || second > 60 || milli > 999 {
+    pub fn from_parts(
+        year: i32,
+        month: u32,
+        day: u32,
+        hour: u32,
+        minute: u32,
+        second: u32,
+        milli: u32,
+    ) -> Option<Self> {
+        if !(1..=12).contains(&month)
+            || day == 0
+            || day > days_in_month(year, month)
+            || hour > 23
+            || minute > 59
+            || second > 60
+            || milli > 999
+        {
             return None;
         }
         let days = days_from_civil(year, month, day);
-        let secs = days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second);
-        Some(CivilTime { millis: secs * 1000 + i64::from(milli) })
+        let secs =
+            days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second);
+        Some(CivilTime {
+            millis: secs * 1000 + i64::from(milli),
+        })
     }
 
     pub fn millis(self) -> i64 {
@@ -30,12 +48,20 @@ impl CivilTime {
 
     /// Moves the time by a number of seconds (e.g. to turn local time into UTC).
     pub fn shifted(self, seconds: i64) -> Self {
-        CivilTime { millis: self.millis + seconds * 1000 }
+        CivilTime {
+            millis: self.millis + seconds * 1000,
+        }
     }
 
     /// Parses `YYYY-MM-DD HH:MM:SS` at the start of `bytes`.
     pub fn parse_dashed(bytes: &[u8]) -> Option<Self> {
-        if bytes.len() < 19 || bytes[4] != b'-' || bytes[7] != b'-' || bytes[10] != b' ' || bytes[13] != b':' || bytes[16] != b':' {
+        if bytes.len() < 19
+            || bytes[4] != b'-'
+            || bytes[7] != b'-'
+            || bytes[10] != b' '
+            || bytes[13] != b':'
+            || bytes[16] != b':'
+        {
             return None;
         }
         let year = digits(&bytes[0..4])?;
@@ -80,7 +106,15 @@ impl CivilTime {
         let days = secs.div_euclid(86_400);
         let rem = secs.rem_euclid(86_400);
         let (y, m, d) = civil_from_days(days);
-        (y, m, d, (rem / 3600) as u32, ((rem % 3600) / 60) as u32, (rem % 60) as u32, milli)
+        (
+            y,
+            m,
+            d,
+            (rem / 3600) as u32,
+            ((rem % 3600) / 60) as u32,
+            (rem % 60) as u32,
+            milli,
+        )
     }
 }
 
@@ -98,7 +132,9 @@ impl fmt::Display for CivilTime {
 impl Serialize for CivilTime {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let (y, mo, d, h, mi, sec, ms) = self.date_time_parts();
-        s.serialize_str(&format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{sec:02}.{ms:03}"))
+        s.serialize_str(&format!(
+            "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{sec:02}.{ms:03}"
+        ))
     }
 }
 
@@ -168,7 +204,10 @@ mod tests {
         let (utc, used) = CivilTime::parse_csi_stamp(b"2019/7/29:15:36:17.166 (F)").expect("valid");
         assert_eq!(used, 22);
         assert_eq!(utc.to_string(), "2019-07-29 15:36:17.166");
-        assert_eq!((local.millis() - utc.millis() + 500).div_euclid(1000), 7 * 3600);
+        assert_eq!(
+            (local.millis() - utc.millis() + 500).div_euclid(1000),
+            7 * 3600
+        );
     }
 
     #[test]

@@ -46,6 +46,6 @@ fn example_cab_roundtrips_and_is_reproducible() {
     let rebuilt = lzx_cab_dated(&[("CbsPersist_20221011010000.log", &src)], when);
     assert!(
         rebuilt == bytes,
-        "examples/cas-07293 cab is stale: run examples/cas-07293/regenerate.sh"
+        "examples/cas-07293 cab is stale: run examples/cas-07293-src/regenerate.sh"
     );
 }

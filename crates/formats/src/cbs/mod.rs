@@ -111,7 +111,15 @@ pub fn name_stamp(file_name: &str) -> Option<CivilTime> {
         return None;
     }
     let n = |r: std::ops::Range<usize>| digits[r].parse::<u32>().ok();
-    CivilTime::from_parts(n(0..4)? as i32, n(4..6)?, n(6..8)?, n(8..10)?, n(10..12)?, n(12..14)?, 0)
+    CivilTime::from_parts(
+        n(0..4)? as i32,
+        n(4..6)?,
+        n(6..8)?,
+        n(8..10)?,
+        n(10..12)?,
+        n(12..14)?,
+        0,
+    )
 }
 
 /// Reads one CBS file (or SFC extract). Problems become warnings on the result; this never fails.
@@ -132,7 +140,11 @@ pub fn read(entry: &Entry) -> CbsLog {
     let reader = match entry.chunks() {
         Ok(r) => r,
         Err(err) => {
-            log.warnings.push(Warning { path: entry.path.clone(), severity: Severity::Unreadable, message: format!("cannot open: {err}") });
+            log.warnings.push(Warning {
+                path: entry.path.clone(),
+                severity: Severity::Unreadable,
+                message: format!("cannot open: {err}"),
+            });
             return log;
         }
     };
@@ -141,7 +153,9 @@ pub fn read(entry: &Entry) -> CbsLog {
         log.warnings.push(Warning {
             path: entry.path.clone(),
             severity: Severity::Damaged,
-            message: format!("read failed after {bytes} bytes ({err}); the rest of the file is not analysed"),
+            message: format!(
+                "read failed after {bytes} bytes ({err}); the rest of the file is not analysed"
+            ),
         });
     }
     scans.sort_by_key(|s| s.index);
@@ -151,8 +165,12 @@ pub fn read(entry: &Entry) -> CbsLog {
 
 type ReadError = Option<(std::io::Error, u64)>;
 
-fn run_pipeline<R: std::io::Read + Send>(mut reader: patchdx_bundle::ChunkReader<R>) -> (Vec<scan::ChunkScan>, ReadError) {
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8);
+fn run_pipeline<R: std::io::Read + Send>(
+    mut reader: patchdx_bundle::ChunkReader<R>,
+) -> (Vec<scan::ChunkScan>, ReadError) {
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 8);
     let first = match reader.next_chunk() {
         Ok(Some(c)) => c,
         Ok(None) => return (Vec::new(), None),
@@ -180,7 +198,10 @@ fn run_pipeline<R: std::io::Read + Send>(mut reader: patchdx_bundle::ChunkReader
             let tx = done_tx.clone();
             scope.spawn(move || {
                 for chunk in rx {
-                    if tx.send(scan::scan_chunk(chunk.index, &chunk.text, &chunk.cut_lines)).is_err() {
+                    if tx
+                        .send(scan::scan_chunk(chunk.index, &chunk.text, &chunk.cut_lines))
+                        .is_err()
+                    {
                         break;
                     }
                 }
@@ -217,16 +238,28 @@ fn merge(log: &mut CbsLog, scans: Vec<scan::ChunkScan>) {
             log.warnings.push(Warning {
                 path: log.path.clone(),
                 severity: Severity::Damaged,
-                message: format!("line {} is {} bytes long; only its first 64 KiB were read", base + line + 1, len),
+                message: format!(
+                    "line {} is {} bytes long; only its first 64 KiB were read",
+                    base + line + 1,
+                    len
+                ),
             });
         }
         if log.first.is_none()
             && let Some((line, local)) = scan.first_stamp
         {
-            log.first = Some(Stamped { line: base + line + 1, local, utc: None });
+            log.first = Some(Stamped {
+                line: base + line + 1,
+                local,
+                utc: None,
+            });
         }
         if let Some((line, local)) = scan.last_stamp {
-            log.last = Some(Stamped { line: base + line + 1, local, utc: None });
+            log.last = Some(Stamped {
+                line: base + line + 1,
+                local,
+                utc: None,
+            });
         }
         for mut event in scan.events {
             event.line += base + 1;
@@ -249,7 +282,10 @@ fn merge(log: &mut CbsLog, scans: Vec<scan::ChunkScan>) {
     log.lines = base + u64::from(!ends_with_newline);
     log.offsets = segments(&samples);
     let segments = &log.offsets;
-    for stamp in [log.first.as_mut(), log.last.as_mut()].into_iter().flatten() {
+    for stamp in [log.first.as_mut(), log.last.as_mut()]
+        .into_iter()
+        .flatten()
+    {
         stamp.utc = to_utc(segments, stamp.line, stamp.local);
     }
     for event in &mut log.events {
@@ -263,7 +299,12 @@ fn segments(samples: &[OffsetSample]) -> Vec<OffsetSegment> {
     for sample in samples {
         match out.last_mut() {
             Some(seg) if seg.offset_seconds == sample.offset_seconds => seg.samples += 1,
-            _ => out.push(OffsetSegment { from_line: sample.line, offset_seconds: sample.offset_seconds, samples: 1, source: sample.source }),
+            _ => out.push(OffsetSegment {
+                from_line: sample.line,
+                offset_seconds: sample.offset_seconds,
+                samples: 1,
+                source: sample.source,
+            }),
         }
     }
     out

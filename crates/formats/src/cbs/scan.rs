@@ -9,17 +9,51 @@ use std::sync::OnceLock;
 
 /// Literal markers; a line without any of them is never parsed.
 const TRIGGERS: &[&str] = &[
-    "HRESULT", "hr:", "hr =", "(F)", "Failed", "failed", ", Error", "orrupt", "initialized by client", "finalized",
-    "Processing started", "processing started", "Processing complete", "WER:", "[SR] Cannot",
-    "[SR] Repair", "[SR] Verify and Repair Transaction", "Total Detected", "Total Repaired", "Operation result",
-    "ExecuteState is", "pending.xml", "Initializing Trusted Installer", "Starting TrustedInstaller", "Last boot time",
-    "Loaded Servicing Stack", "@20", "Inner Error", "(p)", "Universal Time is:", "status: 0x", "Result = 0x",
-    "Startup: Package:", "Startup processing completed", "Archived backup log",
+    "HRESULT",
+    "hr:",
+    "hr =",
+    "(F)",
+    "Failed",
+    "failed",
+    ", Error",
+    "orrupt",
+    "initialized by client",
+    "finalized",
+    "Processing started",
+    "processing started",
+    "Processing complete",
+    "WER:",
+    "[SR] Cannot",
+    "[SR] Repair",
+    "[SR] Verify and Repair Transaction",
+    "Total Detected",
+    "Total Repaired",
+    "Operation result",
+    "ExecuteState is",
+    "pending.xml",
+    "Initializing Trusted Installer",
+    "Starting TrustedInstaller",
+    "Last boot time",
+    "Loaded Servicing Stack",
+    "@20",
+    "Inner Error",
+    "(p)",
+    "Universal Time is:",
+    "status: 0x",
+    "Result = 0x",
+    "Startup: Package:",
+    "Startup processing completed",
+    "Archived backup log",
 ];
 
 fn matcher() -> &'static AhoCorasick {
     static AC: OnceLock<AhoCorasick> = OnceLock::new();
-    AC.get_or_init(|| AhoCorasickBuilder::new().match_kind(MatchKind::LeftmostFirst).build(TRIGGERS).expect("static patterns"))
+    AC.get_or_init(|| {
+        AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(TRIGGERS)
+            .expect("static patterns")
+    })
 }
 
 /// What one chunk yields; line numbers are relative to the chunk (0-based).
@@ -46,7 +80,11 @@ fn stamped(line: &[u8]) -> Option<CivilTime> {
 
 /// Scans one chunk of UTF-8 text.
 pub(crate) fn scan_chunk(index: usize, text: &[u8], cut: &[(usize, u64)]) -> ChunkScan {
-    let mut out = ChunkScan { index, ends_with_newline: text.last() == Some(&b'\n'), ..ChunkScan::default() };
+    let mut out = ChunkScan {
+        index,
+        ends_with_newline: text.last() == Some(&b'\n'),
+        ..ChunkScan::default()
+    };
     out.first_stamp = first_stamp(text);
     out.last_stamp = last_stamp(text);
     let ac = matcher();
@@ -55,9 +93,12 @@ pub(crate) fn scan_chunk(index: usize, text: &[u8], cut: &[(usize, u64)]) -> Chu
     let mut line_no = 0u64;
     // The stamp in force at the start of the most recent hit line (for continuation lines).
     while pos < text.len() {
-        let Some(hit) = ac.find(Input::new(text).span(pos..text.len())) else { break };
+        let Some(hit) = ac.find(Input::new(text).span(pos..text.len())) else {
+            break;
+        };
         let start = memchr::memrchr(b'\n', &text[..hit.start()]).map_or(0, |i| i + 1);
-        let end = memchr::memchr(b'\n', &text[hit.start()..]).map_or(text.len(), |i| hit.start() + i);
+        let end =
+            memchr::memchr(b'\n', &text[hit.start()..]).map_or(text.len(), |i| hit.start() + i);
         line_no += bytecount::count(&text[counted_to..start], b'\n') as u64;
         counted_to = start;
         let raw = &text[start..end];
@@ -78,12 +119,19 @@ fn examine_line(out: &mut ChunkScan, chunk: &[u8], start: usize, raw: &[u8], lin
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let (time, level, component, message) = match line::parse_prefix(text) {
         Some(p) => (Some(p.time), p.level, p.component.to_string(), p.message),
-        None => (previous_stamp(chunk, start), Level::Continuation, String::new(), text.trim_start()),
+        None => (
+            previous_stamp(chunk, start),
+            Level::Continuation,
+            String::new(),
+            text.trim_start(),
+        ),
     };
     if let Some(local) = time {
         offset_samples(out, local, &component, message, line_no);
     }
-    let Some(classified) = line::classify(level, &component, message) else { return };
+    let Some(classified) = line::classify(level, &component, message) else {
+        return;
+    };
     if classified.kind == CbsEventKind::Benign {
         out.benign += 1;
         return;
@@ -121,12 +169,18 @@ fn examine_line(out: &mut ChunkScan, chunk: &[u8], start: usize, raw: &[u8], lin
 }
 
 /// Local-minus-UTC samples from CSI `@yyyy/m/d:…` stamps and `Universal Time is:` lines.
-fn offset_samples(out: &mut ChunkScan, local: CivilTime, component: &str, message: &str, line_no: u64) {
-    if out.offsets.len() >= MAX_OFFSET_SAMPLES_PER_CHUNK && out.offsets.last().is_some_and(|s| s.line + 2000 > line_no) {
-        return;
-    }
+fn offset_samples(
+    out: &mut ChunkScan,
+    local: CivilTime,
+    component: &str,
+    message: &str,
+    line_no: u64,
+) {
     let utc = if component == "CSI" {
-        message.find('@').and_then(|at| CivilTime::parse_csi_stamp(message[at + 1..].as_bytes())).map(|(t, _)| t)
+        message
+            .find('@')
+            .and_then(|at| CivilTime::parse_csi_stamp(message[at + 1..].as_bytes()))
+            .map(|(t, _)| t)
     } else if let Some(rest) = message.split("Universal Time is: ").nth(1) {
         CivilTime::parse_dashed(rest.as_bytes())
     } else {
@@ -137,8 +191,23 @@ fn offset_samples(out: &mut ChunkScan, local: CivilTime, component: &str, messag
         // Offsets are whole quarter hours; the local prefix has no sub-seconds.
         let quarter = 900;
         let rounded = ((diff_secs as f64) / quarter as f64).round() as i64 * quarter;
-        if (rounded - diff_secs).abs() <= 5 && rounded.abs() <= 14 * 3600 {
-            out.offsets.push(OffsetSample { line: line_no, offset_seconds: rounded, source: if component == "CSI" { "CSI stamp" } else { "Universal Time line" } });
+        // Keep every change of offset; of a steady offset, keep a few samples per chunk.
+        let changed = out
+            .offsets
+            .last()
+            .is_none_or(|s| s.offset_seconds != rounded);
+        let crowded = out.offsets.len() >= MAX_OFFSET_SAMPLES_PER_CHUNK
+            && out.offsets.last().is_some_and(|s| s.line + 2000 > line_no);
+        if (rounded - diff_secs).abs() <= 5 && rounded.abs() <= 14 * 3600 && (changed || !crowded) {
+            out.offsets.push(OffsetSample {
+                line: line_no,
+                offset_seconds: rounded,
+                source: if component == "CSI" {
+                    "CSI stamp"
+                } else {
+                    "Universal Time line"
+                },
+            });
         }
     }
 }

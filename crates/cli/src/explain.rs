@@ -1,0 +1,110 @@
+//! `patchdx explain`: what an error code means, from the compiled-in knowledge base.
+
+use serde::Serialize;
+
+#[derive(clap::Args)]
+pub struct ExplainArgs {
+    /// One or more codes in any common spelling.
+    #[arg(required = true)]
+    codes: Vec<String>,
+    /// Language of the meaning: en or zh-CN (both are shown by default).
+    #[arg(long)]
+    lang: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Serialize)]
+struct Explained {
+    input: String,
+    value: Option<String>,
+    name: Option<&'static str>,
+    known: bool,
+    severity: Option<&'static str>,
+    facility: Option<&'static str>,
+    facility_code: Option<u32>,
+    code: Option<u32>,
+    en: Option<&'static str>,
+    zh_cn: Option<&'static str>,
+}
+
+fn explain_one(input: &str) -> Explained {
+    let Some(value) = patchdx_codes::parse_code(input) else {
+        return Explained {
+            input: input.to_string(),
+            value: None,
+            name: None,
+            known: false,
+            severity: None,
+            facility: None,
+            facility_code: None,
+            code: None,
+            en: None,
+            zh_cn: None,
+        };
+    };
+    let info = patchdx_codes::lookup(value);
+    Explained {
+        input: input.to_string(),
+        value: Some(format!("0x{value:08X}")),
+        name: info.map(|i| i.name),
+        known: info.is_some(),
+        severity: Some(if patchdx_codes::is_failure(value) {
+            "failure"
+        } else {
+            "success"
+        }),
+        facility: Some(patchdx_codes::facility_name(value)),
+        facility_code: Some((value >> 16) & 0x1FFF),
+        code: Some(value & 0xFFFF),
+        en: info.map(|i| i.en),
+        zh_cn: info.map(|i| i.zh_cn),
+    }
+}
+
+pub fn run(args: ExplainArgs) -> anyhow::Result<u8> {
+    let results: Vec<Explained> = args.codes.iter().map(|c| explain_one(c)).collect();
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&results)?);
+    } else {
+        let lang = args.lang.as_deref().map(str::to_ascii_lowercase);
+        for r in &results {
+            let Some(value) = &r.value else {
+                println!(
+                    "{}: not a code patchdx can read (try 0x80073712, 80073712, -2147010798 or 14098)",
+                    r.input
+                );
+                continue;
+            };
+            println!(
+                "{} = {}{}",
+                r.input,
+                value,
+                r.name.map(|n| format!(" {n}")).unwrap_or_default()
+            );
+            if r.known {
+                if lang.as_deref() != Some("zh-cn") {
+                    println!("  {}", r.en.unwrap_or_default());
+                }
+                if lang.as_deref() != Some("en") {
+                    println!("  {}", r.zh_cn.unwrap_or_default());
+                }
+            } else {
+                println!(
+                    "  unknown code: severity {}, facility {} ({}), code {} (0x{:04X}); patchdx does not guess its meaning",
+                    r.severity.unwrap_or("?"),
+                    r.facility_code.unwrap_or(0),
+                    r.facility.unwrap_or("?"),
+                    r.code.unwrap_or(0),
+                    r.code.unwrap_or(0)
+                );
+            }
+        }
+    }
+    Ok(if results.iter().all(|r| r.value.is_some()) {
+        0
+    } else {
+        2
+    })
+}

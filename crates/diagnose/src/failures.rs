@@ -1,0 +1,388 @@
+//! Failed servicing operations: finds each operation's final result (a failing session, `Failed to perform
+//! operation`, a WER report, failed boot-time processing), then walks back through the `Failed to …` cascade
+//! to the first record of the chain — the first cause — and keeps the rest as its cascade.
+
+use crate::flat::{Flat, is_failure_record, is_inner_cause, session_of};
+use crate::model::{CodeRef, Confidence, Evidence, Finding, Session, Verdict};
+use patchdx_formats::cbs::{CbsEventKind, Level};
+use std::collections::HashMap;
+
+/// A session as reconstructed from its records.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct SessionBuild {
+    pub id: String,
+    pub client: Option<String>,
+    pub start: Option<usize>,
+    pub exec_start: Option<usize>,
+    pub package: Option<String>,
+    pub kb: Option<String>,
+    /// Index and code of `Exec: Processing complete`.
+    pub complete: Option<(usize, u32)>,
+    /// Index and code of a (synchronous) `finalized` line.
+    pub finalized: Option<(usize, u32)>,
+    pub reboot_required: Option<bool>,
+    pub last: Option<usize>,
+}
+
+impl SessionBuild {
+    fn failure(&self) -> Option<(usize, u32)> {
+        let failing = |r: Option<(usize, u32)>| r.filter(|(_, c)| patchdx_codes::is_failure(*c));
+        match (failing(self.complete), failing(self.finalized)) {
+            (Some(a), Some(b)) => Some(if b.0 > a.0 { b } else { a }),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+pub(crate) fn build_sessions(flat: &Flat) -> Vec<SessionBuild> {
+    let mut order: Vec<SessionBuild> = Vec::new();
+    let mut by_id: HashMap<String, usize> = HashMap::new();
+    for index in 0..flat.events.len() {
+        let event = flat.event(index);
+        let Some(id) = session_of(event) else {
+            continue;
+        };
+        let slot = *by_id.entry(id.to_string()).or_insert_with(|| {
+            order.push(SessionBuild {
+                id: id.to_string(),
+                ..SessionBuild::default()
+            });
+            order.len() - 1
+        });
+        let s = &mut order[slot];
+        s.last = Some(index);
+        if s.package.is_none() {
+            s.package.clone_from(&event.package);
+        }
+        if s.kb.is_none() {
+            s.kb.clone_from(&event.kb);
+        }
+        match &event.kind {
+            CbsEventKind::SessionStart { client, .. } => {
+                s.start.get_or_insert(index);
+                s.client.get_or_insert_with(|| client.clone());
+            }
+            CbsEventKind::ExecStarted { client, .. } => {
+                s.exec_start.get_or_insert(index);
+                if s.client.is_none() && !client.is_empty() {
+                    s.client = Some(client.clone());
+                }
+            }
+            CbsEventKind::ExecComplete { .. } => {
+                s.complete = Some((index, event.code.unwrap_or(0)))
+            }
+            CbsEventKind::SessionFinalized {
+                reboot_required,
+                asynchronous,
+                ..
+            } => {
+                if !asynchronous {
+                    s.finalized = Some((index, event.code.unwrap_or(0)));
+                }
+                if reboot_required.is_some() {
+                    s.reboot_required = *reboot_required;
+                }
+            }
+            _ => {}
+        }
+    }
+    order
+}
+
+/// A final result to explain.
+struct Terminal {
+    index: usize,
+    code: u32,
+    session: Option<usize>,
+    window_start: usize,
+}
+
+fn window_start_without_session(flat: &Flat, terminal: usize, floor: usize) -> usize {
+    // Back to the most recent session/startup anchor, but never more than 10 minutes.
+    let time_floor = flat.lookback(terminal, 600).max(floor);
+    let mut start = terminal;
+    while start > time_floor {
+        start -= 1;
+        if matches!(
+            flat.event(start).kind,
+            CbsEventKind::ExecStarted { .. }
+                | CbsEventKind::SessionStart { .. }
+                | CbsEventKind::StartupState { .. }
+                | CbsEventKind::TrustedInstallerInit
+        ) {
+            return start;
+        }
+    }
+    time_floor
+}
+
+fn terminals(flat: &Flat, sessions: &[SessionBuild]) -> Vec<Terminal> {
+    let mut out: Vec<Terminal> = Vec::new();
+    for (slot, s) in sessions.iter().enumerate() {
+        if let Some((index, code)) = s.failure() {
+            let window_start = s
+                .exec_start
+                .or(s.start)
+                .unwrap_or_else(|| flat.lookback(index, 600));
+            out.push(Terminal {
+                index,
+                code,
+                session: Some(slot),
+                window_start,
+            });
+        }
+    }
+    // Final results that name no session: each is its own operation unless a failing session covers it.
+    for index in 0..flat.events.len() {
+        let event = flat.event(index);
+        let code = event.code.unwrap_or(0);
+        let standalone = matches!(
+            event.kind,
+            CbsEventKind::FailedOperation
+                | CbsEventKind::WerReport { .. }
+                | CbsEventKind::StartupComplete
+        ) && patchdx_codes::is_failure(code);
+        if !standalone {
+            continue;
+        }
+        let covered = out.iter().any(|t| {
+            t.session.is_some()
+                && t.code == code
+                && index >= t.window_start
+                && index <= trailer_end(flat, t.index, code)
+        });
+        if !covered {
+            out.push(Terminal {
+                index,
+                code,
+                session: None,
+                window_start: 0,
+            });
+        }
+    }
+    out.sort_by_key(|t| t.index);
+    // Merge standalone results that continue an earlier one (WER, then `Failed to perform operation`).
+    let mut merged: Vec<Terminal> = Vec::new();
+    for mut t in out {
+        if t.session.is_none()
+            && let Some(prev) = merged.last_mut()
+            && prev.code == t.code
+            && t.index <= trailer_end(flat, prev.index, prev.code)
+        {
+            prev.index = prev.index.max(t.index);
+            continue;
+        }
+        if t.session.is_none() {
+            let floor = merged.last().map_or(0, |p| p.index + 1);
+            t.window_start = window_start_without_session(flat, t.index, floor);
+        }
+        merged.push(t);
+    }
+    merged
+}
+
+/// Last index of the records that follow a final result within a few seconds and repeat its code.
+fn trailer_end(flat: &Flat, terminal: usize, code: u32) -> usize {
+    let Some(at) = flat.instant(terminal) else {
+        return terminal;
+    };
+    let mut end = terminal;
+    for index in terminal + 1..flat.events.len().min(terminal + 40) {
+        let event = flat.event(index);
+        let close = flat
+            .instant(index)
+            .is_some_and(|t| t.millis() - at.millis() <= 5_000);
+        if !close {
+            break;
+        }
+        if event.code == Some(code) && is_failure_record(event) {
+            end = index;
+        }
+    }
+    end
+}
+
+fn phase_of(flat: &Flat, members: &[usize], first_cause: usize) -> Option<String> {
+    for &i in members {
+        if let CbsEventKind::WerReport {
+            failure_source,
+            start_state,
+            target_state,
+            ..
+        } = &flat.event(i).kind
+        {
+            return Some(format!("{failure_source} ({start_state} → {target_state})"));
+        }
+    }
+    if members
+        .iter()
+        .any(|&i| matches!(flat.event(i).kind, CbsEventKind::StartupComplete))
+    {
+        return Some("startup (boot-time) processing".to_string());
+    }
+    let text = flat.event(first_cause).text.to_ascii_lowercase();
+    [
+        ("download", "download"),
+        ("search", "download (Windows Update search)"),
+        ("resolve", "resolve"),
+        ("stag", "staging"),
+        ("plan", "planning"),
+        ("commit", "commit"),
+        ("install", "install"),
+        ("execut", "execute"),
+    ]
+    .iter()
+    .find(|(needle, _)| text.contains(needle))
+    .map(|(_, phase)| (*phase).to_string())
+}
+
+fn short_package(package: &str) -> &str {
+    package.split('~').next().unwrap_or(package)
+}
+
+/// Diagnoses every failed operation; marks the events it uses in `claimed`.
+pub(crate) fn failed_operations(
+    flat: &Flat,
+    sessions: &[SessionBuild],
+    claimed: &mut [bool],
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for terminal in terminals(flat, sessions) {
+        let session = terminal.session.map(|s| &sessions[s]);
+        let code = terminal.code;
+        let end = trailer_end(flat, terminal.index, code);
+        let other_session = |i: usize| match (session_of(flat.event(i)), session) {
+            (Some(id), Some(s)) => id != s.id,
+            (Some(_), None) => false,
+            (None, _) => false,
+        };
+        let members: Vec<usize> = (terminal.window_start..=end)
+            .filter(|&i| !claimed[i] && !other_session(i))
+            .filter(|&i| flat.event(i).code == Some(code) && is_failure_record(flat.event(i)))
+            .collect();
+        let first_member = members.first().copied().unwrap_or(terminal.index);
+        // An inner error (CSI (F), installer error, store corruption) shortly before the chain is its cause.
+        let inner = (terminal.window_start..first_member).rev().find(|&i| {
+            let e = flat.event(i);
+            !claimed[i]
+                && (is_inner_cause(e)
+                    || (e.level == Level::Error && e.code.is_some_and(patchdx_codes::is_failure)))
+                && flat
+                    .instant(first_member)
+                    .zip(flat.instant(i))
+                    .is_some_and(|(a, b)| a.millis() - b.millis() <= 120_000)
+        });
+        let first_cause = inner.unwrap_or(first_member);
+        let mut chain: Vec<usize> = members.clone();
+        chain.push(first_cause);
+        chain.push(terminal.index);
+        chain.sort_unstable();
+        chain.dedup();
+        for &i in &chain {
+            claimed[i] = true;
+        }
+        let event_at = |i: usize| flat.event(i);
+        let package = session
+            .and_then(|s| s.package.clone())
+            .or_else(|| chain.iter().find_map(|&i| event_at(i).package.clone()));
+        let kb = session
+            .and_then(|s| s.kb.clone())
+            .or_else(|| chain.iter().find_map(|&i| event_at(i).kb.clone()));
+        let code_ref = CodeRef::new(code, event_at(terminal.index).code_name_in_log.as_deref());
+        let subject = match (&kb, &package) {
+            (Some(kb), Some(p)) if p.contains(kb.as_str()) => kb.clone(),
+            (Some(kb), Some(p)) => format!("{kb} ({})", short_package(p)),
+            (Some(kb), None) => kb.clone(),
+            (None, Some(p)) => short_package(p).to_string(),
+            (None, None) => match session.and_then(|s| s.client.as_deref()) {
+                Some(client) => format!("servicing operation of {client}"),
+                None => "servicing operation".to_string(),
+            },
+        };
+        let (confidence, reason) = if first_cause == terminal.index {
+            (
+                Confidence::Low,
+                "only the final result was found; no earlier record of the chain".to_string(),
+            )
+        } else if inner.is_some() {
+            (
+                Confidence::High,
+                "an inner error record precedes the first failing HRESULT of the chain".to_string(),
+            )
+        } else if session.is_some() {
+            (
+                Confidence::High,
+                format!(
+                    "chain of {} records with the same code inside the session",
+                    chain.len()
+                ),
+            )
+        } else {
+            (
+                Confidence::Medium,
+                "chain joined by time and code; the records name no session".to_string(),
+            )
+        };
+        let cascade: Vec<Evidence> = chain
+            .iter()
+            .filter(|&&i| i != first_cause)
+            .map(|&i| flat.evidence(i))
+            .collect();
+        findings.push(Finding {
+            id: String::new(),
+            verdict: Verdict::Failed,
+            title: format!("{subject} failed with {}", code_ref.label()),
+            kb,
+            package,
+            session: session.map(|s| s.id.clone()),
+            client: session.and_then(|s| s.client.clone()),
+            phase: phase_of(flat, &chain, first_cause),
+            code: Some(code_ref),
+            local_time: event_at(terminal.index).time,
+            utc_time: event_at(terminal.index).utc,
+            utc_offset: flat.offset_label(terminal.index),
+            first_cause: flat.evidence(first_cause),
+            cascade,
+            outcome: flat.evidence(terminal.index),
+            confidence,
+            confidence_reason: reason,
+            items: Vec::new(),
+        });
+    }
+    findings
+}
+
+/// Sessions worth listing: failed ones, ones that installed something, ones that asked for a reboot.
+pub(crate) fn listed_sessions(flat: &Flat, sessions: &[SessionBuild]) -> Vec<Session> {
+    sessions
+        .iter()
+        .filter(|s| s.package.is_some() || s.failure().is_some() || s.reboot_required == Some(true))
+        .map(|s| {
+            let first = s.start.or(s.exec_start).or(s.last).unwrap_or(0);
+            let end = s
+                .finalized
+                .map(|f| f.0)
+                .or(s.complete.map(|c| c.0))
+                .or(s.last);
+            let result = s
+                .failure()
+                .or(s.finalized)
+                .or(s.complete)
+                .map(|(_, c)| CodeRef::new(c, None));
+            Session {
+                id: s.id.clone(),
+                client: s.client.clone(),
+                file: flat.piece(first).path.clone(),
+                start_line: Some(flat.event(first).line),
+                start_local: flat.event(first).time,
+                start_utc: flat.event(first).utc,
+                end_local: end.and_then(|e| flat.event(e).time),
+                end_utc: end.and_then(|e| flat.event(e).utc),
+                package: s.package.clone(),
+                kb: s.kb.clone(),
+                result,
+                reboot_required: s.reboot_required,
+            }
+        })
+        .collect()
+}

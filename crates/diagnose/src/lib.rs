@@ -1,0 +1,266 @@
+//! Turns parsed evidence into a diagnosis: which servicing operations failed, the first cause of each with the
+//! cascade after it, what was repaired, and what time the CBS history covers.
+#![forbid(unsafe_code)]
+
+mod failures;
+mod flat;
+pub mod model;
+mod repair;
+
+pub use model::*;
+
+use patchdx_bundle::{Bundle, FileKind, Severity, Warning};
+use patchdx_formats::cbs::{self, CbsLog, history::History};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Version of the JSON document `analyze --json` prints (see docs/json-schema.md).
+pub const SCHEMA: &str = "patchdx.analysis/1";
+
+/// One input file and what was done with it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileSummary {
+    pub path: String,
+    pub kind: FileKind,
+    pub kind_label: &'static str,
+    pub size: u64,
+    pub encoding: Option<String>,
+    pub encoding_evidence: Option<patchdx_bundle::EncodingEvidence>,
+    pub analysed: bool,
+    pub note: Option<String>,
+}
+
+/// The CBS part of an analysis.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct CbsSection {
+    pub history: History,
+    pub logs: Vec<CbsLog>,
+    pub sessions: Vec<Session>,
+    /// How many sessions each client opened (all sessions, including those not listed).
+    pub session_counts: BTreeMap<String, usize>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Overall {
+    pub failures: usize,
+    pub repaired: usize,
+    pub unreadable_input: bool,
+    /// 0 nothing failed, 1 a failure was diagnosed, 2 some input could not be read.
+    pub exit_code: i32,
+    pub summary: String,
+}
+
+/// Everything `patchdx analyze` found.
+#[derive(Debug, Clone, Serialize)]
+pub struct Analysis {
+    pub schema: &'static str,
+    pub tool_version: &'static str,
+    pub input: String,
+    pub verdict: Overall,
+    pub findings: Vec<Finding>,
+    pub observations: Vec<Observation>,
+    pub cbs: CbsSection,
+    pub files: Vec<FileSummary>,
+    pub warnings: Vec<Warning>,
+}
+
+/// The diagnosis of a set of CBS logs already stitched into order.
+pub struct CbsDiagnosis {
+    pub findings: Vec<Finding>,
+    pub observations: Vec<Observation>,
+    pub sessions: Vec<Session>,
+    pub session_counts: BTreeMap<String, usize>,
+}
+
+pub fn diagnose_cbs(logs: &[CbsLog], history: &History) -> CbsDiagnosis {
+    let flat = flat::Flat::new(logs);
+    let sessions = failures::build_sessions(&flat);
+    let mut claimed = vec![false; flat.events.len()];
+    let mut findings = failures::failed_operations(&flat, &sessions, &mut claimed);
+    let mut observations = Vec::new();
+    repair::store_repairs(&flat, &mut claimed, &mut findings, &mut observations);
+    repair::sfc_results(&flat, &mut claimed, &mut findings, &mut observations);
+    repair::unexplained_corruption(&flat, &mut claimed, &mut findings);
+    repair::startup_processing(&flat, &mut observations);
+    history_observations(&flat, history, &mut observations);
+    findings.sort_by_key(|f| (f.utc_time.or(f.local_time), f.outcome.line));
+    for (n, finding) in findings.iter_mut().enumerate() {
+        finding.id = format!("F{}", n + 1);
+    }
+    let mut session_counts = BTreeMap::new();
+    for s in &sessions {
+        *session_counts
+            .entry(
+                s.client
+                    .clone()
+                    .unwrap_or_else(|| "(unknown client)".to_string()),
+            )
+            .or_insert(0) += 1;
+    }
+    CbsDiagnosis {
+        findings,
+        observations,
+        sessions: failures::listed_sessions(&flat, &sessions),
+        session_counts,
+    }
+}
+
+fn history_observations(flat: &flat::Flat, history: &History, observations: &mut Vec<Observation>) {
+    for (index, event) in flat.events.iter().enumerate() {
+        if matches!(event.1.kind, cbs::CbsEventKind::BackupCabFailed) {
+            observations.push(Observation {
+                kind: "rotation-failure",
+                summary: "CBS could not compress its rotated log into a CbsPersist cab; history from before this point may be lost on the machine.".to_string(),
+                evidence: vec![flat.evidence(index)],
+            });
+        }
+    }
+    if !history.missing_pieces.is_empty() {
+        observations.push(Observation {
+            kind: "missing-cbs-pieces",
+            summary: format!(
+                "The logs name {} rotated CBS piece(s) that are not in the bundle: {}. Collect them from C:\\Windows\\Logs\\CBS\\ if they still exist.",
+                history.missing_pieces.len(),
+                history.missing_pieces.join(", ")
+            ),
+            evidence: Vec::new(),
+        });
+    }
+}
+
+fn analysed_kind(kind: FileKind) -> bool {
+    matches!(kind, FileKind::Cbs | FileKind::SfcDetails)
+}
+
+/// Analyses an opened bundle.
+pub fn analyze(bundle: &Bundle) -> Analysis {
+    let mut warnings = bundle.warnings.clone();
+    let mut logs: Vec<CbsLog> = Vec::new();
+    let mut files = Vec::new();
+    for entry in &bundle.entries {
+        let analysed = analysed_kind(entry.kind);
+        let note = match entry.kind {
+            _ if analysed => None,
+            FileKind::Cab | FileKind::Zip => {
+                Some("archive: its members are listed separately".to_string())
+            }
+            FileKind::Empty => Some("empty".to_string()),
+            FileKind::UnknownText | FileKind::UnknownBinary => {
+                Some("not recognised as servicing evidence".to_string())
+            }
+            _ => Some(
+                "recognised; this version of patchdx does not analyse this kind yet".to_string(),
+            ),
+        };
+        files.push(FileSummary {
+            path: entry.path.clone(),
+            kind: entry.kind,
+            kind_label: entry.kind.label(),
+            size: entry.size,
+            encoding: entry.encoding.map(|e| e.label()),
+            encoding_evidence: entry.encoding_evidence,
+            analysed,
+            note,
+        });
+        if analysed && entry.size > 0 {
+            let mut log = cbs::read(entry);
+            warnings.append(&mut log.warnings);
+            if log.first.is_none() && log.lines > 0 {
+                warnings.push(Warning {
+                    path: entry.path.clone(),
+                    severity: Severity::Notice,
+                    message: "no timestamped CBS line found in this file".to_string(),
+                });
+            }
+            logs.push(log);
+        }
+    }
+    // SFC [SR] extracts repeat CBS.log lines: diagnose them, but do not stitch them into the CBS history.
+    let (mut history_logs, extracts): (Vec<CbsLog>, Vec<CbsLog>) =
+        logs.into_iter().partition(|l| l.kind == FileKind::Cbs);
+    let history = cbs::history::stitch(&mut history_logs);
+    let mut all_logs = history_logs;
+    all_logs.extend(extracts);
+    let diagnosis = diagnose_cbs(&all_logs, &history);
+    let failures = diagnosis
+        .findings
+        .iter()
+        .filter(|f| f.verdict == model::Verdict::Failed)
+        .count();
+    let repaired = diagnosis
+        .findings
+        .iter()
+        .filter(|f| f.verdict == model::Verdict::Repaired)
+        .count();
+    let unreadable = warnings.iter().any(|w| w.severity >= Severity::Damaged);
+    let exit_code = if unreadable {
+        2
+    } else if failures > 0 {
+        1
+    } else {
+        0
+    };
+    let summary = verdict_summary(
+        failures,
+        repaired,
+        unreadable,
+        &diagnosis.findings,
+        &history,
+    );
+    Analysis {
+        schema: SCHEMA,
+        tool_version: env!("CARGO_PKG_VERSION"),
+        input: bundle.root.clone(),
+        verdict: Overall {
+            failures,
+            repaired,
+            unreadable_input: unreadable,
+            exit_code,
+            summary,
+        },
+        findings: diagnosis.findings,
+        observations: diagnosis.observations,
+        cbs: CbsSection {
+            history,
+            logs: all_logs,
+            sessions: diagnosis.sessions,
+            session_counts: diagnosis.session_counts,
+        },
+        files,
+        warnings,
+    }
+}
+
+fn verdict_summary(
+    failures: usize,
+    repaired: usize,
+    unreadable: bool,
+    findings: &[Finding],
+    history: &History,
+) -> String {
+    let mut parts = Vec::new();
+    if failures == 0 {
+        parts.push("No failed servicing operation found in the CBS logs".to_string());
+    } else {
+        let first = findings
+            .iter()
+            .find(|f| f.verdict == model::Verdict::Failed);
+        parts.push(format!(
+            "{failures} failed servicing operation(s) diagnosed{}",
+            first
+                .map(|f| format!("; first: {}", f.title))
+                .unwrap_or_default()
+        ));
+    }
+    if repaired > 0 {
+        parts.push(format!("{repaired} repair run(s) fixed what they found"));
+    }
+    match (history.first_local, history.last_local) {
+        (Some(a), Some(b)) => parts.push(format!("CBS history covers {a} → {b} (local time)")),
+        _ => parts.push("no CBS history in the input".to_string()),
+    }
+    if unreadable {
+        parts.push("some input could not be read (see warnings)".to_string());
+    }
+    parts.join(". ") + "."
+}

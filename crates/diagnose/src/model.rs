@@ -1,0 +1,124 @@
+//! What a diagnosis says: findings with evidence, observations, sessions and the CBS history's coverage.
+
+use patchdx_formats::CivilTime;
+use serde::Serialize;
+
+/// A quoted log line: where it is and what it says.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Evidence {
+    /// Inside-archive path of the file.
+    pub file: String,
+    /// 1-based line number.
+    pub line: u64,
+    pub local_time: Option<CivilTime>,
+    pub utc_time: Option<CivilTime>,
+    pub code: Option<String>,
+    pub text: String,
+}
+
+/// An error code with what it means.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct CodeRef {
+    pub value: u32,
+    /// `0x80073712`
+    pub hex: String,
+    pub name: Option<String>,
+    pub known: bool,
+    pub facility: &'static str,
+    pub en: Option<String>,
+    pub zh_cn: Option<String>,
+}
+
+impl CodeRef {
+    pub fn new(value: u32, name_in_log: Option<&str>) -> Self {
+        let info = patchdx_codes::lookup(value);
+        CodeRef {
+            value,
+            hex: format!("0x{value:08X}"),
+            name: info
+                .map(|i| i.name.to_string())
+                .or_else(|| name_in_log.filter(|n| !n.is_empty()).map(str::to_string)),
+            known: info.is_some(),
+            facility: patchdx_codes::facility_name(value),
+            en: info.map(|i| i.en.to_string()),
+            zh_cn: info.map(|i| i.zh_cn.to_string()),
+        }
+    }
+
+    pub fn label(&self) -> String {
+        match &self.name {
+            Some(n) => format!("{} {}", self.hex, n),
+            None => self.hex.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// An operation failed, or damage remains unrepaired.
+    Failed,
+    /// Damage was found and repaired; nothing left failing.
+    Repaired,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Confidence {
+    High,
+    Medium,
+    Low,
+}
+
+/// One diagnosed failure (or repaired damage), with its first cause and the cascade after it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub id: String,
+    pub verdict: Verdict,
+    pub title: String,
+    pub kb: Option<String>,
+    pub package: Option<String>,
+    pub session: Option<String>,
+    pub client: Option<String>,
+    /// The servicing phase the failure happened in, where the logs say (e.g. WER `failure source`).
+    pub phase: Option<String>,
+    pub code: Option<CodeRef>,
+    pub local_time: Option<CivilTime>,
+    pub utc_time: Option<CivilTime>,
+    pub utc_offset: Option<String>,
+    /// The earliest record of the failure chain: what went wrong first.
+    pub first_cause: Evidence,
+    /// Everything the first cause set off, in order, up to and including the final result.
+    pub cascade: Vec<Evidence>,
+    /// The record that states the operation's final result.
+    pub outcome: Evidence,
+    pub confidence: Confidence,
+    pub confidence_reason: String,
+    /// Items named by the finding: corrupt components or files, with their state.
+    pub items: Vec<String>,
+}
+
+/// Something worth knowing that is not a failure (a repair run, boot-time processing, a rotation problem).
+#[derive(Debug, Clone, Serialize)]
+pub struct Observation {
+    pub kind: &'static str,
+    pub summary: String,
+    pub evidence: Vec<Evidence>,
+}
+
+/// One CBS servicing session.
+#[derive(Debug, Clone, Serialize)]
+pub struct Session {
+    pub id: String,
+    pub client: Option<String>,
+    pub file: String,
+    pub start_line: Option<u64>,
+    pub start_local: Option<CivilTime>,
+    pub start_utc: Option<CivilTime>,
+    pub end_local: Option<CivilTime>,
+    pub end_utc: Option<CivilTime>,
+    pub package: Option<String>,
+    pub kb: Option<String>,
+    pub result: Option<CodeRef>,
+    pub reboot_required: Option<bool>,
+}

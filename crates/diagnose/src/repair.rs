@@ -1,0 +1,305 @@
+//! Corruption and repair (DISM Summary blocks, `(p)` corruption rows, SFC `[SR]` results, store-corrupt
+//! flags) and boot-time processing: findings where damage remains, observations where it was repaired.
+
+use crate::flat::Flat;
+use crate::model::{CodeRef, Confidence, Evidence, Finding, Observation, Verdict};
+use patchdx_formats::cbs::CbsEventKind;
+
+fn same_piece(flat: &Flat, a: usize, b: usize) -> bool {
+    flat.events[a].0 == flat.events[b].0
+}
+
+fn within(flat: &Flat, a: usize, b: usize, seconds: i64) -> bool {
+    match (flat.instant(a), flat.instant(b)) {
+        (Some(x), Some(y)) => (x.millis() - y.millis()).abs() <= seconds * 1000,
+        _ => same_piece(flat, a, b),
+    }
+}
+
+/// DISM /ScanHealth or /RestoreHealth summary blocks.
+pub(crate) fn store_repairs(
+    flat: &Flat,
+    claimed: &mut [bool],
+    findings: &mut Vec<Finding>,
+    observations: &mut Vec<Observation>,
+) {
+    for index in 0..flat.events.len() {
+        let CbsEventKind::SummaryDetected { count: detected } = flat.event(index).kind else {
+            continue;
+        };
+        let repaired = (index + 1..flat.events.len().min(index + 30))
+            .filter(|&i| same_piece(flat, i, index))
+            .find_map(|i| match flat.event(i).kind {
+                CbsEventKind::SummaryRepaired { count } => Some((i, count)),
+                _ => None,
+            });
+        let result = (index.saturating_sub(8)..index)
+            .rev()
+            .find(|&i| matches!(flat.event(i).kind, CbsEventKind::OperationResult));
+        let result_code = result.and_then(|i| flat.event(i).code).unwrap_or(0);
+        // Corruption rows and CSI store-corrupt flags of the same repair run (the hour before its summary).
+        let related: Vec<usize> = (0..index)
+            .rev()
+            .take_while(|&i| same_piece(flat, i, index) && within(flat, i, index, 3600))
+            .filter(|&i| {
+                !claimed[i]
+                    && matches!(
+                        flat.event(i).kind,
+                        CbsEventKind::CorruptionRow { .. }
+                            | CbsEventKind::CsiFatal
+                            | CbsEventKind::StoreMarkedCorrupt
+                    )
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        let mut chain = related.clone();
+        chain.extend(result);
+        chain.push(index);
+        chain.extend(repaired.map(|(i, _)| i));
+        chain.sort_unstable();
+        for &i in &chain {
+            claimed[i] = true;
+        }
+        let items: Vec<String> = related
+            .iter()
+            .filter_map(|&i| match &flat.event(i).kind {
+                CbsEventKind::CorruptionRow {
+                    category,
+                    fixed,
+                    item,
+                } => Some(format!(
+                    "{category}: {item}{}",
+                    if *fixed { " (fixed)" } else { " (NOT fixed)" }
+                )),
+                _ => None,
+            })
+            .collect();
+        let repaired_count = repaired.map_or(0, |(_, n)| n);
+        let evidence: Vec<Evidence> = chain.iter().map(|&i| flat.evidence(i)).collect();
+        if detected == 0 {
+            observations.push(Observation {
+                kind: "store-health",
+                summary: "DISM checked the component store and found no corruption (Total Detected Corruption: 0).".to_string(),
+                evidence,
+            });
+            continue;
+        }
+        let failed = repaired_count < detected || patchdx_codes::is_failure(result_code);
+        let outcome_index = repaired.map_or(index, |(i, _)| i);
+        let first = chain.first().copied().unwrap_or(index);
+        findings.push(Finding {
+            id: String::new(),
+            verdict: if failed { Verdict::Failed } else { Verdict::Repaired },
+            title: if failed {
+                format!("Component store corruption not repaired: {detected} detected, {repaired_count} repaired")
+            } else {
+                format!("Component store corruption found and repaired: {detected} detected, {repaired_count} repaired")
+            },
+            kb: None,
+            package: None,
+            session: None,
+            client: Some("DISM (store corruption detect/repair)".to_string()),
+            phase: Some("component store check".to_string()),
+            code: result.map(|_| CodeRef::new(result_code, None)),
+            local_time: flat.event(outcome_index).time,
+            utc_time: flat.event(outcome_index).utc,
+            utc_offset: flat.offset_label(outcome_index),
+            first_cause: flat.evidence(first),
+            cascade: evidence.into_iter().skip(1).collect(),
+            outcome: flat.evidence(outcome_index),
+            confidence: Confidence::High,
+            confidence_reason: "DISM's own Summary block states the counts".to_string(),
+            items,
+        });
+    }
+}
+
+/// SFC results: files it could not repair are a failure; files it repaired are an observation.
+pub(crate) fn sfc_results(
+    flat: &Flat,
+    claimed: &mut [bool],
+    findings: &mut Vec<Finding>,
+    observations: &mut Vec<Observation>,
+) {
+    let mut cannot: Vec<usize> = Vec::new();
+    let mut repaired: Vec<usize> = Vec::new();
+    for index in 0..flat.events.len() {
+        match flat.event(index).kind {
+            CbsEventKind::SfcCannotRepair { .. } => cannot.push(index),
+            CbsEventKind::SfcRepaired { .. } => repaired.push(index),
+            _ => {}
+        }
+    }
+    for group in group_by_time(flat, &cannot, 7200) {
+        for &i in &group {
+            claimed[i] = true;
+        }
+        let items: Vec<String> = group
+            .iter()
+            .filter_map(|&i| match &flat.event(i).kind {
+                CbsEventKind::SfcCannotRepair { file } => Some(file.clone()),
+                _ => None,
+            })
+            .collect();
+        let first = group[0];
+        let last = group[group.len() - 1];
+        findings.push(Finding {
+            id: String::new(),
+            verdict: Verdict::Failed,
+            title: format!("SFC could not repair {} file(s)", items.len()),
+            kb: None,
+            package: None,
+            session: None,
+            client: Some("SFC (Windows Resource Protection)".to_string()),
+            phase: Some("system file check".to_string()),
+            code: None,
+            local_time: flat.event(first).time,
+            utc_time: flat.event(first).utc,
+            utc_offset: flat.offset_label(first),
+            first_cause: flat.evidence(first),
+            cascade: group.iter().skip(1).map(|&i| flat.evidence(i)).collect(),
+            outcome: flat.evidence(last),
+            confidence: Confidence::High,
+            confidence_reason: "SFC states it cannot repair these member files".to_string(),
+            items,
+        });
+    }
+    for group in group_by_time(flat, &repaired, 7200) {
+        let mut files: Vec<String> = Vec::new();
+        for &i in &group {
+            if let CbsEventKind::SfcRepaired { file } = &flat.event(i).kind
+                && !files.contains(file)
+            {
+                files.push(file.clone());
+            }
+        }
+        observations.push(Observation {
+            kind: "sfc-repair",
+            summary: format!(
+                "SFC repaired {} file(s) from the component store: {}",
+                files.len(),
+                files.join(", ")
+            ),
+            evidence: group.iter().map(|&i| flat.evidence(i)).collect(),
+        });
+    }
+}
+
+fn group_by_time(flat: &Flat, indexes: &[usize], seconds: i64) -> Vec<Vec<usize>> {
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for &i in indexes {
+        match groups.last_mut() {
+            Some(g) if g.last().is_some_and(|&prev| within(flat, i, prev, seconds)) => g.push(i),
+            _ => groups.push(vec![i]),
+        }
+    }
+    groups
+}
+
+/// Store-corrupt flags that no failure chain or repair run accounts for.
+pub(crate) fn unexplained_corruption(
+    flat: &Flat,
+    claimed: &mut [bool],
+    findings: &mut Vec<Finding>,
+) {
+    let flagged: Vec<usize> = (0..flat.events.len())
+        .filter(|&i| !claimed[i] && matches!(flat.event(i).kind, CbsEventKind::StoreMarkedCorrupt))
+        .collect();
+    for group in group_by_time(flat, &flagged, 3600) {
+        for &i in &group {
+            claimed[i] = true;
+        }
+        let first = group[0];
+        let last = group[group.len() - 1];
+        findings.push(Finding {
+            id: String::new(),
+            verdict: Verdict::Failed,
+            title: "Component store flagged as corrupt, and no repair run follows in the logs"
+                .to_string(),
+            kb: flat.event(first).kb.clone(),
+            package: flat.event(first).package.clone(),
+            session: None,
+            client: None,
+            phase: None,
+            code: flat
+                .event(first)
+                .code
+                .map(|c| CodeRef::new(c, flat.event(first).code_name_in_log.as_deref())),
+            local_time: flat.event(first).time,
+            utc_time: flat.event(first).utc,
+            utc_offset: flat.offset_label(first),
+            first_cause: flat.evidence(first),
+            cascade: group.iter().skip(1).map(|&i| flat.evidence(i)).collect(),
+            outcome: flat.evidence(last),
+            confidence: Confidence::Medium,
+            confidence_reason:
+                "CBS/CSI flagged the store corrupt; no DISM summary shows it repaired".to_string(),
+            items: Vec::new(),
+        });
+    }
+}
+
+/// Boot-time (startup) processing of pending operations, e.g. after an install that needed a reboot.
+pub(crate) fn startup_processing(flat: &Flat, observations: &mut Vec<Observation>) {
+    let mut index = 0;
+    while index < flat.events.len() {
+        let CbsEventKind::StartupState { state } = &flat.event(index).kind else {
+            index += 1;
+            continue;
+        };
+        let mut evidence = vec![flat.evidence(index)];
+        let mut packages = Vec::new();
+        let mut result: Option<u32> = None;
+        let mut pending_xml = false;
+        let mut end = index + 1;
+        while end < flat.events.len() && end < index + 400 && same_piece(flat, end, index) {
+            let event = flat.event(end);
+            match &event.kind {
+                CbsEventKind::StartupState { .. } | CbsEventKind::TrustedInstallerInit => break,
+                CbsEventKind::StartupPackage { new_state } => {
+                    let name = event
+                        .kb
+                        .clone()
+                        .unwrap_or_else(|| event.package.clone().unwrap_or_default());
+                    packages.push(format!("{name} → {new_state}"));
+                }
+                CbsEventKind::PendingXml => {
+                    pending_xml = true;
+                    evidence.push(flat.evidence(end));
+                }
+                CbsEventKind::StartupComplete => {
+                    result = result.or(event.code);
+                    evidence.push(flat.evidence(end));
+                }
+                _ => {}
+            }
+            end += 1;
+        }
+        packages.sort();
+        packages.dedup();
+        let result_text = result.map_or("no result line".to_string(), |c| {
+            CodeRef::new(c, None).label()
+        });
+        observations.push(Observation {
+            kind: "startup-processing",
+            summary: format!(
+                "Boot-time (startup) processing, execute state {state}{}; {} package(s) completed startup processing{}; result {result_text}",
+                if pending_xml { ", pending.xml processed" } else { "" },
+                packages.len(),
+                if packages.is_empty() { String::new() } else { format!(" ({})", summarize(&packages, 6)) },
+            ),
+            evidence,
+        });
+        index = end;
+    }
+}
+
+fn summarize(items: &[String], max: usize) -> String {
+    if items.len() <= max {
+        items.join(", ")
+    } else {
+        format!("{}, … {} more", items[..max].join(", "), items.len() - max)
+    }
+}

@@ -1,0 +1,15 @@
+//! Renders an analysis for people (terminal text, colour when the terminal wants it) and for programs (JSON).
+#![forbid(unsafe_code)]
+
+mod text;
+
+pub use text::{TextOptions, render_text};
+
+use patchdx_diagnose::Analysis;
+
+/// The JSON document (schema `patchdx.analysis/1`, see docs/json-schema.md).
+pub fn render_json(analysis: &Analysis) -> String {
+    // Serialising plain data structures cannot fail; fall back to an error object rather than panic.
+    serde_json::to_string_pretty(analysis)
+        .unwrap_or_else(|e| format!("{{\"error\": \"cannot serialise analysis: {e}\"}}"))
+}

@@ -1,0 +1,397 @@
+//! The terminal report: verdict first, then each finding with its first cause and collapsed cascade, the CBS
+//! history's coverage, the files read and every warning.
+
+use patchdx_diagnose::{Analysis, Evidence, Finding, Verdict};
+use patchdx_formats::CivilTime;
+use std::fmt::Write;
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TextOptions {
+    pub color: bool,
+    /// Show every cascade record and every file instead of a summary.
+    pub verbose: bool,
+}
+
+struct Style {
+    on: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+    fn bold(&self, t: &str) -> String {
+        self.paint("1", t)
+    }
+    fn red(&self, t: &str) -> String {
+        self.paint("1;31", t)
+    }
+    fn green(&self, t: &str) -> String {
+        self.paint("1;32", t)
+    }
+    fn yellow(&self, t: &str) -> String {
+        self.paint("1;33", t)
+    }
+    fn dim(&self, t: &str) -> String {
+        self.paint("2", t)
+    }
+    fn cyan(&self, t: &str) -> String {
+        self.paint("36", t)
+    }
+}
+
+const QUOTE_WIDTH: usize = 220;
+
+fn clip(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(width).collect();
+    out.push('…');
+    out
+}
+
+fn time_pair(local: Option<CivilTime>, utc: Option<CivilTime>, offset: Option<&str>) -> String {
+    match (local, utc) {
+        (Some(l), Some(u)) => format!("{l} local ({}) = {u} UTC", offset.unwrap_or("offset known")),
+        (Some(l), None) => {
+            format!("{l} local (UTC offset unknown: no CSI UTC stamps in this file)")
+        }
+        (None, Some(u)) => format!("{u} UTC"),
+        (None, None) => "time unknown".to_string(),
+    }
+}
+
+fn quote(s: &Style, ev: &Evidence) -> String {
+    format!(
+        "{} {}",
+        s.cyan(&format!("{}:{}", ev.file, ev.line)),
+        clip(ev.text.trim(), QUOTE_WIDTH)
+    )
+}
+
+/// The whole report as text.
+pub fn render_text(analysis: &Analysis, options: TextOptions) -> String {
+    let s = Style { on: options.color };
+    let mut out = String::new();
+    let v = &analysis.verdict;
+    let _ = writeln!(
+        out,
+        "{} {} — {}",
+        s.bold("patchdx"),
+        analysis.tool_version,
+        analysis.input
+    );
+    let headline = if v.failures > 0 {
+        s.red("FAILURE DIAGNOSED")
+    } else if v.unreadable_input {
+        s.yellow("NO FAILURE FOUND IN WHAT COULD BE READ")
+    } else {
+        s.green("NO FAILURE FOUND")
+    };
+    let _ = writeln!(out, "\n{headline}\n{}", v.summary);
+
+    if !analysis.findings.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            s.bold(&format!(
+                "FINDINGS ({} failed, {} repaired)",
+                v.failures, v.repaired
+            ))
+        );
+        for finding in &analysis.findings {
+            render_finding(&mut out, &s, finding, options.verbose);
+        }
+    }
+    if !analysis.observations.is_empty() {
+        let _ = writeln!(out, "\n{}", s.bold("OBSERVATIONS"));
+        for o in &analysis.observations {
+            let _ = writeln!(out, "  • [{}] {}", o.kind, o.summary);
+            let shown = if options.verbose {
+                o.evidence.len()
+            } else {
+                o.evidence.len().min(3)
+            };
+            for ev in &o.evidence[..shown] {
+                let _ = writeln!(out, "      {}", quote(&s, ev));
+            }
+            if shown < o.evidence.len() {
+                let _ = writeln!(
+                    out,
+                    "      {}",
+                    s.dim(&format!("… {} more (--verbose)", o.evidence.len() - shown))
+                );
+            }
+        }
+    }
+    render_history(&mut out, &s, analysis);
+    render_files(&mut out, &s, analysis, options.verbose);
+    if !analysis.warnings.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            s.bold(&format!("WARNINGS ({})", analysis.warnings.len()))
+        );
+        for w in &analysis.warnings {
+            let tag = match w.severity {
+                patchdx_bundle::Severity::Notice => s.dim("notice    "),
+                patchdx_bundle::Severity::Damaged => s.yellow("damaged   "),
+                patchdx_bundle::Severity::Unreadable => s.red("unreadable"),
+            };
+            let _ = writeln!(out, "  {tag} {}: {}", w.path, w.message);
+        }
+    }
+    let meaning = match v.exit_code {
+        0 => "no failure found",
+        1 => "failure diagnosed",
+        _ => "some input could not be read",
+    };
+    let _ = writeln!(out, "\nexit code {} ({meaning})", v.exit_code);
+    out
+}
+
+fn render_finding(out: &mut String, s: &Style, f: &Finding, verbose: bool) {
+    let tag = match f.verdict {
+        Verdict::Failed => s.red("FAILED  "),
+        Verdict::Repaired => s.green("REPAIRED"),
+    };
+    let _ = writeln!(out, "\n[{}] {tag} {}", f.id, s.bold(&f.title));
+    let _ = writeln!(
+        out,
+        "  when        {}",
+        time_pair(f.local_time, f.utc_time, f.utc_offset.as_deref())
+    );
+    if let Some(kb) = &f.kb {
+        let _ = writeln!(out, "  update      {kb}");
+    }
+    if let Some(p) = &f.package {
+        let _ = writeln!(out, "  package     {p}");
+    }
+    if f.session.is_some() || f.client.is_some() {
+        let _ = writeln!(
+            out,
+            "  session     {}{}",
+            f.session.as_deref().unwrap_or("-"),
+            f.client
+                .as_deref()
+                .map(|c| format!(" (client {c})"))
+                .unwrap_or_default()
+        );
+    }
+    if let Some(phase) = &f.phase {
+        let _ = writeln!(out, "  phase       {phase}");
+    }
+    if let Some(code) = &f.code {
+        match (&code.en, &code.zh_cn) {
+            (Some(en), Some(zh)) => {
+                let _ = writeln!(out, "  code        {} — {en}", code.label());
+                let _ = writeln!(out, "              {zh}");
+            }
+            _ => {
+                let _ = writeln!(
+                    out,
+                    "  code        {} — not in patchdx's code table (facility {})",
+                    code.label(),
+                    code.facility
+                );
+            }
+        }
+    }
+    for item in f.items.iter().take(if verbose { usize::MAX } else { 12 }) {
+        let _ = writeln!(out, "  item        {item}");
+    }
+    if !verbose && f.items.len() > 12 {
+        let _ = writeln!(
+            out,
+            "  item        … {} more (--verbose)",
+            f.items.len() - 12
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  {} {}",
+        s.bold("first cause"),
+        quote(s, &f.first_cause)
+    );
+    let cascade: Vec<&Evidence> = f.cascade.iter().filter(|e| **e != f.outcome).collect();
+    if !cascade.is_empty() {
+        let _ = writeln!(out, "  cascade     {} record(s) after it:", cascade.len());
+        let show: Vec<&Evidence> = if verbose || cascade.len() <= 5 {
+            cascade.clone()
+        } else {
+            cascade[..3]
+                .iter()
+                .chain(cascade[cascade.len() - 1..].iter())
+                .copied()
+                .collect()
+        };
+        for (n, ev) in show.iter().enumerate() {
+            if !verbose && cascade.len() > 5 && n == 3 {
+                let _ = writeln!(
+                    out,
+                    "              {}",
+                    s.dim(&format!("… {} more (--verbose)", cascade.len() - 4))
+                );
+            }
+            let _ = writeln!(out, "              {}", quote(s, ev));
+        }
+    }
+    if f.outcome != f.first_cause {
+        let _ = writeln!(out, "  outcome     {}", quote(s, &f.outcome));
+    }
+    let _ = writeln!(
+        out,
+        "  confidence  {:?} — {}",
+        f.confidence, f.confidence_reason
+    );
+}
+
+fn render_history(out: &mut String, s: &Style, analysis: &Analysis) {
+    let h = &analysis.cbs.history;
+    let _ = writeln!(out, "\n{}", s.bold("CBS HISTORY"));
+    if h.pieces.is_empty() {
+        let _ = writeln!(out, "  no CBS.log or CbsPersist piece in the input");
+        return;
+    }
+    let span = match (h.first_local, h.last_local) {
+        (Some(a), Some(b)) => format!("{a} → {b} local"),
+        _ => "no timestamped lines".to_string(),
+    };
+    let utc = match (h.first_utc, h.last_utc) {
+        (Some(a), Some(b)) => format!(" = {a} → {b} UTC"),
+        _ => String::new(),
+    };
+    let _ = writeln!(
+        out,
+        "  covers {span}{utc}, in {} piece(s), oldest first:",
+        h.pieces.len()
+    );
+    for (piece, log) in h.pieces.iter().zip(analysis.cbs.logs.iter()) {
+        let offset = match log.offsets.as_slice() {
+            [] => "offset unknown".to_string(),
+            [one] => format!(
+                "UTC{}",
+                patchdx_formats::time::format_offset(one.offset_seconds)
+            ),
+            many => format!(
+                "UTC offset changes: {}",
+                many.iter()
+                    .map(|o| format!(
+                        "{} from line {}",
+                        patchdx_formats::time::format_offset(o.offset_seconds),
+                        o.from_line
+                    ))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        let range = match (piece.first_local, piece.last_local) {
+            (Some(a), Some(b)) => format!("{a} → {b}"),
+            _ => "no timestamps".to_string(),
+        };
+        let gap = piece
+            .gap_before_seconds
+            .filter(|g| *g > 3600)
+            .map(|g| {
+                format!(
+                    "  {}",
+                    s.yellow(&format!("(gap of {} before it)", human_duration(g)))
+                )
+            })
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "    {}  {range}  {offset}  {} lines{gap}",
+            piece.path, piece.lines
+        );
+        if piece.overlapping_events_removed > 0 {
+            let _ = writeln!(
+                out,
+                "      overlaps the previous piece: {} repeated records ignored",
+                piece.overlapping_events_removed
+            );
+        }
+    }
+    for d in &h.duplicates {
+        let _ = writeln!(
+            out,
+            "    {} is the same log as {} (ignored)",
+            d.path, d.same_as
+        );
+    }
+    if !h.missing_pieces.is_empty() {
+        let _ = writeln!(
+            out,
+            "  {} {}",
+            s.yellow("not in the bundle:"),
+            h.missing_pieces.join(", ")
+        );
+    }
+    let counts: Vec<String> = analysis
+        .cbs
+        .session_counts
+        .iter()
+        .map(|(c, n)| format!("{c} {n}"))
+        .collect();
+    if !counts.is_empty() {
+        let _ = writeln!(out, "  sessions by client: {}", counts.join(", "));
+    }
+}
+
+fn human_duration(seconds: i64) -> String {
+    let (d, h, m) = (
+        seconds / 86_400,
+        (seconds % 86_400) / 3600,
+        (seconds % 3600) / 60,
+    );
+    if d > 0 {
+        format!("{d}d {h}h")
+    } else if h > 0 {
+        format!("{h}h {m}m")
+    } else {
+        format!("{m}m")
+    }
+}
+
+fn render_files(out: &mut String, s: &Style, analysis: &Analysis, verbose: bool) {
+    let _ = writeln!(
+        out,
+        "\n{}",
+        s.bold(&format!("FILES ({})", analysis.files.len()))
+    );
+    let limit = if verbose { usize::MAX } else { 40 };
+    for f in analysis.files.iter().take(limit) {
+        let encoding = f
+            .encoding
+            .as_deref()
+            .map(|e| format!(", {e}"))
+            .unwrap_or_default();
+        let note = f
+            .note
+            .as_deref()
+            .map(|n| format!(" — {n}"))
+            .unwrap_or_default();
+        let mark = if f.analysed {
+            s.green("✓")
+        } else {
+            s.dim("·")
+        };
+        let _ = writeln!(
+            out,
+            "  {mark} {}  [{}{encoding}, {} bytes]{note}",
+            f.path, f.kind_label, f.size
+        );
+    }
+    if analysis.files.len() > limit {
+        let _ = writeln!(
+            out,
+            "  … {} more files (--verbose)",
+            analysis.files.len() - limit
+        );
+    }
+}
