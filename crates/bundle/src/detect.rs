@@ -180,7 +180,23 @@ pub fn detect_encoding(sample: &[u8]) -> (TextEncoding, EncodingEvidence) {
     }
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     detector.feed(sample, false);
-    let guess = detector.guess(None, chardetng::Utf8Detection::Allow);
+    let mut guess = detector.guess(None, chardetng::Utf8Detection::Allow);
+    // Servicing logs carry little non-ASCII text (a path, a user name), too little for a statistical guess
+    // between the East Asian double-byte code pages. Chinese systems are the ones we meet; GBK wins whenever
+    // the bytes are valid GBK (`--encoding` overrides for Korean, Japanese or Big5 systems).
+    let cjk = [
+        encoding_rs::EUC_KR,
+        encoding_rs::BIG5,
+        encoding_rs::SHIFT_JIS,
+        encoding_rs::EUC_JP,
+    ];
+    if cjk.contains(&guess)
+        && encoding_rs::GBK
+            .decode_without_bom_handling_and_without_replacement(sample)
+            .is_some()
+    {
+        guess = encoding_rs::GBK;
+    }
     let encoding = if guess == encoding_rs::UTF_8 {
         TextEncoding::Utf8 { bom: false }
     } else {

@@ -5,7 +5,7 @@ use serde::Serialize;
 #[derive(clap::Args)]
 pub struct ExplainArgs {
     /// One or more codes in any common spelling.
-    #[arg(required = true)]
+    #[arg(required = true, allow_negative_numbers = true)]
     codes: Vec<String>,
     /// Language of the meaning: en or zh-CN (both are shown by default).
     #[arg(long)]

@@ -1,0 +1,144 @@
+//! The `patchdx` binary end to end: exit codes, text and JSON output, colour rules, explain.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn patchdx(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_patchdx"))
+        .args(args)
+        .current_dir(repo())
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("patchdx runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("utf-8 output")
+}
+
+/// The example bundle recreates case CAS-07293: its CBS history starts after both failures.
+#[test]
+fn example_bundle_reports_what_the_cbs_history_covers() {
+    let out = patchdx(&["analyze", "examples/cas-07293"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = stdout(&out);
+    assert!(
+        text.contains("covers 2022-09-20 08:00:00 → 2022-10-24 17:00:00 local = 2022-09-20 00:00:00 → 2022-10-24 09:00:00 UTC, in 3 piece(s)"),
+        "{text}"
+    );
+    assert!(text.contains("Windows/Logs/CBS/CbsPersist_20221012031005.log  2022-10-11 09:00:00 → 2022-10-12 11:10:02  UTC+08:00  478 lines  (gap of 1d 0h before it)"), "{text}");
+    assert!(
+        !text.contains("\x1b["),
+        "no colour when stdout is not a terminal"
+    );
+    assert!(text.contains("exit code 0 (no failure found)"));
+}
+
+#[test]
+fn diagnosed_failure_exits_1_and_json_carries_schema_code_and_evidence() {
+    let out = patchdx(&[
+        "analyze",
+        "--json",
+        "tests/data/cbs/kb5014805-wu-install-store-corrupt-0x80073712.log",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    assert_eq!(json["schema"], "patchdx.analysis/1");
+    assert_eq!(json["verdict"]["exit_code"], 1);
+    let finding = &json["findings"][0];
+    assert_eq!(finding["kb"], "KB5014805");
+    assert_eq!(finding["code"]["hex"], "0x80073712");
+    assert_eq!(finding["code"]["name"], "ERROR_SXS_COMPONENT_STORE_CORRUPT");
+    assert_eq!(finding["code"]["zh_cn"], "组件存储已损坏。");
+    assert_eq!(finding["first_cause"]["line"], 21);
+    assert_eq!(finding["outcome"]["line"], 37);
+    assert_eq!(finding["local_time"], "2022-09-09T15:58:23.000");
+    assert_eq!(finding["utc_time"], "2022-09-09T07:58:23.000");
+    assert_eq!(finding["utc_offset"], "+08:00");
+    assert_eq!(finding["phase"], "Resolve (Staged → Installed)");
+}
+
+#[test]
+fn forced_colour_paints_and_no_color_environment_is_honoured() {
+    let sample = "tests/data/cbs/kb5014805-wu-install-store-corrupt-0x80073712.log";
+    let painted = stdout(&patchdx(&["analyze", "--color", "always", sample]));
+    assert!(painted.contains("\x1b[1;31mFAILURE DIAGNOSED\x1b[0m"));
+    let out = Command::new(env!("CARGO_BIN_EXE_patchdx"))
+        .args(["analyze", sample])
+        .current_dir(repo())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("runs");
+    assert!(!stdout(&out).contains("\x1b["));
+}
+
+#[test]
+fn unreadable_input_exits_2_even_with_a_failure_found() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(
+        repo().join("tests/data/cbs/kb5014805-wu-install-store-corrupt-0x80073712.log"),
+        dir.path().join("CBS.log"),
+    )
+    .expect("copy");
+    std::fs::write(
+        dir.path().join("CbsPersist_20220101000000.cab"),
+        b"MSCF\0\0\0\0garbage",
+    )
+    .expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_patchdx"))
+        .args(["analyze"])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let text = stdout(&out);
+    assert!(text.contains("FAILURE DIAGNOSED"));
+    assert!(
+        text.contains("unreadable CbsPersist_20220101000000.cab: not a readable CAB archive"),
+        "{text}"
+    );
+}
+
+#[test]
+fn missing_input_is_an_error_with_exit_2() {
+    let out = patchdx(&["analyze", "no/such/bundle.zip"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot open the input"));
+}
+
+#[test]
+fn help_documents_the_exit_codes() {
+    let text = stdout(&patchdx(&["analyze", "--help"]));
+    assert!(text.contains("0  nothing failed"));
+    assert!(text.contains("1  a failure was diagnosed"));
+    assert!(text.contains("2  some input could not be read"));
+}
+
+#[test]
+fn explain_reads_every_spelling_of_the_case_code() {
+    for spelling in [
+        "0x80073712",
+        "80073712",
+        "-2147010798",
+        "2147956498",
+        "14098",
+    ] {
+        let out = patchdx(&["explain", "--json", spelling]);
+        assert_eq!(out.status.code(), Some(0));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(json[0]["value"], "0x80073712", "{spelling}");
+        assert_eq!(json[0]["name"], "ERROR_SXS_COMPONENT_STORE_CORRUPT");
+    }
+    let text = stdout(&patchdx(&["explain", "0x87654321"]));
+    assert!(text.contains("unknown code"), "{text}");
+    assert!(text.contains("does not guess"));
+}
