@@ -44,14 +44,14 @@ pub fn find_codes(text: &str) -> Vec<FoundCode> {
                 value,
                 name_in_log: name,
             });
-        } else if let Some(symbol) = caps.get(4) {
-            if let Some(info) = patchdx_codes::lookup_name(symbol.as_str()) {
-                let value = patchdx_codes::win32_to_hresult_if_small(info.value);
-                found.push(FoundCode {
-                    value,
-                    name_in_log: Some(format!("HRESULT_FROM_WIN32({})", symbol.as_str())),
-                });
-            }
+        } else if let Some(symbol) = caps.get(4)
+            && let Some(info) = patchdx_codes::lookup_name(symbol.as_str())
+        {
+            let value = patchdx_codes::win32_to_hresult_if_small(info.value);
+            found.push(FoundCode {
+                value,
+                name_in_log: Some(format!("HRESULT_FROM_WIN32({})", symbol.as_str())),
+            });
         }
     }
     found

@@ -299,7 +299,7 @@ pub fn classify(level: Level, component: &str, message: &str) -> Option<Classifi
             .filter(|c| !c.is_empty())
             .collect();
         let category = cells.get(1).copied().unwrap_or("").to_string();
-        let fixed = cells.iter().any(|c| *c == "(Fixed)");
+        let fixed = cells.contains(&"(Fixed)");
         let item = cells.last().copied().unwrap_or("").to_string();
         CbsEventKind::CorruptionRow {
             category,

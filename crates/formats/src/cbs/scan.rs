@@ -179,7 +179,7 @@ fn offset_samples(
     let utc = if component == "CSI" {
         message
             .find('@')
-            .and_then(|at| CivilTime::parse_csi_stamp(message[at + 1..].as_bytes()))
+            .and_then(|at| CivilTime::parse_csi_stamp(&message.as_bytes()[at + 1..]))
             .map(|(t, _)| t)
     } else if let Some(rest) = message.split("Universal Time is: ").nth(1) {
         CivilTime::parse_dashed(rest.as_bytes())
