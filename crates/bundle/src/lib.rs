@@ -7,6 +7,7 @@
 mod archive;
 pub mod detect;
 pub mod lines;
+mod range;
 
 pub use detect::{EncodingEvidence, FileKind, TextEncoding};
 pub use lines::{Chunk, ChunkReader};
@@ -108,6 +109,30 @@ impl Entry {
     pub fn chunks(&self) -> io::Result<ChunkReader<File>> {
         let encoding = self.encoding.unwrap_or(TextEncoding::Utf8 { bom: false });
         Ok(ChunkReader::new(self.open()?, encoding))
+    }
+
+    /// The UTF-8 lines that start in `[start, end)` of the file (for parallel scans of one large file).
+    /// Only for UTF-8 files; the BOM is skipped when `start` is 0.
+    pub fn chunks_in_range(
+        &self,
+        start: u64,
+        end: u64,
+    ) -> io::Result<ChunkReader<range::LineRange<File>>> {
+        let encoding = match self.encoding {
+            Some(TextEncoding::Utf8 { bom }) => TextEncoding::Utf8 {
+                bom: bom && start == 0,
+            },
+            _ => {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "byte ranges are only read from UTF-8 files",
+                ));
+            }
+        };
+        Ok(ChunkReader::new(
+            range::LineRange::new(self.open()?, start, end)?,
+            encoding,
+        ))
     }
 
     /// Warnings about the file's shape that are known before reading it (odd-length UTF-16).

@@ -14,25 +14,40 @@ pub const KEPT_OF_LONG_LINE: usize = 64 * 1024;
 pub struct Chunk {
     /// Sequence number of the chunk within its file, from 0.
     pub index: usize,
-    /// UTF-8 text (invalid sequences pass through untouched when the source claimed UTF-8).
-    pub text: Vec<u8>,
-    /// Lines in this chunk that were cut: (byte offset of the line in `text`, the line's original length).
+    buffer: Vec<u8>,
+    len: usize,
+    /// Lines in this chunk that were cut: (byte offset of the line in `text()`, the line's original length).
     pub cut_lines: Vec<(usize, u64)>,
 }
+
+impl Chunk {
+    /// UTF-8 text (invalid sequences pass through untouched when the source claimed UTF-8).
+    pub fn text(&self) -> &[u8] {
+        &self.buffer[..self.len]
+    }
+
+    /// Gives the buffer back for the next chunk, so that a long file reuses a few buffers.
+    pub fn into_buffer(self) -> Vec<u8> {
+        self.buffer
+    }
+}
+
+/// Room kept free at the end of a buffer for a decoder's last characters.
+const SLACK: usize = 64;
 
 /// Reads a byte source as decoded UTF-8 chunks.
 pub struct ChunkReader<R: Read> {
     source: R,
     decoder: Option<encoding_rs::Decoder>,
+    /// Undecoded input, for non-UTF-8 sources.
     raw: Vec<u8>,
-    carry: Vec<u8>,
+    /// Decoded text after the last line break of the previous chunk.
+    pending: Vec<u8>,
     bom_to_skip: usize,
     source_done: bool,
+    decoder_flushed: bool,
     next_index: usize,
     chunk_bytes: usize,
-    /// Inside a cut line: bytes of it skipped so far, and where it starts in the chunk being built.
-    skipping: Option<u64>,
-    pending_cut: Option<(usize, u64)>,
     raw_bytes_read: u64,
 }
 
@@ -49,13 +64,12 @@ impl<R: Read> ChunkReader<R> {
             source,
             decoder,
             raw: Vec::new(),
-            carry: Vec::new(),
+            pending: Vec::new(),
             bom_to_skip: encoding.bom_len(),
             source_done: false,
+            decoder_flushed: false,
             next_index: 0,
             chunk_bytes: chunk_bytes.max(2 * KEPT_OF_LONG_LINE),
-            skipping: None,
-            pending_cut: None,
             raw_bytes_read: 0,
         }
     }
@@ -65,114 +79,130 @@ impl<R: Read> ChunkReader<R> {
         self.raw_bytes_read
     }
 
-    /// Reads and decodes up to `want` more bytes into `carry`; returns false at end of input.
-    fn fill(&mut self, want: usize) -> io::Result<bool> {
-        if self.source_done {
-            return Ok(false);
-        }
-        self.raw.resize(want, 0);
-        let mut filled = 0;
-        while filled < want {
-            match self.source.read(&mut self.raw[filled..]) {
-                Ok(0) => break,
-                Ok(n) => filled += n,
+    fn read_raw(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        loop {
+            match self.source.read(out) {
+                Ok(n) => {
+                    self.raw_bytes_read += n as u64;
+                    return Ok(n);
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             }
         }
-        self.raw_bytes_read += filled as u64;
-        let last = filled < want;
-        let mut bytes = &self.raw[..filled];
-        if self.bom_to_skip > 0 {
-            let skip = self.bom_to_skip.min(bytes.len());
-            bytes = &bytes[skip..];
-            self.bom_to_skip -= skip;
-        }
-        match self.decoder.as_mut() {
-            None => self.carry.extend_from_slice(bytes),
-            Some(decoder) => {
-                let needed = decoder
-                    .max_utf8_buffer_length(bytes.len())
-                    .unwrap_or(bytes.len() * 3 + 16);
-                let start = self.carry.len();
-                self.carry.resize(start + needed, 0);
-                let (_, _, written, _) =
-                    decoder.decode_to_utf8(bytes, &mut self.carry[start..], last);
-                self.carry.truncate(start + written);
+    }
+
+    /// Reads and decodes into `out`; returns bytes written (0 only at end of input).
+    fn read_decoded(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.decoder.is_none() {
+            loop {
+                let n = self.read_raw(out)?;
+                if n == 0 {
+                    self.source_done = true;
+                    return Ok(0);
+                }
+                if self.bom_to_skip == 0 {
+                    return Ok(n);
+                }
+                let skip = self.bom_to_skip.min(n);
+                self.bom_to_skip -= skip;
+                out.copy_within(skip..n, 0);
+                if n > skip {
+                    return Ok(n - skip);
+                }
             }
         }
+        // Read as much raw input as can surely be decoded into `out` (UTF-8 needs at most 3 bytes per unit).
+        let want = out.len().saturating_sub(16) / 3;
+        if want == 0 {
+            return Ok(0);
+        }
+        self.raw.resize(want, 0);
+        let mut raw = std::mem::take(&mut self.raw);
+        let n = self.read_raw(&mut raw[..want])?;
+        let mut input = &raw[..n];
+        if self.bom_to_skip > 0 {
+            let skip = self.bom_to_skip.min(input.len());
+            self.bom_to_skip -= skip;
+            input = &input[skip..];
+        }
+        let last = n == 0;
+        let written = match self.decoder.as_mut() {
+            Some(decoder) if !(last && self.decoder_flushed) => {
+                let (_, _, written, _) = decoder.decode_to_utf8(input, out, last);
+                written
+            }
+            _ => 0,
+        };
+        self.raw = raw;
         if last {
+            self.decoder_flushed = true;
             self.source_done = true;
         }
-        Ok(!last || filled > 0)
+        Ok(written)
     }
 
     /// The next chunk, or `None` at end of input.
     pub fn next_chunk(&mut self) -> io::Result<Option<Chunk>> {
+        self.next_chunk_with(Vec::new())
+    }
+
+    /// The next chunk, decoded into `buffer` (a buffer from an earlier chunk, or a new one).
+    pub fn next_chunk_with(&mut self, mut buffer: Vec<u8>) -> io::Result<Option<Chunk>> {
+        let capacity = self.chunk_bytes + SLACK;
+        if buffer.len() < capacity {
+            buffer.resize(capacity, 0);
+        }
+        let mut len = self.pending.len();
+        buffer[..len].copy_from_slice(&self.pending);
+        self.pending.clear();
         let mut chunk = Chunk {
             index: self.next_index,
             ..Chunk::default()
         };
-        loop {
-            while self.carry.len() < self.chunk_bytes && !self.source_done {
-                let want = self.chunk_bytes - self.carry.len();
-                self.fill(want)?;
-            }
-            if let Some(skipped) = self.skipping {
-                // Inside an over-long line: drop bytes up to and including its end.
-                match memchr::memchr(b'\n', &self.carry) {
-                    Some(pos) => {
-                        self.carry.drain(..=pos);
-                        self.finish_cut(&mut chunk, skipped + pos as u64);
-                    }
-                    None => {
-                        self.skipping = Some(skipped + self.carry.len() as u64);
-                        self.carry.clear();
-                        if self.source_done {
-                            let total = self.skipping.unwrap_or(skipped);
-                            self.finish_cut(&mut chunk, total);
-                            break;
-                        }
-                        continue;
-                    }
-                }
-            }
-            if self.carry.is_empty() {
-                break;
-            }
-            let room = self.chunk_bytes - chunk.text.len();
-            if self.source_done && self.carry.len() <= room {
-                chunk.text.append(&mut self.carry);
-                break;
-            }
-            let window = &self.carry[..self.carry.len().min(room)];
-            if let Some(pos) = memchr::memrchr(b'\n', window) {
-                chunk.text.extend_from_slice(&self.carry[..=pos]);
-                self.carry.drain(..=pos);
-                break;
-            }
-            if !chunk.text.is_empty() {
-                break;
-            }
-            // One line longer than a whole chunk: keep its start, skip the rest.
-            let kept = floor_char_boundary(&self.carry, KEPT_OF_LONG_LINE);
-            chunk.text.extend_from_slice(&self.carry[..kept]);
-            chunk.text.push(b'\n');
-            self.pending_cut = Some((0, 0));
-            self.carry.drain(..kept);
-            self.skipping = Some(kept as u64);
+        while len < self.chunk_bytes && !self.source_done {
+            // A decoder may take input without writing (half a UTF-16 unit); only end of input stops this.
+            len += self.read_decoded(&mut buffer[len..capacity])?;
         }
-        if chunk.text.is_empty() && chunk.cut_lines.is_empty() {
+        if len == 0 {
             return Ok(None);
         }
+        match memchr::memrchr(b'\n', &buffer[..len]) {
+            Some(pos) => {
+                self.pending.extend_from_slice(&buffer[pos + 1..len]);
+                len = pos + 1;
+            }
+            None if self.source_done => {}
+            None => {
+                // One line longer than a whole chunk: keep its start, skip the rest.
+                let kept = floor_char_boundary(&buffer[..len], KEPT_OF_LONG_LINE);
+                let mut total = len as u64;
+                let rest = self.skip_to_line_end(&mut total)?;
+                buffer[kept] = b'\n';
+                len = kept + 1;
+                chunk.cut_lines.push((0, total));
+                self.pending = rest;
+            }
+        }
+        chunk.buffer = buffer;
+        chunk.len = len;
         self.next_index += 1;
         Ok(Some(chunk))
     }
 
-    fn finish_cut(&mut self, chunk: &mut Chunk, total: u64) {
-        self.skipping = None;
-        if let Some((offset, _)) = self.pending_cut.take() {
-            chunk.cut_lines.push((offset, total));
+    /// Reads past the end of the current line; returns the text after its line break.
+    fn skip_to_line_end(&mut self, total: &mut u64) -> io::Result<Vec<u8>> {
+        let mut scratch = vec![0u8; 256 * 1024];
+        loop {
+            let n = self.read_decoded(&mut scratch)?;
+            if n == 0 && self.source_done {
+                return Ok(Vec::new());
+            }
+            if let Some(pos) = memchr::memchr(b'\n', &scratch[..n]) {
+                *total += pos as u64;
+                return Ok(scratch[pos + 1..n].to_vec());
+            }
+            *total += n as u64;
         }
     }
 }
@@ -201,9 +231,9 @@ mod tests {
                 "chunk before {} must end at a line boundary",
                 c.index
             );
-            previous_ended_line = c.text.ends_with(b"\n");
+            previous_ended_line = c.text().ends_with(b"\n");
             cuts.extend(c.cut_lines.iter().map(|&(o, l)| (o + text.len(), l)));
-            text.extend_from_slice(&c.text);
+            text.extend_from_slice(c.text());
         }
         (text, cuts)
     }

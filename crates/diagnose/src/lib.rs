@@ -135,7 +135,6 @@ fn analysed_kind(kind: FileKind) -> bool {
 /// Analyses an opened bundle.
 pub fn analyze(bundle: &Bundle) -> Analysis {
     let mut warnings = bundle.warnings.clone();
-    let mut logs: Vec<CbsLog> = Vec::new();
     let mut files = Vec::new();
     for entry in &bundle.entries {
         let analysed = analysed_kind(entry.kind);
@@ -162,17 +161,21 @@ pub fn analyze(bundle: &Bundle) -> Analysis {
             analysed,
             note,
         });
-        if analysed && entry.size > 0 {
-            let mut log = cbs::read(entry);
-            warnings.append(&mut log.warnings);
-            if log.first.is_none() && log.lines > 0 {
-                warnings.push(Warning {
-                    path: entry.path.clone(),
-                    severity: Severity::Notice,
-                    message: "no timestamped CBS line found in this file".to_string(),
-                });
-            }
-            logs.push(log);
+    }
+    let to_read: Vec<&patchdx_bundle::Entry> = bundle
+        .entries
+        .iter()
+        .filter(|e| analysed_kind(e.kind) && e.size > 0)
+        .collect();
+    let mut logs = cbs::read_all(&to_read);
+    for log in &mut logs {
+        warnings.append(&mut log.warnings);
+        if log.first.is_none() && log.lines > 0 {
+            warnings.push(Warning {
+                path: log.path.clone(),
+                severity: Severity::Notice,
+                message: "no timestamped CBS line found in this file".to_string(),
+            });
         }
     }
     // SFC [SR] extracts repeat CBS.log lines: diagnose them, but do not stitch them into the CBS history.

@@ -10,6 +10,8 @@ pub use line::{CbsEventKind, Level};
 use crate::time::CivilTime;
 use patchdx_bundle::{Entry, FileKind, Severity, Warning};
 use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 
 /// One line of a CBS log that matters for diagnosis.
 #[derive(Debug, Clone, Serialize)]
@@ -24,7 +26,8 @@ pub struct CbsEvent {
     /// UTC, when the piece's offset is known.
     pub utc: Option<CivilTime>,
     pub level: Level,
-    pub component: String,
+    /// `CBS`, `CSI`, `DISM`, … (`other` for rare components, empty for continuation lines).
+    pub component: &'static str,
     pub kind: CbsEventKind,
     pub code: Option<u32>,
     pub code_name_in_log: Option<String>,
@@ -75,6 +78,12 @@ pub struct CbsLog {
     pub routine_failure_lines: u64,
     #[serde(skip)]
     pub warnings: Vec<Warning>,
+    /// Fingerprint of what was read (line count, range and every kept record).
+    #[serde(skip)]
+    pub content_key: u64,
+    /// Index (in the list read together) of the file this one is a copy of; its events are not kept.
+    #[serde(skip)]
+    pub duplicate_of: Option<usize>,
 }
 
 /// UTC offset in force at a line: the segment it falls in, or the first one for lines before any sample.
@@ -122,9 +131,8 @@ pub fn name_stamp(file_name: &str) -> Option<CivilTime> {
     )
 }
 
-/// Reads one CBS file (or SFC extract). Problems become warnings on the result; this never fails.
-pub fn read(entry: &Entry) -> CbsLog {
-    let mut log = CbsLog {
+fn empty_log(entry: &Entry) -> CbsLog {
+    CbsLog {
         path: entry.path.clone(),
         kind: entry.kind,
         encoding: entry.encoding.map(|e| e.label()),
@@ -136,96 +144,229 @@ pub fn read(entry: &Entry) -> CbsLog {
         events: Vec::new(),
         routine_failure_lines: 0,
         warnings: entry.shape_warning().into_iter().collect(),
-    };
-    let reader = match entry.chunks() {
-        Ok(r) => r,
-        Err(err) => {
-            log.warnings.push(Warning {
-                path: entry.path.clone(),
-                severity: Severity::Unreadable,
-                message: format!("cannot open: {err}"),
-            });
-            return log;
-        }
-    };
-    let (mut scans, read_error) = run_pipeline(reader);
-    if let Some((err, bytes)) = read_error {
-        log.warnings.push(Warning {
-            path: entry.path.clone(),
-            severity: Severity::Damaged,
-            message: format!(
-                "read failed after {bytes} bytes ({err}); the rest of the file is not analysed"
-            ),
-        });
+        content_key: 0,
+        duplicate_of: None,
     }
-    scans.sort_by_key(|s| s.index);
-    merge(&mut log, scans);
-    log
 }
 
-type ReadError = Option<(std::io::Error, u64)>;
+/// Reads one CBS file (or SFC extract). Problems become warnings on the result; this never fails.
+pub fn read(entry: &Entry) -> CbsLog {
+    read_all(&[entry]).pop().unwrap_or_else(|| empty_log(entry))
+}
 
-fn run_pipeline<R: std::io::Read + Send>(
-    mut reader: patchdx_bundle::ChunkReader<R>,
-) -> (Vec<scan::ChunkScan>, ReadError) {
+/// Large UTF-8 files are split into ranges of this size so that every core scans part of them.
+const RANGE_BYTES: u64 = 32 << 20;
+
+/// One unit of work: the lines starting in a byte range of a file (the whole file when `end` is `None`).
+struct WorkItem {
+    file: usize,
+    range: usize,
+    start: u64,
+    end: Option<u64>,
+}
+
+fn plan(entries: &[&Entry], range_bytes: u64) -> Vec<WorkItem> {
+    let mut items = Vec::new();
+    for (file, entry) in entries.iter().enumerate() {
+        let splittable = matches!(
+            entry.encoding,
+            Some(patchdx_bundle::TextEncoding::Utf8 { .. })
+        ) && entry.size > range_bytes * 3 / 2;
+        if !splittable {
+            items.push(WorkItem {
+                file,
+                range: 0,
+                start: 0,
+                end: None,
+            });
+            continue;
+        }
+        let mut start = 0;
+        let mut range = 0;
+        while start < entry.size {
+            let end = (start + range_bytes).min(entry.size);
+            items.push(WorkItem {
+                file,
+                range,
+                start,
+                end: Some(end),
+            });
+            start = end;
+            range += 1;
+        }
+    }
+    // Largest first, so that no core is left with one big file at the end.
+    items.sort_by_key(|i| std::cmp::Reverse(i.end.map_or(entries[i.file].size, |e| e - i.start)));
+    items
+}
+
+/// Scans one work item with one reusable buffer. Errors become warnings.
+fn scan_item(
+    entry: &Entry,
+    item: &WorkItem,
+    buffer: &mut Vec<u8>,
+) -> (Vec<scan::ChunkScan>, Option<Warning>) {
+    let mut scans = Vec::new();
+    let warning = |severity, message: String| {
+        Some(Warning {
+            path: entry.path.clone(),
+            severity,
+            message,
+        })
+    };
+    macro_rules! drain {
+        ($reader:expr) => {{
+            let mut reader = $reader;
+            loop {
+                match reader.next_chunk_with(std::mem::take(buffer)) {
+                    Ok(Some(chunk)) => {
+                        let mut scanned = scan::scan_chunk(chunk.index, chunk.text(), &chunk.cut_lines);
+                        scanned.index |= item.range << 32;
+                        scans.push(scanned);
+                        *buffer = chunk.into_buffer();
+                    }
+                    Ok(None) => return (scans, None),
+                    Err(err) => {
+                        let message = format!(
+                            "read failed after {} bytes ({err}); the rest of the file is not analysed",
+                            item.start + reader.raw_bytes_read()
+                        );
+                        return (scans, warning(Severity::Damaged, message));
+                    }
+                }
+            }
+        }};
+    }
+    match item.end {
+        None => match entry.chunks() {
+            Ok(reader) => drain!(reader),
+            Err(err) => (
+                scans,
+                warning(Severity::Unreadable, format!("cannot open: {err}")),
+            ),
+        },
+        Some(end) => match entry.chunks_in_range(item.start, end) {
+            Ok(reader) => drain!(reader),
+            Err(err) => (
+                scans,
+                warning(Severity::Unreadable, format!("cannot open: {err}")),
+            ),
+        },
+    }
+}
+
+/// Reads many CBS files on every core: each worker takes the next file (or 32 MiB range of a large UTF-8
+/// file), reads and scans it with one reused buffer, so memory stays flat whatever the input size. Each file
+/// is finished (merged, pruned, checked for being a copy of another) as soon as all its parts are scanned.
+pub fn read_all(entries: &[&Entry]) -> Vec<CbsLog> {
+    read_all_in_ranges(entries, RANGE_BYTES)
+}
+
+/// [`read_all`] with another range size (tests use small ranges to check that splitting changes nothing).
+#[doc(hidden)]
+pub fn read_all_in_ranges(entries: &[&Entry], range_bytes: u64) -> Vec<CbsLog> {
+    let mut logs: Vec<CbsLog> = entries.iter().map(|e| empty_log(e)).collect();
+    let items = plan(entries, range_bytes.max(1));
+    let mut outstanding = vec![0usize; entries.len()];
+    for item in &items {
+        outstanding[item.file] += 1;
+    }
     let workers = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
-        .clamp(1, 8);
-    let first = match reader.next_chunk() {
-        Ok(Some(c)) => c,
-        Ok(None) => return (Vec::new(), None),
-        Err(e) => return (Vec::new(), Some((e, 0))),
-    };
-    let mut read_error = None;
-    let mut scans = Vec::new();
-    let second = match reader.next_chunk() {
-        Ok(c) => c,
-        Err(e) => {
-            read_error = Some((e, reader.raw_bytes_read()));
-            None
-        }
-    };
-    let Some(second) = second else {
-        // Small file: no threads needed.
-        scans.push(scan::scan_chunk(first.index, &first.text, &first.cut_lines));
-        return (scans, read_error);
-    };
-    let (work_tx, work_rx) = crossbeam_channel::bounded::<patchdx_bundle::Chunk>(workers);
-    let (done_tx, done_rx) = crossbeam_channel::unbounded();
+        .clamp(1, 8)
+        .min(items.len().max(1));
+    let (work_tx, work_rx) = crossbeam_channel::unbounded::<WorkItem>();
+    for item in items {
+        // The receiver is alive: this cannot fail.
+        let _ = work_tx.send(item);
+    }
+    drop(work_tx);
+    type Done = (usize, Vec<scan::ChunkScan>, Option<Warning>);
+    let (done_tx, done_rx) = crossbeam_channel::unbounded::<Done>();
+    let mut per_file: Vec<Vec<scan::ChunkScan>> = entries.iter().map(|_| Vec::new()).collect();
+    let mut seen_content: HashMap<u64, usize> = HashMap::new();
     std::thread::scope(|scope| {
         for _ in 0..workers {
             let rx = work_rx.clone();
-            let tx = done_tx.clone();
+            let done = done_tx.clone();
             scope.spawn(move || {
-                for chunk in rx {
-                    if tx
-                        .send(scan::scan_chunk(chunk.index, &chunk.text, &chunk.cut_lines))
-                        .is_err()
-                    {
-                        break;
-                    }
+                let mut buffer = Vec::new();
+                for item in rx {
+                    let (scans, warning) = scan_item(entries[item.file], &item, &mut buffer);
+                    // The receiver outlives the workers.
+                    let _ = done.send((item.file, scans, warning));
                 }
             });
         }
         drop(done_tx);
-        let mut next = Some(first);
-        let mut after = Some(second);
-        while let Some(chunk) = next.take() {
-            if work_tx.send(chunk).is_err() {
-                break;
+        for (file, scans, warning) in &done_rx {
+            per_file[file].extend(scans);
+            logs[file].warnings.extend(warning);
+            outstanding[file] -= 1;
+            if outstanding[file] > 0 {
+                continue;
             }
-            next = after.take();
-            if next.is_none() && read_error.is_none() {
-                match reader.next_chunk() {
-                    Ok(c) => next = c,
-                    Err(e) => read_error = Some((e, reader.raw_bytes_read())),
+            let mut scans = std::mem::take(&mut per_file[file]);
+            scans.sort_by_key(|s| s.index);
+            let log = &mut logs[file];
+            merge(log, scans);
+            prune_unused_failures(log);
+            log.content_key = content_key(log);
+            match seen_content.get(&log.content_key) {
+                // A copy of a file already read: keep its summary, not its events a second time.
+                Some(&original) => {
+                    log.duplicate_of = Some(original);
+                    log.events = Vec::new();
+                }
+                None => {
+                    seen_content.insert(log.content_key, file);
                 }
             }
         }
-        drop(work_tx);
     });
-    scans.extend(done_rx);
-    (scans, read_error)
+    logs
+}
+
+/// Failure lines at Info level matter only as links of a chain that ends in a failed result with the same
+/// code; drop those whose code no failed result in the file carries.
+fn prune_unused_failures(log: &mut CbsLog) {
+    let outcome_codes: HashSet<u32> = log
+        .events
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.kind,
+                CbsEventKind::ExecComplete { .. }
+                    | CbsEventKind::SessionFinalized { .. }
+                    | CbsEventKind::FailedOperation
+                    | CbsEventKind::WerReport { .. }
+                    | CbsEventKind::StartupComplete
+                    | CbsEventKind::OperationResult
+            )
+        })
+        .filter_map(|e| e.code)
+        .filter(|c| patchdx_codes::is_failure(*c))
+        .collect();
+    log.events.retain(|e| {
+        e.kind != CbsEventKind::Failure
+            || e.level == Level::Error
+            || e.code.is_some_and(|c| outcome_codes.contains(&c))
+    });
+    log.events.shrink_to_fit();
+}
+
+/// Identifies a file's content by what was read from it (line count, range, every kept record).
+fn content_key(log: &CbsLog) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    log.lines.hash(&mut hasher);
+    log.first.map(|f| (f.line, f.local)).hash(&mut hasher);
+    log.last.map(|l| (l.line, l.local)).hash(&mut hasher);
+    for event in &log.events {
+        event.line.hash(&mut hasher);
+        event.text.hash(&mut hasher);
+        event.code.hash(&mut hasher);
+    }
+    hasher.finish()
 }
 
 fn merge(log: &mut CbsLog, scans: Vec<scan::ChunkScan>) {
@@ -233,6 +374,8 @@ fn merge(log: &mut CbsLog, scans: Vec<scan::ChunkScan>) {
     let mut last_time: Option<CivilTime> = None;
     let mut samples: Vec<OffsetSample> = Vec::new();
     let mut ends_with_newline = true;
+    log.events
+        .reserve_exact(scans.iter().map(|s| s.events.len()).sum());
     for scan in scans {
         for (line, len) in &scan.cut_lines {
             log.warnings.push(Warning {

@@ -70,8 +70,28 @@ pub(crate) struct ChunkScan {
     pub cut_lines: Vec<(u64, u64)>,
 }
 
-const MAX_EVENT_TEXT: usize = 600;
+const MAX_EVENT_TEXT: usize = 400;
 const MAX_OFFSET_SAMPLES_PER_CHUNK: usize = 16;
+
+/// Components as `&'static str`, so that events do not each allocate one.
+fn intern_component(component: &str) -> &'static str {
+    const KNOWN: &[&str] = &[
+        "CBS",
+        "CSI",
+        "DISM",
+        "DPX",
+        "SQM",
+        "TI",
+        "DEPLOY",
+        "CMIADAPTER",
+        "Perf",
+    ];
+    KNOWN
+        .iter()
+        .find(|k| **k == component)
+        .copied()
+        .unwrap_or("other")
+}
 
 fn stamped(line: &[u8]) -> Option<CivilTime> {
     let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
@@ -118,25 +138,45 @@ fn examine_line(out: &mut ChunkScan, chunk: &[u8], start: usize, raw: &[u8], lin
     let text = String::from_utf8_lossy(raw);
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let (time, level, component, message) = match line::parse_prefix(text) {
-        Some(p) => (Some(p.time), p.level, p.component.to_string(), p.message),
+        Some(p) => (
+            Some(p.time),
+            p.level,
+            intern_component(p.component),
+            p.message,
+        ),
         None => (
             previous_stamp(chunk, start),
             Level::Continuation,
-            String::new(),
+            "",
             text.trim_start(),
         ),
     };
     if let Some(local) = time {
-        offset_samples(out, local, &component, message, line_no);
+        offset_samples(out, local, component, message, line_no);
     }
-    let Some(classified) = line::classify(level, &component, message) else {
+    let Some(classified) = line::classify(level, component, message) else {
         return;
     };
     if classified.kind == CbsEventKind::Benign {
         out.benign += 1;
         return;
     }
-    let mut shown: String = text.trim_end().to_string();
+    // Bookkeeping records are never quoted as evidence; keeping their text would only cost memory.
+    let bookkeeping = matches!(
+        classified.kind,
+        CbsEventKind::SessionStart { .. }
+            | CbsEventKind::ExecStarted { .. }
+            | CbsEventKind::TrustedInstallerInit
+            | CbsEventKind::ServicingStackLoaded { .. }
+            | CbsEventKind::LastBootTime { .. }
+            | CbsEventKind::BackupArchived { .. }
+            | CbsEventKind::StartupPackage { .. }
+    );
+    let mut shown: String = if bookkeeping {
+        String::new()
+    } else {
+        text.trim_end().to_string()
+    };
     if shown.len() > MAX_EVENT_TEXT {
         let mut cut = MAX_EVENT_TEXT;
         while !shown.is_char_boundary(cut) {
