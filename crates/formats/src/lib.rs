@@ -2,7 +2,10 @@
 #![forbid(unsafe_code)]
 
 pub mod cbs;
+pub mod event;
 pub mod hresult;
 pub mod time;
+// Evidence sources (one module each; keep this list sorted, one line per module):
+// (end of source modules)
 
 pub use time::CivilTime;

@@ -1,0 +1,298 @@
+//! One event shape for every evidence source, so that all of them can be laid on one UTC timeline and
+//! matched by the same rules: what happened, to which update, when (local and UTC), with which code, and
+//! where it is written (file and line, or event record id).
+
+use crate::time::CivilTime;
+use patchdx_bundle::Warning;
+use serde::Serialize;
+
+/// Which kind of evidence an event comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Source {
+    Cbs,
+    Dism,
+    WindowsUpdateLog,
+    ReportingEvents,
+    /// Setup.evtx (Microsoft-Windows-Servicing, WUSA).
+    SetupEvtx,
+    /// System.evtx (WindowsUpdateClient, Servicing, Kernel-Boot, EventLog, User32 shutdowns).
+    SystemEvtx,
+    /// Application.evtx (WER 1001 servicing and Windows Update failure reports).
+    ApplicationEvtx,
+    /// Microsoft-Windows-WindowsUpdateClient/Operational.evtx.
+    WindowsUpdateClientEvtx,
+    /// Any other .evtx.
+    OtherEvtx,
+    Sfc,
+    Panther,
+    SetupDiag,
+    CmTrace,
+    SessionsXml,
+    PendingXml,
+}
+
+impl Source {
+    pub fn label(self) -> &'static str {
+        match self {
+            Source::Cbs => "CBS",
+            Source::Dism => "DISM",
+            Source::WindowsUpdateLog => "WindowsUpdate.log",
+            Source::ReportingEvents => "ReportingEvents",
+            Source::SetupEvtx => "Setup.evtx",
+            Source::SystemEvtx => "System.evtx",
+            Source::ApplicationEvtx => "Application.evtx",
+            Source::WindowsUpdateClientEvtx => "WUClient/Operational.evtx",
+            Source::OtherEvtx => "evtx",
+            Source::Sfc => "SFC",
+            Source::Panther => "Panther",
+            Source::SetupDiag => "SetupDiag",
+            Source::CmTrace => "ConfigMgr",
+            Source::SessionsXml => "Sessions.xml",
+            Source::PendingXml => "pending.xml",
+        }
+    }
+
+    /// Parses a `--source` value: the kebab-case name (`reporting-events`) or the label, case-insensitive.
+    pub fn from_name(name: &str) -> Option<Source> {
+        ALL_SOURCES.iter().copied().find(|s| {
+            let kebab = serde_json::to_value(s)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            kebab.eq_ignore_ascii_case(name) || s.label().eq_ignore_ascii_case(name)
+        })
+    }
+}
+
+pub const ALL_SOURCES: &[Source] = &[
+    Source::Cbs,
+    Source::Dism,
+    Source::WindowsUpdateLog,
+    Source::ReportingEvents,
+    Source::SetupEvtx,
+    Source::SystemEvtx,
+    Source::ApplicationEvtx,
+    Source::WindowsUpdateClientEvtx,
+    Source::OtherEvtx,
+    Source::Sfc,
+    Source::Panther,
+    Source::SetupDiag,
+    Source::CmTrace,
+    Source::SessionsXml,
+    Source::PendingXml,
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Level {
+    Verbose,
+    Info,
+    Warning,
+    Error,
+    Critical,
+}
+
+/// What happened, in terms shared by all sources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    ScanStarted,
+    ScanSucceeded,
+    ScanFailed,
+    DownloadStarted,
+    DownloadSucceeded,
+    DownloadFailed,
+    InstallStarted,
+    InstallSucceeded,
+    InstallFailed,
+    UninstallStarted,
+    UninstallSucceeded,
+    UninstallFailed,
+    /// A servicing package changed state (Setup.evtx 2, Sessions.xml phases).
+    StateChanged,
+    RebootRequired,
+    /// Boot-time (startup) processing of pending operations, pending.xml contents.
+    PendingOperations,
+    Boot,
+    Shutdown,
+    SessionStarted,
+    SessionEnded,
+    RepairStarted,
+    RepairSucceeded,
+    RepairFailed,
+    CorruptionFound,
+    /// A feature upgrade / setup phase or rollback (Panther, SetupDiag).
+    SetupPhase,
+    Rollback,
+    /// A WER report about a servicing or update failure (Application.evtx 1001).
+    FailureReport,
+    Error,
+    Warning,
+    Note,
+}
+
+/// One event of any source.
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    pub source: Source,
+    /// Inside-archive path of the file.
+    pub file: String,
+    /// 1-based line of a text file.
+    pub line: Option<u64>,
+    /// Event record id of an .evtx record.
+    pub record: Option<u64>,
+    /// Time as the source wrote it (wall clock, no zone).
+    pub local: Option<CivilTime>,
+    /// Time in UTC (filled by the source when it knows, else by the timeline from the file's offset).
+    pub utc: Option<CivilTime>,
+    pub level: Level,
+    pub action: Action,
+    pub kb: Option<String>,
+    pub package: Option<String>,
+    /// Update title as Windows Update names it (`2022-09 Cumulative Update for … (KB5017315)`).
+    pub title: Option<String>,
+    pub update_id: Option<String>,
+    pub code: Option<u32>,
+    /// Who acted: a CBS client, WU caller, DISM command, installer…
+    pub client: Option<String>,
+    /// Servicing / setup phase where the source names one.
+    pub phase: Option<String>,
+    /// The line or the rendered event message, cut to a reasonable length.
+    pub message: String,
+}
+
+impl Event {
+    /// A new event with only the required fields set.
+    pub fn new(
+        source: Source,
+        file: &str,
+        action: Action,
+        level: Level,
+        message: impl Into<String>,
+    ) -> Self {
+        Event {
+            source,
+            file: file.to_string(),
+            line: None,
+            record: None,
+            local: None,
+            utc: None,
+            level,
+            action,
+            kb: None,
+            package: None,
+            title: None,
+            update_id: None,
+            code: None,
+            client: None,
+            phase: None,
+            message: message.into(),
+        }
+    }
+
+    /// The instant used to order the timeline: UTC when known, else local.
+    pub fn instant(&self) -> Option<CivilTime> {
+        self.utc.or(self.local)
+    }
+}
+
+/// How sure an inference is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Confidence {
+    Low,
+    Medium,
+    High,
+}
+
+/// A file's UTC offset (local minus UTC) and how it was found.
+#[derive(Debug, Clone, Serialize)]
+pub struct OffsetInference {
+    pub offset_seconds: Option<i64>,
+    /// `evtx timestamps are UTC`, `±HHMM in every line`, `CSI UTC stamps`, `tz: +0530 header`, `matched the
+    /// same event in …`, `unknown`.
+    pub method: String,
+    pub confidence: Confidence,
+}
+
+impl OffsetInference {
+    pub fn unknown() -> Self {
+        OffsetInference {
+            offset_seconds: None,
+            method: "unknown".to_string(),
+            confidence: Confidence::Low,
+        }
+    }
+
+    pub fn known(offset_seconds: i64, method: impl Into<String>, confidence: Confidence) -> Self {
+        OffsetInference {
+            offset_seconds: Some(offset_seconds),
+            method: method.into(),
+            confidence,
+        }
+    }
+}
+
+/// Everything read from one file of one source.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceFile {
+    pub path: String,
+    pub source: Source,
+    /// Lines (text) or records (evtx) read.
+    pub records: u64,
+    pub first_local: Option<CivilTime>,
+    pub last_local: Option<CivilTime>,
+    pub offset: OffsetInference,
+    #[serde(skip)]
+    pub events: Vec<Event>,
+    #[serde(skip)]
+    pub warnings: Vec<Warning>,
+    /// Anything the reader wants a person to know about this file (dialect, truncation, empty).
+    pub note: Option<String>,
+}
+
+impl SourceFile {
+    pub fn new(path: &str, source: Source) -> Self {
+        SourceFile {
+            path: path.to_string(),
+            source,
+            records: 0,
+            first_local: None,
+            last_local: None,
+            offset: OffsetInference::unknown(),
+            events: Vec::new(),
+            warnings: Vec::new(),
+            note: None,
+        }
+    }
+
+    /// Sets first/last local time from the events.
+    pub fn compute_range(&mut self) {
+        self.first_local = self.events.iter().filter_map(|e| e.local).min();
+        self.last_local = self.events.iter().filter_map(|e| e.local).max();
+    }
+
+    /// Fills `utc` from `local` for events that lack it, using the file's offset.
+    pub fn apply_offset(&mut self) {
+        if let Some(offset) = self.offset.offset_seconds {
+            for event in &mut self.events {
+                if event.utc.is_none() {
+                    event.utc = event.local.map(|t| t.shifted(-offset));
+                }
+            }
+        }
+    }
+}
+
+/// Cuts a message to at most `max` bytes on a character boundary.
+pub fn clip_message(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
