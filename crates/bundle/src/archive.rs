@@ -34,27 +34,16 @@ impl Walker {
     }
 
     fn warn(&mut self, path: &str, severity: Severity, message: impl Into<String>) {
-        self.warnings.push(Warning {
-            path: path.to_string(),
-            severity,
-            message: message.into(),
-        });
+        self.warnings.push(Warning { path: path.to_string(), severity, message: message.into() });
     }
 
     pub(crate) fn walk_dir(&mut self, dir: &Path, prefix: &str) -> Result<(), OpenError> {
         let mut children: Vec<_> = std::fs::read_dir(dir)
-            .map_err(|source| OpenError::Io {
-                path: dir.display().to_string(),
-                source,
-            })?
+            .map_err(|source| OpenError::Io { path: dir.display().to_string(), source })?
             .filter_map(|e| match e {
                 Ok(e) => Some(e),
                 Err(err) => {
-                    self.warn(
-                        &dir.display().to_string(),
-                        Severity::Unreadable,
-                        format!("cannot list folder: {err}"),
-                    );
+                    self.warn(&dir.display().to_string(), Severity::Unreadable, format!("cannot list folder: {err}"));
                     None
                 }
             })
@@ -62,41 +51,20 @@ impl Walker {
         children.sort_by_key(|e| e.file_name());
         for child in children {
             let name = child.file_name().to_string_lossy().into_owned();
-            let display = if prefix.is_empty() {
-                name.clone()
-            } else {
-                format!("{prefix}/{name}")
-            };
+            let display = if prefix.is_empty() { name.clone() } else { format!("{prefix}/{name}") };
             match child.file_type() {
                 Ok(t) if t.is_dir() => {
-                    if let Err(OpenError::Io { path, source }) =
-                        self.walk_dir(&child.path(), &display)
-                    {
-                        self.warn(
-                            &path,
-                            Severity::Unreadable,
-                            format!("cannot list folder: {source}"),
-                        );
+                    if let Err(OpenError::Io { path, source }) = self.walk_dir(&child.path(), &display) {
+                        self.warn(&path, Severity::Unreadable, format!("cannot list folder: {source}"));
                     }
                 }
                 Ok(t) if t.is_file() => self.consider(child.path(), display, 0),
                 // A link to a file is read; a link to a folder is not followed (it could loop).
-                Ok(t)
-                    if t.is_symlink()
-                        && std::fs::metadata(child.path()).is_ok_and(|m| m.is_file()) =>
-                {
+                Ok(t) if t.is_symlink() && std::fs::metadata(child.path()).is_ok_and(|m| m.is_file()) => {
                     self.consider(child.path(), display, 0)
                 }
-                Ok(_) => self.warn(
-                    &display,
-                    Severity::Notice,
-                    "not a regular file (folder link or device); skipped",
-                ),
-                Err(err) => self.warn(
-                    &display,
-                    Severity::Unreadable,
-                    format!("cannot stat: {err}"),
-                ),
+                Ok(_) => self.warn(&display, Severity::Notice, "not a regular file (folder link or device); skipped"),
+                Err(err) => self.warn(&display, Severity::Unreadable, format!("cannot stat: {err}")),
             }
         }
         Ok(())
@@ -109,10 +77,7 @@ impl Walker {
                 self.warn(
                     &display,
                     Severity::Damaged,
-                    format!(
-                        "more than {} files in the bundle; the rest are not read",
-                        self.options.limits.max_files
-                    ),
+                    format!("more than {} files in the bundle; the rest are not read", self.options.limits.max_files),
                 );
             }
             return;
@@ -120,39 +85,23 @@ impl Walker {
         let size = match std::fs::metadata(&disk_path) {
             Ok(m) => m.len(),
             Err(err) => {
-                return self.warn(
-                    &display,
-                    Severity::Unreadable,
-                    format!("cannot read: {err}"),
-                );
+                return self.warn(&display, Severity::Unreadable, format!("cannot read: {err}"));
             }
         };
         let head = match read_head(&disk_path, detect::SNIFF_BYTES) {
             Ok(h) => h,
             Err(err) => {
-                return self.warn(
-                    &display,
-                    Severity::Unreadable,
-                    format!("cannot read: {err}"),
-                );
+                return self.warn(&display, Severity::Unreadable, format!("cannot read: {err}"));
             }
         };
-        let base = display
-            .rsplit(['/', '!'])
-            .next()
-            .unwrap_or(&display)
-            .to_ascii_lowercase();
+        let base = display.rsplit(['/', '!']).next().unwrap_or(&display).to_ascii_lowercase();
         let (mut kind, encoding) = detect::detect_kind(&head, &base, self.options.encoding);
         let mut encoding_evidence = encoding.map(|_| match self.options.encoding {
             Some(_) => detect::EncodingEvidence::UserOverride,
             None => detect::detect_encoding(&head).1,
         });
         if kind == FileKind::Empty {
-            self.warn(
-                &display,
-                Severity::Notice,
-                "empty file (0 bytes): nothing to read",
-            );
+            self.warn(&display, Severity::Notice, "empty file (0 bytes): nothing to read");
             kind = detect::kind_from_name(&base).unwrap_or(FileKind::Empty);
             encoding_evidence = None;
         }
@@ -162,9 +111,8 @@ impl Walker {
                 FileKind::Zip => self.expand_zip(&disk_path, &display, size, depth),
                 _ => self.expand_cab(&disk_path, &display, size, depth),
             }
-            let failed = self.warnings[before..]
-                .iter()
-                .any(|w| w.path == display && w.severity == Severity::Unreadable);
+            let failed =
+                self.warnings[before..].iter().any(|w| w.path == display && w.severity == Severity::Unreadable);
             if failed {
                 return;
             }
@@ -172,31 +120,17 @@ impl Walker {
             self.warn(
                 &display,
                 Severity::Unreadable,
-                format!(
-                    "archive nested deeper than {} levels; not opened",
-                    self.options.limits.max_depth
-                ),
+                format!("archive nested deeper than {} levels; not opened", self.options.limits.max_depth),
             );
         }
-        self.entries.push(Entry {
-            path: display,
-            disk_path,
-            size,
-            kind,
-            encoding,
-            encoding_evidence,
-        });
+        self.entries.push(Entry { path: display, disk_path, size, kind, encoding, encoding_evidence });
     }
 
     fn scratch_file(&mut self) -> io::Result<(PathBuf, File)> {
         if self.scratch.is_none() {
             self.scratch = Some(tempfile::Builder::new().prefix("patchdx-").tempdir()?);
         }
-        let dir = self
-            .scratch
-            .as_ref()
-            .map(|d| d.path().to_path_buf())
-            .unwrap_or_default();
+        let dir = self.scratch.as_ref().map(|d| d.path().to_path_buf()).unwrap_or_default();
         self.next_member += 1;
         let path = dir.join(format!("m{:06}", self.next_member));
         let file = File::create(&path)?;
@@ -204,31 +138,20 @@ impl Walker {
     }
 
     /// Copies one member out under the expansion limits. Returns the scratch path, or None after warning.
-    fn extract(
-        &mut self,
-        reader: &mut dyn Read,
-        display: &str,
-        compressed: u64,
-    ) -> Option<PathBuf> {
+    fn extract(&mut self, reader: &mut dyn Read, display: &str, compressed: u64) -> Option<PathBuf> {
         if self.stopped_expanding {
             return None;
         }
         let (path, mut file) = match self.scratch_file() {
             Ok(x) => x,
             Err(err) => {
-                self.warn(
-                    display,
-                    Severity::Unreadable,
-                    format!("cannot create scratch file: {err}"),
-                );
+                self.warn(display, Severity::Unreadable, format!("cannot create scratch file: {err}"));
                 return None;
             }
         };
         let limits = self.options.limits;
         let ratio_cap = compressed.saturating_mul(limits.max_ratio).max(1 << 20);
-        let budget = limits
-            .max_expanded_bytes
-            .saturating_sub(self.expanded_bytes);
+        let budget = limits.max_expanded_bytes.saturating_sub(self.expanded_bytes);
         let cap = ratio_cap.min(budget);
         let mut buffer = vec![0u8; 256 * 1024];
         let mut written = 0u64;
@@ -238,21 +161,13 @@ impl Walker {
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(err) => {
-                    let severity = if written > 0 {
-                        Severity::Damaged
-                    } else {
-                        Severity::Unreadable
-                    };
+                    let severity = if written > 0 { Severity::Damaged } else { Severity::Unreadable };
                     let what = if written > 0 {
                         format!("only the first {written} bytes could be read")
                     } else {
                         "not extracted".to_string()
                     };
-                    self.warn(
-                        display,
-                        severity,
-                        format!("archive member is damaged ({err}); {what}"),
-                    );
+                    self.warn(display, severity, format!("archive member is damaged ({err}); {what}"));
                     if written == 0 {
                         return None;
                     }
@@ -276,11 +191,7 @@ impl Walker {
                 return None;
             }
             if let Err(err) = file.write_all(&buffer[..n]) {
-                self.warn(
-                    display,
-                    Severity::Unreadable,
-                    format!("cannot write scratch file: {err}"),
-                );
+                self.warn(display, Severity::Unreadable, format!("cannot write scratch file: {err}"));
                 return None;
             }
             written += n as u64;
@@ -310,11 +221,7 @@ impl Walker {
             let mut member = match archive.by_index(index) {
                 Ok(m) => m,
                 Err(err) => {
-                    self.warn(
-                        &format!("{display}!/#{index}"),
-                        Severity::Unreadable,
-                        format!("bad ZIP entry: {err}"),
-                    );
+                    self.warn(&format!("{display}!/#{index}"), Severity::Unreadable, format!("bad ZIP entry: {err}"));
                     continue;
                 }
             };
@@ -324,15 +231,15 @@ impl Walker {
                 continue;
             }
             if unsafe_member_name(&raw_name) {
-                self.warn(&member_display, Severity::Unreadable, "entry name points outside the archive (absolute path or '..'); never extracted");
-                continue;
-            }
-            if member.encrypted() {
                 self.warn(
                     &member_display,
                     Severity::Unreadable,
-                    "entry is encrypted; not read",
+                    "entry name points outside the archive (absolute path or '..'); never extracted",
                 );
+                continue;
+            }
+            if member.encrypted() {
+                self.warn(&member_display, Severity::Unreadable, "entry is encrypted; not read");
                 continue;
             }
             let compressed = member.compressed_size();
@@ -362,27 +269,22 @@ impl Walker {
         };
         let names: Vec<String> = cabinet
             .folder_entries()
-            .flat_map(|folder| {
-                folder
-                    .file_entries()
-                    .map(|f| f.name().to_string())
-                    .collect::<Vec<_>>()
-            })
+            .flat_map(|folder| folder.file_entries().map(|f| f.name().to_string()).collect::<Vec<_>>())
             .collect();
         for name in names {
             let member_display = format!("{display}!/{}", name.replace('\\', "/"));
             if unsafe_member_name(&name) {
-                self.warn(&member_display, Severity::Unreadable, "entry name points outside the archive (absolute path or '..'); never extracted");
+                self.warn(
+                    &member_display,
+                    Severity::Unreadable,
+                    "entry name points outside the archive (absolute path or '..'); never extracted",
+                );
                 continue;
             }
             let mut reader = match cabinet.read_file(&name) {
                 Ok(r) => r,
                 Err(err) => {
-                    self.warn(
-                        &member_display,
-                        Severity::Unreadable,
-                        format!("cannot read CAB member: {err}"),
-                    );
+                    self.warn(&member_display, Severity::Unreadable, format!("cannot read CAB member: {err}"));
                     continue;
                 }
             };

@@ -118,10 +118,7 @@ impl TextEncoding {
     }
 
     pub fn is_utf16(self) -> bool {
-        matches!(
-            self,
-            TextEncoding::Utf16Le { .. } | TextEncoding::Utf16Be { .. }
-        )
+        matches!(self, TextEncoding::Utf16Le { .. } | TextEncoding::Utf16Be { .. })
     }
 
     /// Parses an `--encoding` label: `utf-8`, `utf-16le`, `utf-16be`, `gbk`, `windows-1252`, …
@@ -129,9 +126,7 @@ impl TextEncoding {
         let lower = label.trim().to_ascii_lowercase();
         match lower.as_str() {
             "utf-8" | "utf8" => Some(TextEncoding::Utf8 { bom: false }),
-            "utf-16le" | "utf16le" | "utf-16" | "unicode" => {
-                Some(TextEncoding::Utf16Le { bom: false })
-            }
+            "utf-16le" | "utf16le" | "utf-16" | "unicode" => Some(TextEncoding::Utf16Le { bom: false }),
             "utf-16be" | "utf16be" => Some(TextEncoding::Utf16Be { bom: false }),
             _ => Encoding::for_label(lower.as_bytes()).map(TextEncoding::Legacy),
         }
@@ -152,31 +147,19 @@ pub enum EncodingEvidence {
 /// Decides the encoding of a text sample (the first bytes of a file).
 pub fn detect_encoding(sample: &[u8]) -> (TextEncoding, EncodingEvidence) {
     if sample.starts_with(&[0xEF, 0xBB, 0xBF]) {
-        return (
-            TextEncoding::Utf8 { bom: true },
-            EncodingEvidence::ByteOrderMark,
-        );
+        return (TextEncoding::Utf8 { bom: true }, EncodingEvidence::ByteOrderMark);
     }
     if sample.starts_with(&[0xFF, 0xFE]) {
-        return (
-            TextEncoding::Utf16Le { bom: true },
-            EncodingEvidence::ByteOrderMark,
-        );
+        return (TextEncoding::Utf16Le { bom: true }, EncodingEvidence::ByteOrderMark);
     }
     if sample.starts_with(&[0xFE, 0xFF]) {
-        return (
-            TextEncoding::Utf16Be { bom: true },
-            EncodingEvidence::ByteOrderMark,
-        );
+        return (TextEncoding::Utf16Be { bom: true }, EncodingEvidence::ByteOrderMark);
     }
     if let Some(utf16) = utf16_by_zero_bytes(sample) {
         return (utf16, EncodingEvidence::ZeroBytePattern);
     }
     if valid_utf8_prefix(sample) {
-        return (
-            TextEncoding::Utf8 { bom: false },
-            EncodingEvidence::ValidUtf8,
-        );
+        return (TextEncoding::Utf8 { bom: false }, EncodingEvidence::ValidUtf8);
     }
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     detector.feed(sample, false);
@@ -184,24 +167,12 @@ pub fn detect_encoding(sample: &[u8]) -> (TextEncoding, EncodingEvidence) {
     // Servicing logs carry little non-ASCII text (a path, a user name), too little for a statistical guess
     // between the East Asian double-byte code pages. Chinese systems are the ones we meet; GBK wins whenever
     // the bytes are valid GBK (`--encoding` overrides for Korean, Japanese or Big5 systems).
-    let cjk = [
-        encoding_rs::EUC_KR,
-        encoding_rs::BIG5,
-        encoding_rs::SHIFT_JIS,
-        encoding_rs::EUC_JP,
-    ];
-    if cjk.contains(&guess)
-        && encoding_rs::GBK
-            .decode_without_bom_handling_and_without_replacement(sample)
-            .is_some()
-    {
+    let cjk = [encoding_rs::EUC_KR, encoding_rs::BIG5, encoding_rs::SHIFT_JIS, encoding_rs::EUC_JP];
+    if cjk.contains(&guess) && encoding_rs::GBK.decode_without_bom_handling_and_without_replacement(sample).is_some() {
         guess = encoding_rs::GBK;
     }
-    let encoding = if guess == encoding_rs::UTF_8 {
-        TextEncoding::Utf8 { bom: false }
-    } else {
-        TextEncoding::Legacy(guess)
-    };
+    let encoding =
+        if guess == encoding_rs::UTF_8 { TextEncoding::Utf8 { bom: false } } else { TextEncoding::Legacy(guess) };
     (encoding, EncodingEvidence::StatisticalGuess)
 }
 
@@ -243,11 +214,7 @@ pub fn decode_sample(sample: &[u8], encoding: TextEncoding) -> String {
 }
 
 /// Recognises a file from its first bytes and its name.
-pub fn detect_kind(
-    sample: &[u8],
-    file_name: &str,
-    encoding: Option<TextEncoding>,
-) -> (FileKind, Option<TextEncoding>) {
+pub fn detect_kind(sample: &[u8], file_name: &str, encoding: Option<TextEncoding>) -> (FileKind, Option<TextEncoding>) {
     let lower_name = file_name.to_ascii_lowercase();
     if sample.is_empty() {
         return (FileKind::Empty, None);
@@ -274,10 +241,7 @@ pub fn detect_kind(
 
 fn looks_binary(sample: &[u8]) -> bool {
     let head = &sample[..sample.len().min(4096)];
-    let controls = head
-        .iter()
-        .filter(|&&b| b < 0x09 || (0x0E..0x1A).contains(&b))
-        .count();
+    let controls = head.iter().filter(|&&b| b < 0x09 || (0x0E..0x1A).contains(&b)).count();
     controls * 20 > head.len()
 }
 
@@ -292,18 +256,12 @@ fn patterns() -> &'static Patterns {
     static PATTERNS: OnceLock<Patterns> = OnceLock::new();
     PATTERNS.get_or_init(|| Patterns {
         // "2019-07-29 22:34:35, Info                  CBS    message" (also Panther and DISM)
-        prefixed: Regex::new(
-            r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d, ?(\w+)\s+(?:\[0x[0-9A-Fa-f]+\]\s+)?(\S+)\s",
-        )
-        .expect("static regex"),
-        wu_win7: Regex::new(r"^\d{4}-\d\d-\d\d\t\d\d:\d\d:\d\d:\d{3}\s+\d+\s+[0-9A-Fa-f]+\t")
+        prefixed: Regex::new(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d, ?(\w+)\s+(?:\[0x[0-9A-Fa-f]+\]\s+)?(\S+)\s")
             .expect("static regex"),
-        wu_win10: Regex::new(r"^\d{4}[/-]\d\d[/-]\d\d \d\d:\d\d:\d\d\.\d{3,7}\s+\d+\s+\d+\s+\S")
+        wu_win7: Regex::new(r"^\d{4}-\d\d-\d\d\t\d\d:\d\d:\d\d:\d{3}\s+\d+\s+[0-9A-Fa-f]+\t").expect("static regex"),
+        wu_win10: Regex::new(r"^\d{4}[/-]\d\d[/-]\d\d \d\d:\d\d:\d\d\.\d{3,7}\s+\d+\s+\d+\s+\S").expect("static regex"),
+        reporting: Regex::new(r"^\{[0-9A-Fa-f-]{36}\}\t\d{4}-\d\d-\d\d \d\d:\d\d:\d\d:\d{3}[+-]\d{4}\t")
             .expect("static regex"),
-        reporting: Regex::new(
-            r"^\{[0-9A-Fa-f-]{36}\}\t\d{4}-\d\d-\d\d \d\d:\d\d:\d\d:\d{3}[+-]\d{4}\t",
-        )
-        .expect("static regex"),
     })
 }
 
@@ -351,8 +309,7 @@ fn classify_text(text: &str, lower_name: &str) -> FileKind {
             return FileKind::SetupDiagResults;
         }
     }
-    let (mut cbs, mut sr, mut dism, mut panther, mut other_prefixed) =
-        (0usize, 0usize, 0usize, 0usize, 0usize);
+    let (mut cbs, mut sr, mut dism, mut panther, mut other_prefixed) = (0usize, 0usize, 0usize, 0usize, 0usize);
     let (mut wu, mut reporting, mut lines) = (0usize, 0usize, 0usize);
     let mut sfc_console = false;
     for line in trimmed.lines().take(400) {
@@ -372,28 +329,21 @@ fn classify_text(text: &str, lower_name: &str) -> FileKind {
             wu += 1;
         } else if p.reporting.is_match(line) {
             reporting += 1;
-        } else if line.contains("Windows Resource Protection")
-            || line.contains("Beginning system scan")
-        {
+        } else if line.contains("Windows Resource Protection") || line.contains("Beginning system scan") {
             sfc_console = true;
         }
     }
     if cbs > 0 && sr == cbs {
         return FileKind::SfcDetails;
     }
-    if cbs > 0 && (dism == 0 || cbs * 10 >= dism || !lower_name.contains("dism")) && cbs * 4 >= dism
-    {
+    if cbs > 0 && (dism == 0 || cbs * 10 >= dism || !lower_name.contains("dism")) && cbs * 4 >= dism {
         return FileKind::Cbs;
     }
     if dism > 0 && dism >= panther {
         return FileKind::Dism;
     }
     if panther > 0 && panther >= other_prefixed {
-        return if lower_name.contains("setuperr") {
-            FileKind::PantherSetupErr
-        } else {
-            FileKind::PantherSetupAct
-        };
+        return if lower_name.contains("setuperr") { FileKind::PantherSetupErr } else { FileKind::PantherSetupAct };
     }
     if reporting > 0 && reporting * 2 >= lines.min(400) / 2 {
         return FileKind::ReportingEvents;
@@ -408,11 +358,7 @@ fn classify_text(text: &str, lower_name: &str) -> FileKind {
         return FileKind::DriverSetupLog;
     }
     if other_prefixed > 0 && lower_name.contains("setup") {
-        return if lower_name.contains("setuperr") {
-            FileKind::PantherSetupErr
-        } else {
-            FileKind::PantherSetupAct
-        };
+        return if lower_name.contains("setuperr") { FileKind::PantherSetupErr } else { FileKind::PantherSetupAct };
     }
     FileKind::UnknownText
 }
@@ -445,10 +391,7 @@ mod tests {
     fn utf16le_without_bom_is_recognised_by_zero_bytes() {
         let text = "2022-10-12 11:10:00, Info                  CBS    TI: --- Initializing Trusted Installer ---\r\n";
         let bytes: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
-        assert_eq!(
-            detect_encoding(&bytes).0,
-            TextEncoding::Utf16Le { bom: false }
-        );
+        assert_eq!(detect_encoding(&bytes).0, TextEncoding::Utf16Le { bom: false });
         assert_eq!(detect_kind(&bytes, "x.txt", None).0, FileKind::Cbs);
     }
 

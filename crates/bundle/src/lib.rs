@@ -32,12 +32,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            max_expanded_bytes: 16 << 30,
-            max_ratio: 400,
-            max_depth: 6,
-            max_files: 200_000,
-        }
+        Limits { max_expanded_bytes: 16 << 30, max_ratio: 400, max_depth: 6, max_files: 200_000 }
     }
 }
 
@@ -82,10 +77,7 @@ pub struct Entry {
     pub encoding_evidence: Option<EncodingEvidence>,
 }
 
-fn serialize_encoding<S: serde::Serializer>(
-    value: &Option<TextEncoding>,
-    s: S,
-) -> Result<S::Ok, S::Error> {
+fn serialize_encoding<S: serde::Serializer>(value: &Option<TextEncoding>, s: S) -> Result<S::Ok, S::Error> {
     match value {
         Some(e) => s.serialize_some(&e.label()),
         None => s.serialize_none(),
@@ -95,10 +87,7 @@ fn serialize_encoding<S: serde::Serializer>(
 impl Entry {
     /// The file name without folders or archive path.
     pub fn file_name(&self) -> &str {
-        self.path
-            .rsplit(['/', '\\', '!'])
-            .next()
-            .unwrap_or(&self.path)
+        self.path.rsplit(['/', '\\', '!']).next().unwrap_or(&self.path)
     }
 
     pub fn open(&self) -> io::Result<File> {
@@ -113,26 +102,14 @@ impl Entry {
 
     /// The UTF-8 lines that start in `[start, end)` of the file (for parallel scans of one large file).
     /// Only for UTF-8 files; the BOM is skipped when `start` is 0.
-    pub fn chunks_in_range(
-        &self,
-        start: u64,
-        end: u64,
-    ) -> io::Result<ChunkReader<range::LineRange<File>>> {
+    pub fn chunks_in_range(&self, start: u64, end: u64) -> io::Result<ChunkReader<range::LineRange<File>>> {
         let encoding = match self.encoding {
-            Some(TextEncoding::Utf8 { bom }) => TextEncoding::Utf8 {
-                bom: bom && start == 0,
-            },
+            Some(TextEncoding::Utf8 { bom }) => TextEncoding::Utf8 { bom: bom && start == 0 },
             _ => {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidInput,
-                    "byte ranges are only read from UTF-8 files",
-                ));
+                return Err(io::Error::new(io::ErrorKind::InvalidInput, "byte ranges are only read from UTF-8 files"));
             }
         };
-        Ok(ChunkReader::new(
-            range::LineRange::new(self.open()?, start, end)?,
-            encoding,
-        ))
+        Ok(ChunkReader::new(range::LineRange::new(self.open()?, start, end)?, encoding))
     }
 
     /// Warnings about the file's shape that are known before reading it (odd-length UTF-16).
@@ -176,34 +153,23 @@ impl Bundle {
 
 /// Opens a folder, archive or single file. Fails only when `path` itself cannot be read.
 pub fn open(path: &Path, options: &OpenOptions) -> Result<Bundle, OpenError> {
-    let metadata = std::fs::metadata(path).map_err(|source| OpenError::Io {
-        path: path.display().to_string(),
-        source,
-    })?;
+    let metadata =
+        std::fs::metadata(path).map_err(|source| OpenError::Io { path: path.display().to_string(), source })?;
     let root = path.display().to_string();
     let mut walker = archive::Walker::new(options.clone());
     if metadata.is_dir() {
         walker.walk_dir(path, "")?;
     } else {
-        let name = path
-            .file_name()
-            .map_or_else(|| root.clone(), |n| n.to_string_lossy().into_owned());
+        let name = path.file_name().map_or_else(|| root.clone(), |n| n.to_string_lossy().into_owned());
         walker.consider(path.to_path_buf(), name, 0);
     }
     let (entries, warnings, scratch) = walker.finish();
-    Ok(Bundle {
-        root,
-        entries,
-        warnings,
-        _scratch: scratch,
-    })
+    Ok(Bundle { root, entries, warnings, _scratch: scratch })
 }
 
 /// Reads up to `limit` bytes from the start of a file.
 pub(crate) fn read_head(path: &Path, limit: usize) -> io::Result<Vec<u8>> {
     let mut head = Vec::with_capacity(limit.min(1 << 16));
-    File::open(path)?
-        .take(limit as u64)
-        .read_to_end(&mut head)?;
+    File::open(path)?.take(limit as u64).read_to_end(&mut head)?;
     Ok(head)
 }

@@ -57,9 +57,7 @@ impl<R: Read> ChunkReader<R> {
     }
 
     pub fn with_chunk_size(source: R, encoding: TextEncoding, chunk_bytes: usize) -> Self {
-        let decoder = encoding
-            .decoder_encoding()
-            .map(|e| e.new_decoder_without_bom_handling());
+        let decoder = encoding.decoder_encoding().map(|e| e.new_decoder_without_bom_handling());
         ChunkReader {
             source,
             decoder,
@@ -156,10 +154,7 @@ impl<R: Read> ChunkReader<R> {
         let mut len = self.pending.len();
         buffer[..len].copy_from_slice(&self.pending);
         self.pending.clear();
-        let mut chunk = Chunk {
-            index: self.next_index,
-            ..Chunk::default()
-        };
+        let mut chunk = Chunk { index: self.next_index, ..Chunk::default() };
         while len < self.chunk_bytes && !self.source_done {
             // A decoder may take input without writing (half a UTF-16 unit); only end of input stops this.
             len += self.read_decoded(&mut buffer[len..capacity])?;
@@ -226,11 +221,7 @@ mod tests {
         let mut cuts = Vec::new();
         let mut previous_ended_line = true;
         while let Some(c) = reader.next_chunk().expect("in-memory read") {
-            assert!(
-                previous_ended_line,
-                "chunk before {} must end at a line boundary",
-                c.index
-            );
+            assert!(previous_ended_line, "chunk before {} must end at a line boundary", c.index);
             previous_ended_line = c.text().ends_with(b"\n");
             cuts.extend(c.cut_lines.iter().map(|&(o, l)| (o + text.len(), l)));
             text.extend_from_slice(c.text());
@@ -265,11 +256,7 @@ mod tests {
         let (text, cuts) = collect(&data, TextEncoding::Utf8 { bom: false }, CHUNK_BYTES);
         assert_eq!(cuts, vec![(6, 10 * 1024 * 1024)]);
         assert!(text.ends_with(b"\nlast\n"));
-        assert_eq!(
-            text.iter().filter(|&&b| b == b'\n').count(),
-            3,
-            "line numbering is kept"
-        );
+        assert_eq!(text.iter().filter(|&&b| b == b'\n').count(), 3, "line numbering is kept");
     }
 
     #[test]

@@ -120,24 +120,17 @@ mod tests {
 
     fn lines_of(data: &[u8], start: u64, end: u64) -> Vec<u8> {
         let mut out = Vec::new();
-        LineRange::new(Cursor::new(data), start, end)
-            .expect("seek")
-            .read_to_end(&mut out)
-            .expect("read");
+        LineRange::new(Cursor::new(data), start, end).expect("seek").read_to_end(&mut out).expect("read");
         let mut trickled = Vec::new();
-        LineRange::new(Trickle(Cursor::new(data)), start, end)
-            .expect("seek")
-            .read_to_end(&mut trickled)
-            .expect("read");
+        LineRange::new(Trickle(Cursor::new(data)), start, end).expect("seek").read_to_end(&mut trickled).expect("read");
         assert_eq!(out, trickled, "range {start}..{end} depends on read sizes");
         out
     }
 
     #[test]
     fn ranges_partition_the_lines_exactly() {
-        let data: Vec<u8> = (0..2000)
-            .flat_map(|i| format!("line number {i}{}\n", "x".repeat(i % 37)).into_bytes())
-            .collect();
+        let data: Vec<u8> =
+            (0..2000).flat_map(|i| format!("line number {i}{}\n", "x".repeat(i % 37)).into_bytes()).collect();
         for pieces in [1u64, 2, 3, 7, 50, 997] {
             let size = data.len() as u64;
             let step = size.div_ceil(pieces);

@@ -50,11 +50,7 @@ fn explain_one(input: &str) -> Explained {
         value: Some(format!("0x{value:08X}")),
         name: info.map(|i| i.name),
         known: info.is_some(),
-        severity: Some(if patchdx_codes::is_failure(value) {
-            "failure"
-        } else {
-            "success"
-        }),
+        severity: Some(if patchdx_codes::is_failure(value) { "failure" } else { "success" }),
         facility: Some(patchdx_codes::facility_name(value)),
         facility_code: Some((value >> 16) & 0x1FFF),
         code: Some(value & 0xFFFF),
@@ -71,18 +67,10 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<u8> {
         let lang = args.lang.as_deref().map(str::to_ascii_lowercase);
         for r in &results {
             let Some(value) = &r.value else {
-                println!(
-                    "{}: not a code patchdx can read (try 0x80073712, 80073712, -2147010798 or 14098)",
-                    r.input
-                );
+                println!("{}: not a code patchdx can read (try 0x80073712, 80073712, -2147010798 or 14098)", r.input);
                 continue;
             };
-            println!(
-                "{} = {}{}",
-                r.input,
-                value,
-                r.name.map(|n| format!(" {n}")).unwrap_or_default()
-            );
+            println!("{} = {}{}", r.input, value, r.name.map(|n| format!(" {n}")).unwrap_or_default());
             if r.known {
                 if lang.as_deref() != Some("zh-cn") {
                     println!("  {}", r.en.unwrap_or_default());
@@ -102,9 +90,5 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<u8> {
             }
         }
     }
-    Ok(if results.iter().all(|r| r.value.is_some()) {
-        0
-    } else {
-        2
-    })
+    Ok(if results.iter().all(|r| r.value.is_some()) { 0 } else { 2 })
 }

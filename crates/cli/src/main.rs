@@ -2,6 +2,7 @@
 //! This binary only wires the crates together; see the workspace README.
 
 mod explain;
+mod rules_cmd;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -27,6 +28,11 @@ enum Command {
     /// Analyse a folder, .zip, .cab or single log: failed servicing operations with evidence.
     #[command(after_help = EXIT_CODES)]
     Analyze(AnalyzeArgs),
+    /// Print every source's events merged on one UTC timeline.
+    #[command(after_help = "Times given to --from/--to are UTC: 2022-09-09, 2022-09-09 15:58 or 2022-09-09T15:58:23.")]
+    Timeline(TimelineArgs),
+    /// Check the detection rules (lint), run their examples (test) or list them.
+    Rules(rules_cmd::RulesArgs),
     /// Explain error codes (0x80073712, 80073712, -2147010798, 14098, 0xC0150004…) in English and Chinese.
     Explain(explain::ExplainArgs),
 }
@@ -59,11 +65,44 @@ struct AnalyzeArgs {
     max_expand_mib: u64,
 }
 
+#[derive(clap::Args)]
+struct TimelineArgs {
+    /// A folder, a .zip or .cab, or a single log file.
+    path: PathBuf,
+    /// Only events at or after this UTC time.
+    #[arg(long, value_name = "UTC")]
+    from: Option<String>,
+    /// Only events at or before this UTC time.
+    #[arg(long, value_name = "UTC")]
+    to: Option<String>,
+    /// Only events naming this update (KB5014805 or 5014805).
+    #[arg(long)]
+    kb: Option<String>,
+    /// Only these sources (repeatable): cbs, dism, windows-update-log, reporting-events, setup-evtx, system-evtx,
+    /// application-evtx, windows-update-client-evtx, sfc, panther, setup-diag, cm-trace, sessions-xml, pending-xml.
+    #[arg(long = "source", value_name = "SOURCE")]
+    sources: Vec<String>,
+    /// Only events whose message matches this regular expression.
+    #[arg(long, value_name = "REGEX")]
+    grep: Option<String>,
+    /// Print JSON (schema patchdx.timeline/1).
+    #[arg(long, conflicts_with = "csv")]
+    json: bool,
+    /// Print CSV.
+    #[arg(long)]
+    csv: bool,
+    /// Read every text file in this encoding instead of detecting it.
+    #[arg(long, value_name = "ENCODING")]
+    encoding: Option<String>,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Analyze(args) => analyze(args),
+        Command::Timeline(args) => timeline(args),
         Command::Explain(args) => explain::run(args),
+        Command::Rules(args) => rules_cmd::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -74,14 +113,76 @@ fn main() -> ExitCode {
     }
 }
 
-fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
+fn open_options(encoding: Option<&str>) -> anyhow::Result<patchdx_bundle::OpenOptions> {
     let mut options = patchdx_bundle::OpenOptions::default();
-    if let Some(label) = &args.encoding {
+    if let Some(label) = encoding {
         options.encoding = Some(
             patchdx_bundle::TextEncoding::from_label(label)
                 .with_context(|| format!("unknown encoding {label:?} for --encoding"))?,
         );
     }
+    Ok(options)
+}
+
+/// Writes the output; a closed pipe (patchdx … | head) is not an error worth a panic.
+fn emit(text: &str) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    if let Err(err) = writeln!(stdout, "{text}").and_then(|()| stdout.flush())
+        && err.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(err).context("cannot write the output");
+    }
+    Ok(())
+}
+
+fn timeline(args: TimelineArgs) -> anyhow::Result<u8> {
+    let options = open_options(args.encoding.as_deref())?;
+    let time = |t: &Option<String>, flag: &str| -> anyhow::Result<Option<patchdx_formats::CivilTime>> {
+        t.as_deref()
+            .map(|text| {
+                patchdx_diagnose::timeline::parse_time(text).with_context(|| {
+                    format!("{flag} {text:?}: expected 2022-09-09, 2022-09-09 15:58 or 2022-09-09T15:58:23")
+                })
+            })
+            .transpose()
+    };
+    let mut filter = patchdx_diagnose::timeline::Filter {
+        from_utc: time(&args.from, "--from")?,
+        to_utc: time(&args.to, "--to")?,
+        kb: args.kb.clone(),
+        ..Default::default()
+    };
+    for name in &args.sources {
+        filter.sources.push(
+            patchdx_formats::event::Source::from_name(name).with_context(|| format!("unknown --source {name:?}"))?,
+        );
+    }
+    if let Some(re) = &args.grep {
+        filter.grep =
+            Some(regex::Regex::new(re).with_context(|| format!("--grep {re:?} is not a valid regular expression"))?);
+    }
+    let bundle = patchdx_bundle::open(&args.path, &options).context("cannot open the input")?;
+    let evidence = patchdx_diagnose::read_evidence(&bundle);
+    let timeline = evidence.timeline();
+    let events: Vec<&patchdx_formats::event::Event> = timeline.events.iter().filter(|e| filter.keeps(e)).collect();
+    let rendered = if args.json {
+        patchdx_report::render_timeline_json(&timeline, &events)
+    } else if args.csv {
+        patchdx_report::render_timeline_csv(&events)
+    } else {
+        let mut text = patchdx_report::render_timeline_text(&timeline, &events);
+        for w in &evidence.warnings {
+            text.push_str(&format!("\nwarning ({:?}) {}: {}", w.severity, w.path, w.message));
+        }
+        text
+    };
+    emit(&rendered)?;
+    let unreadable = evidence.warnings.iter().any(|w| w.severity >= patchdx_bundle::Severity::Damaged);
+    Ok(if unreadable { 2 } else { 0 })
+}
+
+fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
+    let mut options = open_options(args.encoding.as_deref())?;
     options.limits.max_expanded_bytes = args.max_expand_mib.saturating_mul(1 << 20);
     let bundle = patchdx_bundle::open(&args.path, &options).context("cannot open the input")?;
     let analysis = patchdx_diagnose::analyze(&bundle);
@@ -92,24 +193,11 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
             ColorChoice::Auto => {
-                std::io::stdout().is_terminal()
-                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
             }
         };
-        patchdx_report::render_text(
-            &analysis,
-            patchdx_report::TextOptions {
-                color,
-                verbose: args.verbose,
-            },
-        )
+        patchdx_report::render_text(&analysis, patchdx_report::TextOptions { color, verbose: args.verbose })
     };
-    let mut stdout = std::io::stdout().lock();
-    // A closed pipe (patchdx … | head) is not an error worth a panic.
-    if let Err(err) = writeln!(stdout, "{rendered}").and_then(|()| stdout.flush())
-        && err.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        return Err(err).context("cannot write the report");
-    }
+    emit(&rendered)?;
     Ok(u8::try_from(analysis.verdict.exit_code).unwrap_or(2))
 }

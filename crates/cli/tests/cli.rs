@@ -24,32 +24,20 @@ fn stdout(output: &Output) -> String {
 #[test]
 fn example_bundle_reports_what_the_cbs_history_covers() {
     let out = patchdx(&["analyze", "examples/cas-07293"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let text = stdout(&out);
     assert!(
         text.contains("covers 2022-09-20 08:00:00 → 2022-10-24 17:00:00 local = 2022-09-20 00:00:00 → 2022-10-24 09:00:00 UTC, in 3 piece(s)"),
         "{text}"
     );
     assert!(text.contains("Windows/Logs/CBS/CbsPersist_20221012031005.log  2022-10-11 09:00:00 → 2022-10-12 11:10:02  UTC+08:00  478 lines  (gap of 1d 0h before it)"), "{text}");
-    assert!(
-        !text.contains("\x1b["),
-        "no colour when stdout is not a terminal"
-    );
+    assert!(!text.contains("\x1b["), "no colour when stdout is not a terminal");
     assert!(text.contains("exit code 0 (no failure found)"));
 }
 
 #[test]
 fn diagnosed_failure_exits_1_and_json_carries_schema_code_and_evidence() {
-    let out = patchdx(&[
-        "analyze",
-        "--json",
-        "tests/data/cbs/kb5014805-wu-install-store-corrupt-0x80073712.log",
-    ]);
+    let out = patchdx(&["analyze", "--json", "tests/data/cbs/kb5014805-wu-install-store-corrupt-0x80073712.log"]);
     assert_eq!(out.status.code(), Some(1));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
     assert_eq!(json["schema"], "patchdx.analysis/1");
@@ -89,23 +77,12 @@ fn unreadable_input_exits_2_even_with_a_failure_found() {
         dir.path().join("CBS.log"),
     )
     .expect("copy");
-    std::fs::write(
-        dir.path().join("CbsPersist_20220101000000.cab"),
-        b"MSCF\0\0\0\0garbage",
-    )
-    .expect("write");
-    let out = Command::new(env!("CARGO_BIN_EXE_patchdx"))
-        .args(["analyze"])
-        .arg(dir.path())
-        .output()
-        .expect("runs");
+    std::fs::write(dir.path().join("CbsPersist_20220101000000.cab"), b"MSCF\0\0\0\0garbage").expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_patchdx")).args(["analyze"]).arg(dir.path()).output().expect("runs");
     assert_eq!(out.status.code(), Some(2));
     let text = stdout(&out);
     assert!(text.contains("FAILURE DIAGNOSED"));
-    assert!(
-        text.contains("unreadable CbsPersist_20220101000000.cab: not a readable CAB archive"),
-        "{text}"
-    );
+    assert!(text.contains("unreadable CbsPersist_20220101000000.cab: not a readable CAB archive"), "{text}");
 }
 
 #[test]
@@ -125,13 +102,7 @@ fn help_documents_the_exit_codes() {
 
 #[test]
 fn explain_reads_every_spelling_of_the_case_code() {
-    for spelling in [
-        "0x80073712",
-        "80073712",
-        "-2147010798",
-        "2147956498",
-        "14098",
-    ] {
+    for spelling in ["0x80073712", "80073712", "-2147010798", "2147956498", "14098"] {
         let out = patchdx(&["explain", "--json", spelling]);
         assert_eq!(out.status.code(), Some(0));
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");

@@ -34,16 +34,9 @@ fn parse_all() -> (Vec<CodeInfo>, Vec<DataProblem>) {
                 continue;
             }
             let fields: Vec<&'static str> = line.split('\t').collect();
-            let problem = |what: String| DataProblem {
-                file,
-                line: index + 1,
-                what,
-            };
+            let problem = |what: String| DataProblem { file, line: index + 1, what };
             if fields.len() != 4 || fields.iter().any(|f| f.trim().is_empty()) {
-                problems.push(problem(format!(
-                    "expected 4 non-empty tab-separated fields, got {}",
-                    fields.len()
-                )));
+                problems.push(problem(format!("expected 4 non-empty tab-separated fields, got {}", fields.len())));
                 continue;
             }
             let Some(value) = parse_hex(fields[0]) else {
@@ -53,17 +46,10 @@ fn parse_all() -> (Vec<CodeInfo>, Vec<DataProblem>) {
             if let Some(prev) = previous
                 && prev >= value
             {
-                problems.push(problem(format!(
-                    "0x{value:08X} is not sorted after 0x{prev:08X} (or duplicates it)"
-                )));
+                problems.push(problem(format!("0x{value:08X} is not sorted after 0x{prev:08X} (or duplicates it)")));
             }
             previous = Some(value);
-            codes.push(CodeInfo {
-                value,
-                name: fields[1],
-                en: fields[2],
-                zh_cn: fields[3],
-            });
+            codes.push(CodeInfo { value, name: fields[1], en: fields[2], zh_cn: fields[3] });
         }
     }
     codes.sort_by_key(|c| c.value);
@@ -88,31 +74,20 @@ pub fn data_problems() -> &'static [DataProblem] {
 /// Looks a 32-bit code up exactly.
 pub fn lookup(value: u32) -> Option<&'static CodeInfo> {
     let codes = all();
-    codes
-        .binary_search_by_key(&value, |c| c.value)
-        .ok()
-        .map(|i| &codes[i])
+    codes.binary_search_by_key(&value, |c| c.value).ok().map(|i| &codes[i])
 }
 
 /// Looks a code up by its symbolic name (`ERROR_FILE_NOT_FOUND`, `CBS_E_STORE_CORRUPTION`).
 pub fn lookup_name(name: &str) -> Option<&'static CodeInfo> {
-    all()
-        .iter()
-        .find(|c| c.name.eq_ignore_ascii_case(name))
-        .or_else(|| {
-            // HRESULT_FROM_WIN32(ERROR_X) names the Win32 code; our table holds its HRESULT form.
-            let win32 = name
-                .strip_prefix("HRESULT_FROM_WIN32(")
-                .and_then(|n| n.strip_suffix(')'))
-                .unwrap_or(name);
-            all().iter().find(|c| c.name.eq_ignore_ascii_case(win32))
-        })
+    all().iter().find(|c| c.name.eq_ignore_ascii_case(name)).or_else(|| {
+        // HRESULT_FROM_WIN32(ERROR_X) names the Win32 code; our table holds its HRESULT form.
+        let win32 = name.strip_prefix("HRESULT_FROM_WIN32(").and_then(|n| n.strip_suffix(')')).unwrap_or(name);
+        all().iter().find(|c| c.name.eq_ignore_ascii_case(win32))
+    })
 }
 
 fn parse_hex(text: &str) -> Option<u32> {
-    let digits = text
-        .strip_prefix("0x")
-        .or_else(|| text.strip_prefix("0X"))?;
+    let digits = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X"))?;
     u32::from_str_radix(digits, 16).ok()
 }
 
@@ -149,11 +124,7 @@ pub fn parse_code(text: &str) -> Option<u32> {
 
 /// HRESULT_FROM_WIN32: Win32 error codes are 16-bit; facility 7 with the severity bit makes them HRESULTs.
 pub fn win32_to_hresult_if_small(value: u32) -> u32 {
-    if value != 0 && value <= 0xFFFF {
-        0x8007_0000 | value
-    } else {
-        value
-    }
+    if value != 0 && value <= 0xFFFF { 0x8007_0000 | value } else { value }
 }
 
 /// The facility field of an HRESULT, named where it matters for servicing.
@@ -194,14 +165,7 @@ mod tests {
 
     #[test]
     fn every_spelling_of_the_case_code_parses_to_the_same_value() {
-        for spelling in [
-            "0x80073712",
-            "80073712",
-            "-2147010798",
-            "2147956498",
-            "0x3712",
-            "14098",
-        ] {
+        for spelling in ["0x80073712", "80073712", "-2147010798", "2147956498", "0x3712", "14098"] {
             assert_eq!(parse_code(spelling), Some(0x80073712), "{spelling}");
         }
         assert_eq!(parse_code("0xC0150004"), Some(0xC0150004));

@@ -43,10 +43,7 @@ pub(crate) fn build_sessions(flat: &Flat) -> Vec<SessionBuild> {
             continue;
         };
         let slot = *by_id.entry(id.to_string()).or_insert_with(|| {
-            order.push(SessionBuild {
-                id: id.to_string(),
-                ..SessionBuild::default()
-            });
+            order.push(SessionBuild { id: id.to_string(), ..SessionBuild::default() });
             order.len() - 1
         });
         let s = &mut order[slot];
@@ -68,14 +65,8 @@ pub(crate) fn build_sessions(flat: &Flat) -> Vec<SessionBuild> {
                     s.client = Some(client.clone());
                 }
             }
-            CbsEventKind::ExecComplete { .. } => {
-                s.complete = Some((index, event.code.unwrap_or(0)))
-            }
-            CbsEventKind::SessionFinalized {
-                reboot_required,
-                asynchronous,
-                ..
-            } => {
+            CbsEventKind::ExecComplete { .. } => s.complete = Some((index, event.code.unwrap_or(0))),
+            CbsEventKind::SessionFinalized { reboot_required, asynchronous, .. } => {
                 if !asynchronous {
                     s.finalized = Some((index, event.code.unwrap_or(0)));
                 }
@@ -120,16 +111,8 @@ fn terminals(flat: &Flat, sessions: &[SessionBuild]) -> Vec<Terminal> {
     let mut out: Vec<Terminal> = Vec::new();
     for (slot, s) in sessions.iter().enumerate() {
         if let Some((index, code)) = s.failure() {
-            let window_start = s
-                .exec_start
-                .or(s.start)
-                .unwrap_or_else(|| flat.lookback(index, 600));
-            out.push(Terminal {
-                index,
-                code,
-                session: Some(slot),
-                window_start,
-            });
+            let window_start = s.exec_start.or(s.start).unwrap_or_else(|| flat.lookback(index, 600));
+            out.push(Terminal { index, code, session: Some(slot), window_start });
         }
     }
     // Final results that name no session: each is its own operation unless a failing session covers it.
@@ -138,9 +121,7 @@ fn terminals(flat: &Flat, sessions: &[SessionBuild]) -> Vec<Terminal> {
         let code = event.code.unwrap_or(0);
         let standalone = matches!(
             event.kind,
-            CbsEventKind::FailedOperation
-                | CbsEventKind::WerReport { .. }
-                | CbsEventKind::StartupComplete
+            CbsEventKind::FailedOperation | CbsEventKind::WerReport { .. } | CbsEventKind::StartupComplete
         ) && patchdx_codes::is_failure(code);
         if !standalone {
             continue;
@@ -152,12 +133,7 @@ fn terminals(flat: &Flat, sessions: &[SessionBuild]) -> Vec<Terminal> {
                 && index <= trailer_end(flat, t.index, code)
         });
         if !covered {
-            out.push(Terminal {
-                index,
-                code,
-                session: None,
-                window_start: 0,
-            });
+            out.push(Terminal { index, code, session: None, window_start: 0 });
         }
     }
     out.sort_by_key(|t| t.index);
@@ -189,9 +165,7 @@ fn trailer_end(flat: &Flat, terminal: usize, code: u32) -> usize {
     let mut end = terminal;
     for index in terminal + 1..flat.events.len().min(terminal + 40) {
         let event = flat.event(index);
-        let close = flat
-            .instant(index)
-            .is_some_and(|t| t.millis() - at.millis() <= 5_000);
+        let close = flat.instant(index).is_some_and(|t| t.millis() - at.millis() <= 5_000);
         if !close {
             break;
         }
@@ -204,20 +178,11 @@ fn trailer_end(flat: &Flat, terminal: usize, code: u32) -> usize {
 
 fn phase_of(flat: &Flat, members: &[usize], first_cause: usize) -> Option<String> {
     for &i in members {
-        if let CbsEventKind::WerReport {
-            failure_source,
-            start_state,
-            target_state,
-            ..
-        } = &flat.event(i).kind
-        {
+        if let CbsEventKind::WerReport { failure_source, start_state, target_state, .. } = &flat.event(i).kind {
             return Some(format!("{failure_source} ({start_state} → {target_state})"));
         }
     }
-    if members
-        .iter()
-        .any(|&i| matches!(flat.event(i).kind, CbsEventKind::StartupComplete))
-    {
+    if members.iter().any(|&i| matches!(flat.event(i).kind, CbsEventKind::StartupComplete)) {
         return Some("startup (boot-time) processing".to_string());
     }
     let text = flat.event(first_cause).text.to_ascii_lowercase();
@@ -241,11 +206,7 @@ fn short_package(package: &str) -> &str {
 }
 
 /// Diagnoses every failed operation; marks the events it uses in `claimed`.
-pub(crate) fn failed_operations(
-    flat: &Flat,
-    sessions: &[SessionBuild],
-    claimed: &mut [bool],
-) -> Vec<Finding> {
+pub(crate) fn failed_operations(flat: &Flat, sessions: &[SessionBuild], claimed: &mut [bool]) -> Vec<Finding> {
     let mut findings = Vec::new();
     for terminal in terminals(flat, sessions) {
         let session = terminal.session.map(|s| &sessions[s]);
@@ -265,8 +226,7 @@ pub(crate) fn failed_operations(
         let inner = (terminal.window_start..first_member).rev().find(|&i| {
             let e = flat.event(i);
             !claimed[i]
-                && (is_inner_cause(e)
-                    || (e.level == Level::Error && e.code.is_some_and(patchdx_codes::is_failure)))
+                && (is_inner_cause(e) || (e.level == Level::Error && e.code.is_some_and(patchdx_codes::is_failure)))
                 && flat
                     .instant(first_member)
                     .zip(flat.instant(i))
@@ -282,12 +242,9 @@ pub(crate) fn failed_operations(
             claimed[i] = true;
         }
         let event_at = |i: usize| flat.event(i);
-        let package = session
-            .and_then(|s| s.package.clone())
-            .or_else(|| chain.iter().find_map(|&i| event_at(i).package.clone()));
-        let kb = session
-            .and_then(|s| s.kb.clone())
-            .or_else(|| chain.iter().find_map(|&i| event_at(i).kb.clone()));
+        let package =
+            session.and_then(|s| s.package.clone()).or_else(|| chain.iter().find_map(|&i| event_at(i).package.clone()));
+        let kb = session.and_then(|s| s.kb.clone()).or_else(|| chain.iter().find_map(|&i| event_at(i).kb.clone()));
         let code_ref = CodeRef::new(code, event_at(terminal.index).code_name_in_log.as_deref());
         let subject = match (&kb, &package) {
             (Some(kb), Some(p)) if p.contains(kb.as_str()) => kb.clone(),
@@ -300,34 +257,15 @@ pub(crate) fn failed_operations(
             },
         };
         let (confidence, reason) = if first_cause == terminal.index {
-            (
-                Confidence::Low,
-                "only the final result was found; no earlier record of the chain".to_string(),
-            )
+            (Confidence::Low, "only the final result was found; no earlier record of the chain".to_string())
         } else if inner.is_some() {
-            (
-                Confidence::High,
-                "an inner error record precedes the first failing HRESULT of the chain".to_string(),
-            )
+            (Confidence::High, "an inner error record precedes the first failing HRESULT of the chain".to_string())
         } else if session.is_some() {
-            (
-                Confidence::High,
-                format!(
-                    "chain of {} records with the same code inside the session",
-                    chain.len()
-                ),
-            )
+            (Confidence::High, format!("chain of {} records with the same code inside the session", chain.len()))
         } else {
-            (
-                Confidence::Medium,
-                "chain joined by time and code; the records name no session".to_string(),
-            )
+            (Confidence::Medium, "chain joined by time and code; the records name no session".to_string())
         };
-        let cascade: Vec<Evidence> = chain
-            .iter()
-            .filter(|&&i| i != first_cause)
-            .map(|&i| flat.evidence(i))
-            .collect();
+        let cascade: Vec<Evidence> = chain.iter().filter(|&&i| i != first_cause).map(|&i| flat.evidence(i)).collect();
         findings.push(Finding {
             id: String::new(),
             verdict: Verdict::Failed,
@@ -347,6 +285,7 @@ pub(crate) fn failed_operations(
             confidence,
             confidence_reason: reason,
             items: Vec::new(),
+            diagnosis: Vec::new(),
         });
     }
     findings
@@ -359,16 +298,8 @@ pub(crate) fn listed_sessions(flat: &Flat, sessions: &[SessionBuild]) -> Vec<Ses
         .filter(|s| s.package.is_some() || s.failure().is_some() || s.reboot_required == Some(true))
         .map(|s| {
             let first = s.start.or(s.exec_start).or(s.last).unwrap_or(0);
-            let end = s
-                .finalized
-                .map(|f| f.0)
-                .or(s.complete.map(|c| c.0))
-                .or(s.last);
-            let result = s
-                .failure()
-                .or(s.finalized)
-                .or(s.complete)
-                .map(|(_, c)| CodeRef::new(c, None));
+            let end = s.finalized.map(|f| f.0).or(s.complete.map(|c| c.0)).or(s.last);
+            let result = s.failure().or(s.finalized).or(s.complete).map(|(_, c)| CodeRef::new(c, None));
             Session {
                 id: s.id.clone(),
                 client: s.client.clone(),

@@ -12,11 +12,8 @@ pub(crate) struct Flat<'a> {
 
 impl<'a> Flat<'a> {
     pub fn new(logs: &'a [CbsLog]) -> Self {
-        let events = logs
-            .iter()
-            .enumerate()
-            .flat_map(|(piece, log)| log.events.iter().map(move |e| (piece, e)))
-            .collect();
+        let events =
+            logs.iter().enumerate().flat_map(|(piece, log)| log.events.iter().map(move |e| (piece, e))).collect();
         Flat { logs, events }
     }
 
@@ -35,18 +32,14 @@ impl<'a> Flat<'a> {
             line: event.line,
             local_time: event.time,
             utc_time: event.utc,
-            code: event
-                .code
-                .map(|c| CodeRef::new(c, event.code_name_in_log.as_deref()).label()),
+            code: event.code.map(|c| CodeRef::new(c, event.code_name_in_log.as_deref()).label()),
             text: event.text.clone(),
         }
     }
 
     pub fn offset_label(&self, index: usize) -> Option<String> {
         let event = self.event(index);
-        self.piece(index)
-            .offset_at(event.line)
-            .map(patchdx_formats::time::format_offset)
+        self.piece(index).offset_at(event.line).map(patchdx_formats::time::format_offset)
     }
 
     /// The time used to order and window events: UTC where known, else local.
@@ -75,9 +68,7 @@ impl<'a> Flat<'a> {
 pub(crate) fn is_failure_record(event: &CbsEvent) -> bool {
     let failing_code = event.code.is_some_and(patchdx_codes::is_failure);
     match &event.kind {
-        CbsEventKind::Failure | CbsEventKind::FailedOperation | CbsEventKind::InstallerError => {
-            true
-        }
+        CbsEventKind::Failure | CbsEventKind::FailedOperation | CbsEventKind::InstallerError => true,
         CbsEventKind::CsiFatal | CbsEventKind::StoreMarkedCorrupt => true,
         CbsEventKind::WerReport { .. }
         | CbsEventKind::ExecComplete { .. }
@@ -90,10 +81,7 @@ pub(crate) fn is_failure_record(event: &CbsEvent) -> bool {
 
 /// Inner causes: records that name what broke rather than pass a code up.
 pub(crate) fn is_inner_cause(event: &CbsEvent) -> bool {
-    matches!(
-        event.kind,
-        CbsEventKind::CsiFatal | CbsEventKind::StoreMarkedCorrupt | CbsEventKind::InstallerError
-    )
+    matches!(event.kind, CbsEventKind::CsiFatal | CbsEventKind::StoreMarkedCorrupt | CbsEventKind::InstallerError)
 }
 
 /// The session id an event names explicitly, if any.

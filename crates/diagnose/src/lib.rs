@@ -2,11 +2,16 @@
 //! cascade after it, what was repaired, and what time the CBS history covers.
 #![forbid(unsafe_code)]
 
+mod evidence;
 mod failures;
 mod flat;
 pub mod model;
 mod repair;
+pub mod rules_apply;
+pub mod rules_runner;
+pub mod timeline;
 
+pub use evidence::{BundleEvidence, read_evidence};
 pub use model::*;
 
 use patchdx_bundle::{Bundle, FileKind, Severity, Warning};
@@ -60,6 +65,8 @@ pub struct Analysis {
     pub findings: Vec<Finding>,
     pub observations: Vec<Observation>,
     pub cbs: CbsSection,
+    /// Every file on the timeline (CBS included) with the UTC offset used for it and how it was found.
+    pub sources: Vec<timeline::TimelineFile>,
     pub files: Vec<FileSummary>,
     pub warnings: Vec<Warning>,
 }
@@ -89,20 +96,9 @@ pub fn diagnose_cbs(logs: &[CbsLog], history: &History) -> CbsDiagnosis {
     }
     let mut session_counts = BTreeMap::new();
     for s in &sessions {
-        *session_counts
-            .entry(
-                s.client
-                    .clone()
-                    .unwrap_or_else(|| "(unknown client)".to_string()),
-            )
-            .or_insert(0) += 1;
+        *session_counts.entry(s.client.clone().unwrap_or_else(|| "(unknown client)".to_string())).or_insert(0) += 1;
     }
-    CbsDiagnosis {
-        findings,
-        observations,
-        sessions: failures::listed_sessions(&flat, &sessions),
-        session_counts,
-    }
+    CbsDiagnosis { findings, observations, sessions: failures::listed_sessions(&flat, &sessions), session_counts }
 }
 
 fn history_observations(flat: &flat::Flat, history: &History, observations: &mut Vec<Observation>) {
@@ -128,73 +124,20 @@ fn history_observations(flat: &flat::Flat, history: &History, observations: &mut
     }
 }
 
-fn analysed_kind(kind: FileKind) -> bool {
-    matches!(kind, FileKind::Cbs | FileKind::SfcDetails)
+/// Analyses an opened bundle with the built-in rules.
+pub fn analyze(bundle: &Bundle) -> Analysis {
+    analyze_with(bundle, &patchdx_rules::RuleSet::builtin())
 }
 
-/// Analyses an opened bundle.
-pub fn analyze(bundle: &Bundle) -> Analysis {
-    let mut warnings = bundle.warnings.clone();
-    let mut files = Vec::new();
-    for entry in &bundle.entries {
-        let analysed = analysed_kind(entry.kind);
-        let note = match entry.kind {
-            _ if analysed => None,
-            FileKind::Cab | FileKind::Zip => {
-                Some("archive: its members are listed separately".to_string())
-            }
-            FileKind::Empty => Some("empty".to_string()),
-            FileKind::UnknownText | FileKind::UnknownBinary => {
-                Some("not recognised as servicing evidence".to_string())
-            }
-            _ => Some(
-                "recognised; this version of patchdx does not analyse this kind yet".to_string(),
-            ),
-        };
-        files.push(FileSummary {
-            path: entry.path.clone(),
-            kind: entry.kind,
-            kind_label: entry.kind.label(),
-            size: entry.size,
-            encoding: entry.encoding.map(|e| e.label()),
-            encoding_evidence: entry.encoding_evidence,
-            analysed,
-            note,
-        });
-    }
-    let to_read: Vec<&patchdx_bundle::Entry> = bundle
-        .entries
-        .iter()
-        .filter(|e| analysed_kind(e.kind) && e.size > 0)
-        .collect();
-    let mut logs = cbs::read_all(&to_read);
-    for log in &mut logs {
-        warnings.append(&mut log.warnings);
-        if log.first.is_none() && log.lines > 0 {
-            warnings.push(Warning {
-                path: log.path.clone(),
-                severity: Severity::Notice,
-                message: "no timestamped CBS line found in this file".to_string(),
-            });
-        }
-    }
-    // SFC [SR] extracts repeat CBS.log lines: diagnose them, but do not stitch them into the CBS history.
-    let (mut history_logs, extracts): (Vec<CbsLog>, Vec<CbsLog>) =
-        logs.into_iter().partition(|l| l.kind == FileKind::Cbs);
-    let history = cbs::history::stitch(&mut history_logs);
-    let mut all_logs = history_logs;
-    all_logs.extend(extracts);
-    let diagnosis = diagnose_cbs(&all_logs, &history);
-    let failures = diagnosis
-        .findings
-        .iter()
-        .filter(|f| f.verdict == model::Verdict::Failed)
-        .count();
-    let repaired = diagnosis
-        .findings
-        .iter()
-        .filter(|f| f.verdict == model::Verdict::Repaired)
-        .count();
+/// Analyses an opened bundle; root causes are named by `rules`.
+pub fn analyze_with(bundle: &Bundle, rules: &patchdx_rules::RuleSet) -> Analysis {
+    let evidence = evidence::read_evidence(bundle);
+    let timeline = evidence.timeline();
+    let evidence::BundleEvidence { files, warnings, cbs_logs, history, .. } = evidence;
+    let mut diagnosis = diagnose_cbs(&cbs_logs, &history);
+    rules_apply::attach(&mut diagnosis.findings, &timeline, rules);
+    let failures = diagnosis.findings.iter().filter(|f| f.verdict == model::Verdict::Failed).count();
+    let repaired = diagnosis.findings.iter().filter(|f| f.verdict == model::Verdict::Repaired).count();
     let unreadable = warnings.iter().any(|w| w.severity >= Severity::Damaged);
     let exit_code = if unreadable {
         2
@@ -203,32 +146,21 @@ pub fn analyze(bundle: &Bundle) -> Analysis {
     } else {
         0
     };
-    let summary = verdict_summary(
-        failures,
-        repaired,
-        unreadable,
-        &diagnosis.findings,
-        &history,
-    );
+    let summary = verdict_summary(failures, repaired, unreadable, &diagnosis.findings, &history);
     Analysis {
         schema: SCHEMA,
         tool_version: env!("CARGO_PKG_VERSION"),
         input: bundle.root.clone(),
-        verdict: Overall {
-            failures,
-            repaired,
-            unreadable_input: unreadable,
-            exit_code,
-            summary,
-        },
+        verdict: Overall { failures, repaired, unreadable_input: unreadable, exit_code, summary },
         findings: diagnosis.findings,
         observations: diagnosis.observations,
         cbs: CbsSection {
             history,
-            logs: all_logs,
+            logs: cbs_logs,
             sessions: diagnosis.sessions,
             session_counts: diagnosis.session_counts,
         },
+        sources: timeline.files,
         files,
         warnings,
     }
@@ -245,14 +177,10 @@ fn verdict_summary(
     if failures == 0 {
         parts.push("No failed servicing operation found in the CBS logs".to_string());
     } else {
-        let first = findings
-            .iter()
-            .find(|f| f.verdict == model::Verdict::Failed);
+        let first = findings.iter().find(|f| f.verdict == model::Verdict::Failed);
         parts.push(format!(
             "{failures} failed servicing operation(s) diagnosed{}",
-            first
-                .map(|f| format!("; first: {}", f.title))
-                .unwrap_or_default()
+            first.map(|f| format!("; first: {}", f.title)).unwrap_or_default()
         ));
     }
     if repaired > 0 {

@@ -96,6 +96,8 @@ pub struct Finding {
     pub confidence_reason: String,
     /// Items named by the finding: corrupt components or files, with their state.
     pub items: Vec<String>,
+    /// Root cause as the detection rules name it, best first (empty when no rule fires).
+    pub diagnosis: Vec<crate::rules_apply::RuleDiagnosis>,
 }
 
 /// Something worth knowing that is not a failure (a repair run, boot-time processing, a rotation problem).

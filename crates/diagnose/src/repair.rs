@@ -27,11 +27,12 @@ pub(crate) fn store_repairs(
         let CbsEventKind::SummaryDetected { count: detected } = flat.event(index).kind else {
             continue;
         };
-        let repaired = (index + 1..flat.events.len().min(index + 30))
-            .filter(|&i| same_piece(flat, i, index))
-            .find_map(|i| match flat.event(i).kind {
-                CbsEventKind::SummaryRepaired { count } => Some((i, count)),
-                _ => None,
+        let repaired =
+            (index + 1..flat.events.len().min(index + 30)).filter(|&i| same_piece(flat, i, index)).find_map(|i| {
+                match flat.event(i).kind {
+                    CbsEventKind::SummaryRepaired { count } => Some((i, count)),
+                    _ => None,
+                }
             });
         let result = (index.saturating_sub(8)..index)
             .rev()
@@ -45,9 +46,7 @@ pub(crate) fn store_repairs(
                 !claimed[i]
                     && matches!(
                         flat.event(i).kind,
-                        CbsEventKind::CorruptionRow { .. }
-                            | CbsEventKind::CsiFatal
-                            | CbsEventKind::StoreMarkedCorrupt
+                        CbsEventKind::CorruptionRow { .. } | CbsEventKind::CsiFatal | CbsEventKind::StoreMarkedCorrupt
                     )
             })
             .collect::<Vec<_>>()
@@ -65,14 +64,9 @@ pub(crate) fn store_repairs(
         let items: Vec<String> = related
             .iter()
             .filter_map(|&i| match &flat.event(i).kind {
-                CbsEventKind::CorruptionRow {
-                    category,
-                    fixed,
-                    item,
-                } => Some(format!(
-                    "{category}: {item}{}",
-                    if *fixed { " (fixed)" } else { " (NOT fixed)" }
-                )),
+                CbsEventKind::CorruptionRow { category, fixed, item } => {
+                    Some(format!("{category}: {item}{}", if *fixed { " (fixed)" } else { " (NOT fixed)" }))
+                }
                 _ => None,
             })
             .collect();
@@ -81,7 +75,8 @@ pub(crate) fn store_repairs(
         if detected == 0 {
             observations.push(Observation {
                 kind: "store-health",
-                summary: "DISM checked the component store and found no corruption (Total Detected Corruption: 0).".to_string(),
+                summary: "DISM checked the component store and found no corruption (Total Detected Corruption: 0)."
+                    .to_string(),
                 evidence,
             });
             continue;
@@ -112,6 +107,7 @@ pub(crate) fn store_repairs(
             confidence: Confidence::High,
             confidence_reason: "DISM's own Summary block states the counts".to_string(),
             items,
+            diagnosis: Vec::new(),
         });
     }
 }
@@ -164,6 +160,7 @@ pub(crate) fn sfc_results(
             confidence: Confidence::High,
             confidence_reason: "SFC states it cannot repair these member files".to_string(),
             items,
+            diagnosis: Vec::new(),
         });
     }
     for group in group_by_time(flat, &repaired, 7200) {
@@ -177,11 +174,7 @@ pub(crate) fn sfc_results(
         }
         observations.push(Observation {
             kind: "sfc-repair",
-            summary: format!(
-                "SFC repaired {} file(s) from the component store: {}",
-                files.len(),
-                files.join(", ")
-            ),
+            summary: format!("SFC repaired {} file(s) from the component store: {}", files.len(), files.join(", ")),
             evidence: group.iter().map(|&i| flat.evidence(i)).collect(),
         });
     }
@@ -199,11 +192,7 @@ fn group_by_time(flat: &Flat, indexes: &[usize], seconds: i64) -> Vec<Vec<usize>
 }
 
 /// Store-corrupt flags that no failure chain or repair run accounts for.
-pub(crate) fn unexplained_corruption(
-    flat: &Flat,
-    claimed: &mut [bool],
-    findings: &mut Vec<Finding>,
-) {
+pub(crate) fn unexplained_corruption(flat: &Flat, claimed: &mut [bool], findings: &mut Vec<Finding>) {
     let flagged: Vec<usize> = (0..flat.events.len())
         .filter(|&i| !claimed[i] && matches!(flat.event(i).kind, CbsEventKind::StoreMarkedCorrupt))
         .collect();
@@ -216,17 +205,13 @@ pub(crate) fn unexplained_corruption(
         findings.push(Finding {
             id: String::new(),
             verdict: Verdict::Failed,
-            title: "Component store flagged as corrupt, and no repair run follows in the logs"
-                .to_string(),
+            title: "Component store flagged as corrupt, and no repair run follows in the logs".to_string(),
             kb: flat.event(first).kb.clone(),
             package: flat.event(first).package.clone(),
             session: None,
             client: None,
             phase: None,
-            code: flat
-                .event(first)
-                .code
-                .map(|c| CodeRef::new(c, flat.event(first).code_name_in_log.as_deref())),
+            code: flat.event(first).code.map(|c| CodeRef::new(c, flat.event(first).code_name_in_log.as_deref())),
             local_time: flat.event(first).time,
             utc_time: flat.event(first).utc,
             utc_offset: flat.offset_label(first),
@@ -234,9 +219,9 @@ pub(crate) fn unexplained_corruption(
             cascade: group.iter().skip(1).map(|&i| flat.evidence(i)).collect(),
             outcome: flat.evidence(last),
             confidence: Confidence::Medium,
-            confidence_reason:
-                "CBS/CSI flagged the store corrupt; no DISM summary shows it repaired".to_string(),
+            confidence_reason: "CBS/CSI flagged the store corrupt; no DISM summary shows it repaired".to_string(),
             items: Vec::new(),
+            diagnosis: Vec::new(),
         });
     }
 }
@@ -259,10 +244,7 @@ pub(crate) fn startup_processing(flat: &Flat, observations: &mut Vec<Observation
             match &event.kind {
                 CbsEventKind::StartupState { .. } | CbsEventKind::TrustedInstallerInit => break,
                 CbsEventKind::StartupPackage { new_state } => {
-                    let name = event
-                        .kb
-                        .clone()
-                        .unwrap_or_else(|| event.package.clone().unwrap_or_default());
+                    let name = event.kb.clone().unwrap_or_else(|| event.package.clone().unwrap_or_default());
                     packages.push(format!("{name} → {new_state}"));
                 }
                 CbsEventKind::PendingXml => {
@@ -279,9 +261,7 @@ pub(crate) fn startup_processing(flat: &Flat, observations: &mut Vec<Observation
         }
         packages.sort();
         packages.dedup();
-        let result_text = result.map_or("no result line".to_string(), |c| {
-            CodeRef::new(c, None).label()
-        });
+        let result_text = result.map_or("no result line".to_string(), |c| CodeRef::new(c, None).label());
         observations.push(Observation {
             kind: "startup-processing",
             summary: format!(

@@ -12,11 +12,7 @@ fn mattbalzan_cbs_log_and_five_cabs_stitch_into_one_history() {
     let scratch = tempfile::tempdir().expect("tempdir");
     for entry in std::fs::read_dir(&dir).expect("fixture dir") {
         let path = entry.expect("entry").path();
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default()
-            .to_string();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
         if name.starts_with("mattbalzan_") {
             std::os::unix::fs::symlink(&path, scratch.path().join(&name)).expect("symlink");
         }
@@ -26,54 +22,15 @@ fn mattbalzan_cbs_log_and_five_cabs_stitch_into_one_history() {
     let got: Vec<(String, String, String, u64, Option<i64>)> = h
         .pieces
         .iter()
-        .map(|p| {
-            (
-                p.path.clone(),
-                local(p.first_local),
-                local(p.last_local),
-                p.lines,
-                p.gap_before_seconds,
-            )
-        })
+        .map(|p| (p.path.clone(), local(p.first_local), local(p.last_local), p.lines, p.gap_before_seconds))
         .collect();
-    let cab =
-        |stamp: &str| format!("mattbalzan_26100_CbsPersist_{stamp}.cab!/CbsPersist_{stamp}.log");
+    let cab = |stamp: &str| format!("mattbalzan_26100_CbsPersist_{stamp}.cab!/CbsPersist_{stamp}.log");
     let expected = vec![
-        (
-            cab("20251214161635"),
-            "2025-12-14 15:54:33",
-            "2025-12-14 16:15:46",
-            75791,
-            None,
-        ),
-        (
-            cab("20251215094535"),
-            "2025-12-14 16:16:35",
-            "2025-12-15 09:22:23",
-            95316,
-            Some(49),
-        ),
-        (
-            cab("20251215104535"),
-            "2025-12-15 09:45:35",
-            "2025-12-15 10:23:30",
-            73371,
-            Some(23 * 60 + 12),
-        ),
-        (
-            cab("20251215114536"),
-            "2025-12-15 10:45:35",
-            "2025-12-15 10:58:25",
-            73371,
-            Some(22 * 60 + 5),
-        ),
-        (
-            cab("20251215143522"),
-            "2025-12-15 11:45:36",
-            "2025-12-15 14:32:33",
-            76132,
-            Some(47 * 60 + 11),
-        ),
+        (cab("20251214161635"), "2025-12-14 15:54:33", "2025-12-14 16:15:46", 75791, None),
+        (cab("20251215094535"), "2025-12-14 16:16:35", "2025-12-15 09:22:23", 95316, Some(49)),
+        (cab("20251215104535"), "2025-12-15 09:45:35", "2025-12-15 10:23:30", 73371, Some(23 * 60 + 12)),
+        (cab("20251215114536"), "2025-12-15 10:45:35", "2025-12-15 10:58:25", 73371, Some(22 * 60 + 5)),
+        (cab("20251215143522"), "2025-12-15 11:45:36", "2025-12-15 14:32:33", 76132, Some(47 * 60 + 11)),
         (
             "mattbalzan_26100_CBS.log".to_string(),
             "2025-12-15 14:35:22",
@@ -82,28 +39,15 @@ fn mattbalzan_cbs_log_and_five_cabs_stitch_into_one_history() {
             Some(2 * 60 + 49),
         ),
     ];
-    let expected: Vec<_> = expected
-        .into_iter()
-        .map(|(p, a, b, n, g)| (p, a.to_string(), b.to_string(), n, g))
-        .collect();
+    let expected: Vec<_> =
+        expected.into_iter().map(|(p, a, b, n, g)| (p, a.to_string(), b.to_string(), n, g)).collect();
     assert_eq!(got, expected);
     assert!(h.pieces.iter().all(|p| p.overlapping_events_removed == 0));
     assert!(h.duplicates.is_empty());
     // The oldest piece the logs name (archived before the first cab here) is not in the bundle.
-    assert_eq!(
-        h.missing_pieces,
-        vec!["CbsPersist_20251214155433.cab".to_string()]
-    );
-    assert_eq!(
-        local(h.first_utc),
-        "2025-12-14 15:54:33",
-        "this machine runs on UTC"
-    );
-    assert!(
-        failed(&analysis).is_empty(),
-        "no operation failed on this machine: {:#?}",
-        failed(&analysis)
-    );
+    assert_eq!(h.missing_pieces, vec!["CbsPersist_20251214155433.cab".to_string()]);
+    assert_eq!(local(h.first_utc), "2025-12-14 15:54:33", "this machine runs on UTC");
+    assert!(failed(&analysis).is_empty(), "no operation failed on this machine: {:#?}", failed(&analysis));
     assert_eq!(analysis.verdict.exit_code, 0);
 }
 
@@ -116,16 +60,8 @@ fn ehsanhasani_fod_download_failures_name_0x8024402c_and_their_first_record() {
     };
     let analysis = analyze(&path);
     let failures = failed(&analysis);
-    let summary: Vec<(String, u64, u64)> = failures
-        .iter()
-        .map(|f| {
-            (
-                f.session.clone().unwrap_or_default(),
-                f.first_cause.line,
-                f.outcome.line,
-            )
-        })
-        .collect();
+    let summary: Vec<(String, u64, u64)> =
+        failures.iter().map(|f| (f.session.clone().unwrap_or_default(), f.first_cause.line, f.outcome.line)).collect();
     assert_eq!(
         summary,
         vec![
@@ -144,68 +80,37 @@ fn ehsanhasani_fod_download_failures_name_0x8024402c_and_their_first_record() {
     for f in &failures {
         let code = f.code.as_ref().expect("code");
         assert_eq!(code.hex, "0x8024402C");
-        assert_eq!(
-            code.name.as_deref(),
-            Some("WU_E_PT_WINHTTP_NAME_NOT_RESOLVED")
-        );
-        assert!(
-            f.first_cause
-                .text
-                .contains("DLWD:WU search failed [HRESULT = 0x8024402c"),
-            "{}",
-            f.first_cause.text
-        );
-        assert_eq!(
-            f.kb, None,
-            "KB777778 is the FOD placeholder identifier, not an update"
-        );
+        assert_eq!(code.name.as_deref(), Some("WU_E_PT_WINHTTP_NAME_NOT_RESOLVED"));
+        assert!(f.first_cause.text.contains("DLWD:WU search failed [HRESULT = 0x8024402c"), "{}", f.first_cause.text);
+        assert_eq!(f.kb, None, "KB777778 is the FOD placeholder identifier, not an update");
         assert_eq!(f.phase.as_deref(), Some("CBS Other (Absent → Absent)"));
     }
     let f2 = failures[1];
     assert_eq!(
         f2.package.as_deref(),
-        Some(
-            "Microsoft-Windows-LanguageFeatures-Basic-fa-ir-Package~31bf3856ad364e35~amd64~~10.0.19041.1"
-        )
+        Some("Microsoft-Windows-LanguageFeatures-Basic-fa-ir-Package~31bf3856ad364e35~amd64~~10.0.19041.1")
     );
-    assert_eq!(
-        f2.client.as_deref(),
-        Some("FodHelper(LanguageFeaturesOnDemand)")
-    );
+    assert_eq!(f2.client.as_deref(), Some("FodHelper(LanguageFeaturesOnDemand)"));
     assert_eq!(
         f2.cascade.iter().map(|e| e.line).collect::<Vec<_>>(),
         vec![
-            2401, 2403, 2404, 2405, 2417, 2418, 2420, 2421, 2423, 2424, 2425, 2426, 2427, 2428,
-            2429, 2445, 2446, 2448, 2449, 2450
+            2401, 2403, 2404, 2405, 2417, 2418, 2420, 2421, 2423, 2424, 2425, 2426, 2427, 2428, 2429, 2445, 2446, 2448,
+            2449, 2450
         ]
     );
     assert_eq!(local(f2.local_time), "2023-11-11 11:43:32");
-    assert_eq!(
-        local(f2.utc_time),
-        "2023-11-11 08:13:32",
-        "Iran Standard Time, +03:30, from line 904 on"
-    );
+    assert_eq!(local(f2.utc_time), "2023-11-11 08:13:32", "Iran Standard Time, +03:30, from line 904 on");
     assert_eq!(
         failures[2].package.as_deref(),
         Some("Microsoft-OneCore-Graphics-Tools-Package~31bf3856ad364e35~amd64~~10.0.19041.1")
     );
-    assert_eq!(
-        failures[2].client.as_deref(),
-        Some("DISM Package Manager Provider")
-    );
+    assert_eq!(failures[2].client.as_deref(), Some("DISM Package Manager Provider"));
     // The machine moved from -08:00 to +03:30; both stretches are recognised.
-    let offsets: Vec<(u64, i64)> = analysis.cbs.logs[0]
-        .offsets
-        .iter()
-        .map(|o| (o.from_line, o.offset_seconds))
-        .collect();
+    let offsets: Vec<(u64, i64)> =
+        analysis.cbs.logs[0].offsets.iter().map(|o| (o.from_line, o.offset_seconds)).collect();
     assert_eq!(offsets, vec![(8, -8 * 3600), (904, 3 * 3600 + 1800)]);
     // The language-list lookup at 1956 and the access check at 1719 end no operation.
-    assert!(
-        failures
-            .iter()
-            .all(|f| f.first_cause.line != 1956 && f.first_cause.line != 1719)
-    );
+    assert!(failures.iter().all(|f| f.first_cause.line != 1956 && f.first_cause.line != 1719));
     assert_eq!(analysis.verdict.exit_code, 1);
 }
 
@@ -220,28 +125,16 @@ fn romi1996_nine_corruptions_repaired_is_not_a_failure() {
     assert_eq!(analysis.findings.len(), 1);
     let repair = &analysis.findings[0];
     assert_eq!(repair.verdict, Verdict::Repaired);
-    assert_eq!(
-        repair.title,
-        "Component store corruption found and repaired: 9 detected, 9 repaired"
-    );
-    assert_eq!(
-        repair.first_cause.line, 2981,
-        "the CSI (F) store-corrupt flag"
-    );
+    assert_eq!(repair.title, "Component store corruption found and repaired: 9 detected, 9 repaired");
+    assert_eq!(repair.first_cause.line, 2981, "the CSI (F) store-corrupt flag");
     assert_eq!(repair.outcome.line, 3356, "Total Repaired Corruption: 9");
     assert_eq!(repair.items.len(), 9);
     assert!(repair.items.iter().all(|i| {
-        i.starts_with("CSI Payload Corrupt: amd64_windows-defender-management-powershell_")
-            && i.ends_with("(fixed)")
+        i.starts_with("CSI Payload Corrupt: amd64_windows-defender-management-powershell_") && i.ends_with("(fixed)")
     }));
     assert!(repair.items[8].contains("Defender.psd1"));
     let lines: Vec<u64> = repair.cascade.iter().map(|e| e.line).collect();
-    assert_eq!(
-        lines,
-        vec![
-            3336, 3337, 3338, 3339, 3340, 3341, 3342, 3343, 3344, 3348, 3350, 3356
-        ]
-    );
+    assert_eq!(lines, vec![3336, 3337, 3338, 3339, 3340, 3341, 3342, 3343, 3344, 3348, 3350, 3356]);
     assert_eq!(analysis.verdict.exit_code, 0);
 }
 
@@ -253,11 +146,7 @@ fn howardzhy_boot_time_resolve_pending_is_recognised_and_succeeded() {
     };
     let analysis = analyze(&path);
     assert!(failed(&analysis).is_empty());
-    let startup: Vec<_> = analysis
-        .observations
-        .iter()
-        .filter(|o| o.kind == "startup-processing")
-        .collect();
+    let startup: Vec<_> = analysis.observations.iter().filter(|o| o.kind == "startup-processing").collect();
     assert_eq!(startup.len(), 1);
     let s = &startup[0].summary;
     assert!(s.contains("CbsExecuteStateResolvePending"), "{s}");
@@ -277,24 +166,14 @@ fn loghub_windows7_dialect_sessions_and_failed_log_rotation() {
         return;
     };
     let analysis = analyze(&path);
-    assert!(
-        failed(&analysis).is_empty(),
-        "448 CBS_E_MANIFEST_INVALID_ITEM enumeration lines are not failures"
-    );
+    assert!(failed(&analysis).is_empty(), "448 CBS_E_MANIFEST_INVALID_ITEM enumeration lines are not failures");
     let log = &analysis.cbs.logs[0];
     assert_eq!(log.lines, 2000);
     assert_eq!(log.encoding.as_deref(), Some("UTF-8 (no BOM)"));
-    assert_eq!(
-        analysis.cbs.session_counts.get("WindowsUpdateAgent"),
-        Some(&608)
-    );
+    assert_eq!(analysis.cbs.session_counts.get("WindowsUpdateAgent"), Some(&608));
     assert_eq!(analysis.cbs.session_counts.get("SPP"), Some(&1));
-    let rotations: Vec<u64> = analysis
-        .observations
-        .iter()
-        .filter(|o| o.kind == "rotation-failure")
-        .map(|o| o.evidence[0].line)
-        .collect();
+    let rotations: Vec<u64> =
+        analysis.observations.iter().filter(|o| o.kind == "rotation-failure").map(|o| o.evidence[0].line).collect();
     assert_eq!(rotations, vec![936, 1103]);
     assert_eq!(log.offsets[0].offset_seconds, 8 * 3600);
 }
@@ -310,10 +189,7 @@ fn asrana0002_server_2022_large_log_has_no_failed_operation() {
     let log = &analysis.cbs.logs[0];
     assert_eq!(log.lines, 84077);
     assert_eq!(
-        (
-            local(log.first.map(|f| f.local)),
-            local(log.last.map(|l| l.local))
-        ),
+        (local(log.first.map(|f| f.local)), local(log.last.map(|l| l.local))),
         ("2025-03-09 16:10:02".into(), "2025-03-17 08:36:39".into())
     );
     let counts = &analysis.cbs.session_counts;
@@ -321,10 +197,7 @@ fn asrana0002_server_2022_large_log_has_no_failed_operation() {
     assert_eq!(counts.get("WinMgmt"), Some(&944));
     assert_eq!(counts.get("WindowsUpdateAgent"), Some(&80));
     assert_eq!(counts.get("DISM Package Manager Provider"), Some(&32));
-    assert_eq!(
-        analysis.cbs.history.missing_pieces,
-        vec!["CbsPersist_20250309161002.cab".to_string()]
-    );
+    assert_eq!(analysis.cbs.history.missing_pieces, vec!["CbsPersist_20250309161002.cab".to_string()]);
     assert_eq!(analysis.verdict.exit_code, 0);
 }
 
@@ -336,17 +209,9 @@ fn jrose152_clean_sfc_run_is_no_failure() {
     };
     let analysis = analyze(&path);
     assert!(analysis.findings.is_empty(), "{:#?}", analysis.findings);
-    let sfc: Vec<_> = analysis
-        .observations
-        .iter()
-        .filter(|o| o.kind == "sfc-repair")
-        .collect();
+    let sfc: Vec<_> = analysis.observations.iter().filter(|o| o.kind == "sfc-repair").collect();
     assert_eq!(sfc.len(), 1);
-    assert!(
-        sfc[0].summary.starts_with("SFC repaired 1 file(s)"),
-        "{}",
-        sfc[0].summary
-    );
+    assert!(sfc[0].summary.starts_with("SFC repaired 1 file(s)"), "{}", sfc[0].summary);
     assert!(sfc[0].summary.contains("img0.jpg"));
     assert_eq!(analysis.verdict.exit_code, 0);
 }
@@ -367,11 +232,7 @@ fn quiet_and_healthy_real_logs_produce_no_failure_verdict() {
             return;
         };
         let analysis = analyze(&path);
-        assert!(
-            failed(&analysis).is_empty(),
-            "{name}: {:#?}",
-            failed(&analysis)
-        );
+        assert!(failed(&analysis).is_empty(), "{name}: {:#?}", failed(&analysis));
         assert_eq!(analysis.verdict.exit_code, 0, "{name}");
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::time::CivilTime;
 use patchdx_bundle::Warning;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Which kind of evidence an event comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -56,10 +56,7 @@ impl Source {
     /// Parses a `--source` value: the kebab-case name (`reporting-events`) or the label, case-insensitive.
     pub fn from_name(name: &str) -> Option<Source> {
         ALL_SOURCES.iter().copied().find(|s| {
-            let kebab = serde_json::to_value(s)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
+            let kebab = serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
             kebab.eq_ignore_ascii_case(name) || s.label().eq_ignore_ascii_case(name)
         })
     }
@@ -83,7 +80,7 @@ pub const ALL_SOURCES: &[Source] = &[
     Source::PendingXml,
 ];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Level {
     Verbose,
@@ -94,7 +91,7 @@ pub enum Level {
 }
 
 /// What happened, in terms shared by all sources.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Action {
     ScanStarted,
@@ -164,13 +161,7 @@ pub struct Event {
 
 impl Event {
     /// A new event with only the required fields set.
-    pub fn new(
-        source: Source,
-        file: &str,
-        action: Action,
-        level: Level,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn new(source: Source, file: &str, action: Action, level: Level, message: impl Into<String>) -> Self {
         Event {
             source,
             file: file.to_string(),
@@ -218,19 +209,11 @@ pub struct OffsetInference {
 
 impl OffsetInference {
     pub fn unknown() -> Self {
-        OffsetInference {
-            offset_seconds: None,
-            method: "unknown".to_string(),
-            confidence: Confidence::Low,
-        }
+        OffsetInference { offset_seconds: None, method: "unknown".to_string(), confidence: Confidence::Low }
     }
 
     pub fn known(offset_seconds: i64, method: impl Into<String>, confidence: Confidence) -> Self {
-        OffsetInference {
-            offset_seconds: Some(offset_seconds),
-            method: method.into(),
-            confidence,
-        }
+        OffsetInference { offset_seconds: Some(offset_seconds), method: method.into(), confidence }
     }
 }
 

@@ -2,8 +2,10 @@
 #![forbid(unsafe_code)]
 
 mod text;
+mod timeline;
 
 pub use text::{TextOptions, render_text};
+pub use timeline::{render_timeline_csv, render_timeline_json, render_timeline_text};
 
 use patchdx_diagnose::Analysis;
 

@@ -18,11 +18,7 @@ struct Style {
 
 impl Style {
     fn paint(&self, code: &str, text: &str) -> String {
-        if self.on {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_string()
-        }
+        if self.on { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
     }
     fn bold(&self, t: &str) -> String {
         self.paint("1", t)
@@ -67,11 +63,7 @@ fn time_pair(local: Option<CivilTime>, utc: Option<CivilTime>, offset: Option<&s
 }
 
 fn quote(s: &Style, ev: &Evidence) -> String {
-    format!(
-        "{} {}",
-        s.cyan(&format!("{}:{}", ev.file, ev.line)),
-        clip(ev.text.trim(), QUOTE_WIDTH)
-    )
+    format!("{} {}", s.cyan(&format!("{}:{}", ev.file, ev.line)), clip(ev.text.trim(), QUOTE_WIDTH))
 }
 
 /// The whole report as text.
@@ -79,13 +71,7 @@ pub fn render_text(analysis: &Analysis, options: TextOptions) -> String {
     let s = Style { on: options.color };
     let mut out = String::new();
     let v = &analysis.verdict;
-    let _ = writeln!(
-        out,
-        "{} {} — {}",
-        s.bold("patchdx"),
-        analysis.tool_version,
-        analysis.input
-    );
+    let _ = writeln!(out, "{} {} — {}", s.bold("patchdx"), analysis.tool_version, analysis.input);
     let headline = if v.failures > 0 {
         s.red("FAILURE DIAGNOSED")
     } else if v.unreadable_input {
@@ -96,14 +82,7 @@ pub fn render_text(analysis: &Analysis, options: TextOptions) -> String {
     let _ = writeln!(out, "\n{headline}\n{}", v.summary);
 
     if !analysis.findings.is_empty() {
-        let _ = writeln!(
-            out,
-            "\n{}",
-            s.bold(&format!(
-                "FINDINGS ({} failed, {} repaired)",
-                v.failures, v.repaired
-            ))
-        );
+        let _ = writeln!(out, "\n{}", s.bold(&format!("FINDINGS ({} failed, {} repaired)", v.failures, v.repaired)));
         for finding in &analysis.findings {
             render_finding(&mut out, &s, finding, options.verbose);
         }
@@ -112,31 +91,19 @@ pub fn render_text(analysis: &Analysis, options: TextOptions) -> String {
         let _ = writeln!(out, "\n{}", s.bold("OBSERVATIONS"));
         for o in &analysis.observations {
             let _ = writeln!(out, "  • [{}] {}", o.kind, o.summary);
-            let shown = if options.verbose {
-                o.evidence.len()
-            } else {
-                o.evidence.len().min(3)
-            };
+            let shown = if options.verbose { o.evidence.len() } else { o.evidence.len().min(3) };
             for ev in &o.evidence[..shown] {
                 let _ = writeln!(out, "      {}", quote(&s, ev));
             }
             if shown < o.evidence.len() {
-                let _ = writeln!(
-                    out,
-                    "      {}",
-                    s.dim(&format!("… {} more (--verbose)", o.evidence.len() - shown))
-                );
+                let _ = writeln!(out, "      {}", s.dim(&format!("… {} more (--verbose)", o.evidence.len() - shown)));
             }
         }
     }
     render_history(&mut out, &s, analysis);
     render_files(&mut out, &s, analysis, options.verbose);
     if !analysis.warnings.is_empty() {
-        let _ = writeln!(
-            out,
-            "\n{}",
-            s.bold(&format!("WARNINGS ({})", analysis.warnings.len()))
-        );
+        let _ = writeln!(out, "\n{}", s.bold(&format!("WARNINGS ({})", analysis.warnings.len())));
         for w in &analysis.warnings {
             let tag = match w.severity {
                 patchdx_bundle::Severity::Notice => s.dim("notice    "),
@@ -161,11 +128,7 @@ fn render_finding(out: &mut String, s: &Style, f: &Finding, verbose: bool) {
         Verdict::Repaired => s.green("REPAIRED"),
     };
     let _ = writeln!(out, "\n[{}] {tag} {}", f.id, s.bold(&f.title));
-    let _ = writeln!(
-        out,
-        "  when        {}",
-        time_pair(f.local_time, f.utc_time, f.utc_offset.as_deref())
-    );
+    let _ = writeln!(out, "  when        {}", time_pair(f.local_time, f.utc_time, f.utc_offset.as_deref()));
     if let Some(kb) = &f.kb {
         let _ = writeln!(out, "  update      {kb}");
     }
@@ -177,10 +140,7 @@ fn render_finding(out: &mut String, s: &Style, f: &Finding, verbose: bool) {
             out,
             "  session     {}{}",
             f.session.as_deref().unwrap_or("-"),
-            f.client
-                .as_deref()
-                .map(|c| format!(" (client {c})"))
-                .unwrap_or_default()
+            f.client.as_deref().map(|c| format!(" (client {c})")).unwrap_or_default()
         );
     }
     if let Some(phase) = &f.phase {
@@ -206,37 +166,20 @@ fn render_finding(out: &mut String, s: &Style, f: &Finding, verbose: bool) {
         let _ = writeln!(out, "  item        {item}");
     }
     if !verbose && f.items.len() > 12 {
-        let _ = writeln!(
-            out,
-            "  item        … {} more (--verbose)",
-            f.items.len() - 12
-        );
+        let _ = writeln!(out, "  item        … {} more (--verbose)", f.items.len() - 12);
     }
-    let _ = writeln!(
-        out,
-        "  {} {}",
-        s.bold("first cause"),
-        quote(s, &f.first_cause)
-    );
+    let _ = writeln!(out, "  {} {}", s.bold("first cause"), quote(s, &f.first_cause));
     let cascade: Vec<&Evidence> = f.cascade.iter().filter(|e| **e != f.outcome).collect();
     if !cascade.is_empty() {
         let _ = writeln!(out, "  cascade     {} record(s) after it:", cascade.len());
         let show: Vec<&Evidence> = if verbose || cascade.len() <= 5 {
             cascade.clone()
         } else {
-            cascade[..3]
-                .iter()
-                .chain(cascade[cascade.len() - 1..].iter())
-                .copied()
-                .collect()
+            cascade[..3].iter().chain(cascade[cascade.len() - 1..].iter()).copied().collect()
         };
         for (n, ev) in show.iter().enumerate() {
             if !verbose && cascade.len() > 5 && n == 3 {
-                let _ = writeln!(
-                    out,
-                    "              {}",
-                    s.dim(&format!("… {} more (--verbose)", cascade.len() - 4))
-                );
+                let _ = writeln!(out, "              {}", s.dim(&format!("… {} more (--verbose)", cascade.len() - 4)));
             }
             let _ = writeln!(out, "              {}", quote(s, ev));
         }
@@ -244,11 +187,32 @@ fn render_finding(out: &mut String, s: &Style, f: &Finding, verbose: bool) {
     if f.outcome != f.first_cause {
         let _ = writeln!(out, "  outcome     {}", quote(s, &f.outcome));
     }
-    let _ = writeln!(
-        out,
-        "  confidence  {:?} — {}",
-        f.confidence, f.confidence_reason
-    );
+    let _ = writeln!(out, "  confidence  {:?} — {}", f.confidence, f.confidence_reason);
+    if let Some(best) = f.diagnosis.first() {
+        let _ = writeln!(out, "  {} {} [{}] (rule {})", s.bold("root cause "), best.title.en, best.category, best.rule);
+        let _ = writeln!(out, "              {}", best.title.zh_cn);
+        let _ = writeln!(out, "              {}", best.explanation.en);
+        let _ = writeln!(out, "              {}", best.explanation.zh_cn);
+        let _ = writeln!(out, "  {}", s.bold("next steps"));
+        for (n, (en, zh)) in best.remediation.en.iter().zip(&best.remediation.zh_cn).enumerate() {
+            let _ = writeln!(out, "    {}. {en}\n       {zh}", n + 1);
+        }
+        if !best.commands.is_empty() {
+            let _ = writeln!(out, "  commands");
+            for command in &best.commands {
+                let _ = writeln!(out, "    {}", s.cyan(command));
+            }
+        }
+        if !best.collect.en.is_empty() {
+            let _ = writeln!(out, "  collect");
+            for (en, zh) in best.collect.en.iter().zip(&best.collect.zh_cn) {
+                let _ = writeln!(out, "    • {en}\n      {zh}");
+            }
+        }
+        for other in f.diagnosis.iter().skip(1) {
+            let _ = writeln!(out, "  also        {} [{}] (rule {})", other.title.en, other.category, other.rule);
+        }
+    }
 }
 
 fn render_history(out: &mut String, s: &Style, analysis: &Analysis) {
@@ -266,18 +230,11 @@ fn render_history(out: &mut String, s: &Style, analysis: &Analysis) {
         (Some(a), Some(b)) => format!(" = {a} → {b} UTC"),
         _ => String::new(),
     };
-    let _ = writeln!(
-        out,
-        "  covers {span}{utc}, in {} piece(s), oldest first:",
-        h.pieces.len()
-    );
+    let _ = writeln!(out, "  covers {span}{utc}, in {} piece(s), oldest first:", h.pieces.len());
     for (piece, log) in h.pieces.iter().zip(analysis.cbs.logs.iter()) {
         let offset = match log.offsets.as_slice() {
             [] => "offset unknown".to_string(),
-            [one] => format!(
-                "UTC{}",
-                patchdx_formats::time::format_offset(one.offset_seconds)
-            ),
+            [one] => format!("UTC{}", patchdx_formats::time::format_offset(one.offset_seconds)),
             many => format!(
                 "UTC offset changes: {}",
                 many.iter()
@@ -297,18 +254,9 @@ fn render_history(out: &mut String, s: &Style, analysis: &Analysis) {
         let gap = piece
             .gap_before_seconds
             .filter(|g| *g > 3600)
-            .map(|g| {
-                format!(
-                    "  {}",
-                    s.yellow(&format!("(gap of {} before it)", human_duration(g)))
-                )
-            })
+            .map(|g| format!("  {}", s.yellow(&format!("(gap of {} before it)", human_duration(g)))))
             .unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "    {}  {range}  {offset}  {} lines{gap}",
-            piece.path, piece.lines
-        );
+        let _ = writeln!(out, "    {}  {range}  {offset}  {} lines{gap}", piece.path, piece.lines);
         if piece.overlapping_events_removed > 0 {
             let _ = writeln!(
                 out,
@@ -318,37 +266,19 @@ fn render_history(out: &mut String, s: &Style, analysis: &Analysis) {
         }
     }
     for d in &h.duplicates {
-        let _ = writeln!(
-            out,
-            "    {} is the same log as {} (ignored)",
-            d.path, d.same_as
-        );
+        let _ = writeln!(out, "    {} is the same log as {} (ignored)", d.path, d.same_as);
     }
     if !h.missing_pieces.is_empty() {
-        let _ = writeln!(
-            out,
-            "  {} {}",
-            s.yellow("not in the bundle:"),
-            h.missing_pieces.join(", ")
-        );
+        let _ = writeln!(out, "  {} {}", s.yellow("not in the bundle:"), h.missing_pieces.join(", "));
     }
-    let counts: Vec<String> = analysis
-        .cbs
-        .session_counts
-        .iter()
-        .map(|(c, n)| format!("{c} {n}"))
-        .collect();
+    let counts: Vec<String> = analysis.cbs.session_counts.iter().map(|(c, n)| format!("{c} {n}")).collect();
     if !counts.is_empty() {
         let _ = writeln!(out, "  sessions by client: {}", counts.join(", "));
     }
 }
 
 fn human_duration(seconds: i64) -> String {
-    let (d, h, m) = (
-        seconds / 86_400,
-        (seconds % 86_400) / 3600,
-        (seconds % 3600) / 60,
-    );
+    let (d, h, m) = (seconds / 86_400, (seconds % 86_400) / 3600, (seconds % 3600) / 60);
     if d > 0 {
         format!("{d}d {h}h")
     } else if h > 0 {
@@ -359,39 +289,15 @@ fn human_duration(seconds: i64) -> String {
 }
 
 fn render_files(out: &mut String, s: &Style, analysis: &Analysis, verbose: bool) {
-    let _ = writeln!(
-        out,
-        "\n{}",
-        s.bold(&format!("FILES ({})", analysis.files.len()))
-    );
+    let _ = writeln!(out, "\n{}", s.bold(&format!("FILES ({})", analysis.files.len())));
     let limit = if verbose { usize::MAX } else { 40 };
     for f in analysis.files.iter().take(limit) {
-        let encoding = f
-            .encoding
-            .as_deref()
-            .map(|e| format!(", {e}"))
-            .unwrap_or_default();
-        let note = f
-            .note
-            .as_deref()
-            .map(|n| format!(" — {n}"))
-            .unwrap_or_default();
-        let mark = if f.analysed {
-            s.green("✓")
-        } else {
-            s.dim("·")
-        };
-        let _ = writeln!(
-            out,
-            "  {mark} {}  [{}{encoding}, {} bytes]{note}",
-            f.path, f.kind_label, f.size
-        );
+        let encoding = f.encoding.as_deref().map(|e| format!(", {e}")).unwrap_or_default();
+        let note = f.note.as_deref().map(|n| format!(" — {n}")).unwrap_or_default();
+        let mark = if f.analysed { s.green("✓") } else { s.dim("·") };
+        let _ = writeln!(out, "  {mark} {}  [{}{encoding}, {} bytes]{note}", f.path, f.kind_label, f.size);
     }
     if analysis.files.len() > limit {
-        let _ = writeln!(
-            out,
-            "  … {} more files (--verbose)",
-            analysis.files.len() - limit
-        );
+        let _ = writeln!(out, "  … {} more files (--verbose)", analysis.files.len() - limit);
     }
 }

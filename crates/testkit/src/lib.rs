@@ -35,22 +35,14 @@ pub struct DosDateTime {
 
 impl DosDateTime {
     /// The fixed time the builders use by default: 2022-10-11 09:00:00.
-    pub const DEFAULT: DosDateTime = DosDateTime {
-        year: 2022,
-        month: 10,
-        day: 11,
-        hour: 9,
-        minute: 0,
-        second: 0,
-    };
+    pub const DEFAULT: DosDateTime = DosDateTime { year: 2022, month: 10, day: 11, hour: 9, minute: 0, second: 0 };
 
     /// `(date, time)` words. Years are clamped to the DOS range 1980..=2107.
     pub fn to_dos(self) -> (u16, u16) {
         let year = self.year.clamp(1980, 2107) - 1980;
         let date = (year << 9) | ((self.month as u16 & 0x0f) << 5) | (self.day as u16 & 0x1f);
-        let time = ((self.hour as u16 & 0x1f) << 11)
-            | ((self.minute as u16 & 0x3f) << 5)
-            | ((self.second as u16 / 2) & 0x1f);
+        let time =
+            ((self.hour as u16 & 0x1f) << 11) | ((self.minute as u16 & 0x3f) << 5) | ((self.second as u16 / 2) & 0x1f);
         (date, time)
     }
 }
@@ -69,11 +61,7 @@ struct BitWriter {
 
 impl BitWriter {
     fn new() -> Self {
-        BitWriter {
-            out: Vec::new(),
-            word: 0,
-            used: 0,
-        }
+        BitWriter { out: Vec::new(), word: 0, used: 0 }
     }
 
     fn put(&mut self, value: u32, bits: u32) {
@@ -166,11 +154,7 @@ pub fn lzx_cab_dated(files: &[(&str, &[u8])], when: DosDateTime) -> Vec<u8> {
     assert!(total <= 0x7fff_8000, "CAB folder too large");
     assert!(files.len() <= u16::MAX as usize, "too many files");
     let stream: Vec<u8> = files.iter().flat_map(|(_, d)| d.iter().copied()).collect();
-    let frames: Vec<Vec<u8>> = stream
-        .chunks(LZX_FRAME)
-        .enumerate()
-        .map(|(i, c)| lzx_frame(c, i == 0))
-        .collect();
+    let frames: Vec<Vec<u8>> = stream.chunks(LZX_FRAME).enumerate().map(|(i, c)| lzx_frame(c, i == 0)).collect();
     assert!(frames.len() <= u16::MAX as usize, "too many CFDATA blocks");
 
     const HEADER: usize = 36;
@@ -275,10 +259,7 @@ fn set_cab_file_times(cab: &mut [u8], when: DosDateTime) -> io::Result<()> {
         }
         cab[pos + 10..pos + 12].copy_from_slice(&date.to_le_bytes());
         cab[pos + 12..pos + 14].copy_from_slice(&time.to_le_bytes());
-        let name_end = cab[pos + 16..]
-            .iter()
-            .position(|&b| b == 0)
-            .ok_or_else(bad)?;
+        let name_end = cab[pos + 16..].iter().position(|&b| b == 0).ok_or_else(bad)?;
         pos += 16 + name_end + 1;
     }
     Ok(())
@@ -321,11 +302,7 @@ const fn crc32_table() -> [u32; 256] {
         let mut c = i as u32;
         let mut k = 0;
         while k < 8 {
-            c = if c & 1 != 0 {
-                0xedb8_8320 ^ (c >> 1)
-            } else {
-                c >> 1
-            };
+            c = if c & 1 != 0 { 0xedb8_8320 ^ (c >> 1) } else { c >> 1 };
             k += 1;
         }
         table[i] = c;

@@ -28,21 +28,13 @@ fn read_cab(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
     let mut cabinet = cab::Cabinet::new(Cursor::new(bytes)).expect("cab header");
     let names: Vec<String> = cabinet
         .folder_entries()
-        .flat_map(|f| {
-            f.file_entries()
-                .map(|e| e.name().to_string())
-                .collect::<Vec<_>>()
-        })
+        .flat_map(|f| f.file_entries().map(|e| e.name().to_string()).collect::<Vec<_>>())
         .collect();
     names
         .into_iter()
         .map(|n| {
             let mut data = Vec::new();
-            cabinet
-                .read_file(&n)
-                .expect("open entry")
-                .read_to_end(&mut data)
-                .expect("decompress entry");
+            cabinet.read_file(&n).expect("open entry").read_to_end(&mut data).expect("decompress entry");
             (n, data)
         })
         .collect()
@@ -75,8 +67,8 @@ fn first_frame_matches_lzxd_reference_vector() {
     let mut d = lzxd::Lzxd::new(lzxd::WindowSize::MB2);
     assert_eq!(d.decompress_next(&frame, 3).unwrap(), b"abc");
     let reference = [
-        0x00, 0x30, 0x30, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00,
-        0x00, b'a', b'b', b'c', 0x00,
+        0x00, 0x30, 0x30, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, b'a', b'b',
+        b'c', 0x00,
     ];
     assert_eq!(frame, reference);
 }
@@ -96,10 +88,7 @@ fn lzx_frames_decode_with_lzxd_directly() {
 fn cab_checksum_matches_spec_examples() {
     // Values from the `cab` crate's checksum tests (which fold the size word into the data).
     assert_eq!(cab_checksum(b"Hello, world!\n", 0x0e, 0x0e), 0x7f2e1a4c);
-    assert_eq!(
-        cab_checksum(b"Hello, world!\nSee you later!\n", 0x1d, 0x1d),
-        0x3509541a
-    );
+    assert_eq!(cab_checksum(b"Hello, world!\nSee you later!\n", 0x1d, 0x1d), 0x3509541a);
 }
 
 #[test]
@@ -112,10 +101,7 @@ fn lzx_cab_roundtrips_through_cab_crate() {
 
         let cabinet = cab::Cabinet::new(Cursor::new(&bytes)).unwrap();
         let folder = cabinet.folder_entries().next().unwrap();
-        assert_eq!(
-            folder.compression_type(),
-            cab::CompressionType::Lzx(cab::WindowSize::MB2)
-        );
+        assert_eq!(folder.compression_type(), cab::CompressionType::Lzx(cab::WindowSize::MB2));
         assert_eq!(folder.num_data_blocks() as usize, size.div_ceil(LZX_FRAME));
         assert_eq!(&bytes[42..44], &[0x03, 0x15], "typeCompress 0x1503");
     }
@@ -139,10 +125,7 @@ fn mszip_cab_roundtrips_through_cab_crate() {
         let bytes = mszip_cab(&files).unwrap();
         assert_roundtrip(&bytes, &files);
         let cabinet = cab::Cabinet::new(Cursor::new(&bytes)).unwrap();
-        assert_eq!(
-            cabinet.folder_entries().next().unwrap().compression_type(),
-            cab::CompressionType::MsZip
-        );
+        assert_eq!(cabinet.folder_entries().next().unwrap().compression_type(), cab::CompressionType::MsZip);
     }
     let a = sample(70_000, 3);
     let files: [(&str, &[u8]); 2] = [("a.log", &a), ("b.log", b"hello\r\n")];
@@ -164,39 +147,21 @@ fn cabextract() -> Option<&'static str> {
 
 /// Extracts with cabextract (which also verifies CFDATA checksums) and compares.
 fn check_with_cabextract(tool: &str, bytes: &[u8], files: &[(&str, &[u8])]) {
-    let dir = std::env::temp_dir().join(format!(
-        "patchdx-testkit-{}-{}",
-        std::process::id(),
-        crc32(bytes)
-    ));
+    let dir = std::env::temp_dir().join(format!("patchdx-testkit-{}-{}", std::process::id(), crc32(bytes)));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let cab_path = dir.join("t.cab");
     std::fs::write(&cab_path, bytes).unwrap();
     let out_dir = dir.join("out");
-    let test = Command::new(tool)
-        .arg("-t")
-        .arg(&cab_path)
-        .output()
-        .unwrap();
+    let test = Command::new(tool).arg("-t").arg(&cab_path).output().unwrap();
     assert!(
         test.status.success(),
         "cabextract -t failed: {}{}",
         String::from_utf8_lossy(&test.stdout),
         String::from_utf8_lossy(&test.stderr)
     );
-    let run = Command::new(tool)
-        .arg("-q")
-        .arg("-d")
-        .arg(&out_dir)
-        .arg(&cab_path)
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "cabextract failed: {}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    let run = Command::new(tool).arg("-q").arg("-d").arg(&out_dir).arg(&cab_path).output().unwrap();
+    assert!(run.status.success(), "cabextract failed: {}", String::from_utf8_lossy(&run.stderr));
     for (name, data) in files {
         let got = std::fs::read(out_dir.join(name.replace('\\', "/"))).unwrap();
         assert!(got == *data, "{name}: cabextract output differs");
@@ -229,11 +194,7 @@ fn cabs_extract_with_cabextract() {
 #[test]
 fn zips_roundtrip() {
     let big = sample(100_000, 4);
-    let files: [(&str, &[u8]); 3] = [
-        ("Windows/Logs/CBS/CBS.log", &big),
-        ("empty.txt", b""),
-        ("dir/", b""),
-    ];
+    let files: [(&str, &[u8]); 3] = [("Windows/Logs/CBS/CBS.log", &big), ("empty.txt", b""), ("dir/", b"")];
     for bytes in [zip_store(&files), zip_deflate(&files)] {
         let mut z = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
         assert_eq!(z.len(), 3);
@@ -255,13 +216,7 @@ fn crc32_known_value() {
 
 #[test]
 fn raw_zip_keeps_hostile_names() {
-    for name in [
-        "../../evil.txt",
-        "/etc/x",
-        "C:\\Windows\\x.dll",
-        "a/../../b",
-        "ü.txt",
-    ] {
+    for name in ["../../evil.txt", "/etc/x", "C:\\Windows\\x.dll", "a/../../b", "ü.txt"] {
         let bytes = raw_zip_entry_named(name, b"pwned\r\n");
         let mut z = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
         assert_eq!(z.len(), 1);

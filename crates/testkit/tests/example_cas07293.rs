@@ -19,33 +19,13 @@ fn example_cab_roundtrips_and_is_reproducible() {
     };
     let mut cabinet = cab::Cabinet::new(Cursor::new(&bytes)).unwrap();
     let folder = cabinet.folder_entries().next().unwrap();
-    assert_eq!(
-        folder.compression_type(),
-        cab::CompressionType::Lzx(cab::WindowSize::MB2)
-    );
+    assert_eq!(folder.compression_type(), cab::CompressionType::Lzx(cab::WindowSize::MB2));
     let mut got = Vec::new();
-    cabinet
-        .read_file("CbsPersist_20221011010000.log")
-        .unwrap()
-        .read_to_end(&mut got)
-        .unwrap();
-    assert!(
-        got == src,
-        "cab content differs from examples/cas-07293-src"
-    );
+    cabinet.read_file("CbsPersist_20221011010000.log").unwrap().read_to_end(&mut got).unwrap();
+    assert!(got == src, "cab content differs from examples/cas-07293-src");
     assert!(got.starts_with(b"\xef\xbb\xbf2022-09-20 08:00:00, Info"));
 
-    let when = DosDateTime {
-        year: 2022,
-        month: 10,
-        day: 11,
-        hour: 9,
-        minute: 0,
-        second: 0,
-    };
+    let when = DosDateTime { year: 2022, month: 10, day: 11, hour: 9, minute: 0, second: 0 };
     let rebuilt = lzx_cab_dated(&[("CbsPersist_20221011010000.log", &src)], when);
-    assert!(
-        rebuilt == bytes,
-        "examples/cas-07293 cab is stale: run examples/cas-07293-src/regenerate.sh"
-    );
+    assert!(rebuilt == bytes, "examples/cas-07293 cab is stale: run examples/cas-07293-src/regenerate.sh");
 }

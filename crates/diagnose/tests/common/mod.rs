@@ -39,11 +39,7 @@ pub fn analyze(path: &Path) -> Analysis {
 }
 
 pub fn failed(analysis: &Analysis) -> Vec<&Finding> {
-    analysis
-        .findings
-        .iter()
-        .filter(|f| f.verdict == Verdict::Failed)
-        .collect()
+    analysis.findings.iter().filter(|f| f.verdict == Verdict::Failed).collect()
 }
 
 pub fn local(t: Option<patchdx_formats::CivilTime>) -> String {

@@ -44,14 +44,8 @@ pub struct History {
 }
 
 fn sort_key(log: &CbsLog) -> (i64, i64) {
-    let first = log
-        .first
-        .map(|f| f.utc.unwrap_or(f.local).millis())
-        .unwrap_or(i64::MAX);
-    let last = log
-        .last
-        .map(|l| l.utc.unwrap_or(l.local).millis())
-        .unwrap_or(i64::MAX);
+    let first = log.first.map(|f| f.utc.unwrap_or(f.local).millis()).unwrap_or(i64::MAX);
+    let last = log.last.map(|l| l.utc.unwrap_or(l.local).millis()).unwrap_or(i64::MAX);
     (first, last)
 }
 
@@ -60,10 +54,7 @@ fn same_content(a: &CbsLog, b: &CbsLog) -> bool {
         && a.first.map(|s| (s.line, s.local)) == b.first.map(|s| (s.line, s.local))
         && a.last.map(|s| (s.line, s.local)) == b.last.map(|s| (s.line, s.local))
         && a.events.len() == b.events.len()
-        && a.events
-            .iter()
-            .zip(&b.events)
-            .all(|(x, y)| x.line == y.line && x.text == y.text)
+        && a.events.iter().zip(&b.events).all(|(x, y)| x.line == y.line && x.text == y.text)
 }
 
 /// Orders `logs` in place (oldest first), removes duplicate pieces from it and overlapping events from the
@@ -74,10 +65,7 @@ pub fn stitch(logs: &mut Vec<CbsLog>) -> History {
     let mut kept: Vec<CbsLog> = Vec::new();
     for log in logs.drain(..) {
         if let Some(original) = kept.iter().find(|k| same_content(k, &log)) {
-            history.duplicates.push(Duplicate {
-                path: log.path.clone(),
-                same_as: original.path.clone(),
-            });
+            history.duplicates.push(Duplicate { path: log.path.clone(), same_as: original.path.clone() });
             continue;
         }
         kept.push(log);
@@ -86,24 +74,18 @@ pub fn stitch(logs: &mut Vec<CbsLog>) -> History {
     for index in 0..kept.len() {
         let (first_t, last_t) = {
             let log = &kept[index];
-            (
-                log.first.map(|f| f.utc.unwrap_or(f.local)),
-                log.last.map(|l| l.utc.unwrap_or(l.local)),
-            )
+            (log.first.map(|f| f.utc.unwrap_or(f.local)), log.last.map(|l| l.utc.unwrap_or(l.local)))
         };
         let mut removed = 0;
         if let (Some(first), Some(prev_last)) = (first_t, previous_last)
             && first <= prev_last
         {
             // Overlap: drop events an earlier piece already holds (same time and text).
-            let seen: HashSet<(Option<CivilTime>, String)> = kept[..index]
-                .iter()
-                .flat_map(|k| k.events.iter().map(|e| (e.time, e.text.clone())))
-                .collect();
+            let seen: HashSet<(Option<CivilTime>, String)> =
+                kept[..index].iter().flat_map(|k| k.events.iter().map(|e| (e.time, e.text.clone()))).collect();
             let log = &mut kept[index];
             let before = log.events.len();
-            log.events
-                .retain(|e| !seen.contains(&(e.time, e.text.clone())));
+            log.events.retain(|e| !seen.contains(&(e.time, e.text.clone())));
             removed = before - log.events.len();
         }
         let log = &kept[index];
@@ -126,10 +108,7 @@ pub fn stitch(logs: &mut Vec<CbsLog>) -> History {
     }
     history.first_local = kept.iter().filter_map(|l| l.first.map(|f| f.local)).min();
     history.last_local = kept.iter().filter_map(|l| l.last.map(|f| f.local)).max();
-    history.first_utc = kept
-        .iter()
-        .filter_map(|l| l.first.and_then(|f| f.utc))
-        .min();
+    history.first_utc = kept.iter().filter_map(|l| l.first.and_then(|f| f.utc)).min();
     history.last_utc = kept.iter().filter_map(|l| l.last.and_then(|f| f.utc)).max();
     let present: BTreeSet<String> = kept.iter().map(|l| base_stem(&l.path)).collect();
     let mut missing = BTreeSet::new();

@@ -32,9 +32,7 @@ pub fn parse_prefix(line: &str) -> Option<Prefix<'_>> {
     let line = line.strip_prefix('\u{feff}').unwrap_or(line);
     let time = CivilTime::parse_dashed(line.as_bytes())?;
     let rest = line.get(19..)?.strip_prefix(',')?.trim_start();
-    let (level_word, rest) = rest
-        .split_once(|c: char| c.is_whitespace())
-        .unwrap_or((rest, ""));
+    let (level_word, rest) = rest.split_once(|c: char| c.is_whitespace()).unwrap_or((rest, ""));
     let level = match level_word {
         "Info" => Level::Info,
         "Warning" => Level::Warning,
@@ -48,15 +46,8 @@ pub fn parse_prefix(line: &str) -> Option<Prefix<'_>> {
     {
         rest = rest[end + 1..].trim_start();
     }
-    let (component, message) = rest
-        .split_once(|c: char| c.is_whitespace())
-        .unwrap_or((rest, ""));
-    Some(Prefix {
-        time,
-        level,
-        component,
-        message: message.trim_start_matches([' ', '\t']),
-    })
+    let (component, message) = rest.split_once(|c: char| c.is_whitespace()).unwrap_or((rest, ""));
+    Some(Prefix { time, level, component, message: message.trim_start_matches([' ', '\t']) })
 }
 
 /// What a line says, for the lines that matter.
@@ -149,10 +140,7 @@ fn after<'a>(text: &'a str, marker: &str) -> Option<&'a str> {
 
 fn session_id(text: &str) -> Option<String> {
     let start = text.find(|c: char| c.is_ascii_digit())?;
-    let id: String = text[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_digit() || *c == '_')
-        .collect();
+    let id: String = text[start..].chars().take_while(|c| c.is_ascii_digit() || *c == '_').collect();
     id.contains('_').then_some(id)
 }
 
@@ -164,9 +152,8 @@ fn field<'a>(text: &'a str, name: &str) -> Option<&'a str> {
 /// The package identity (`Name~31bf3856ad364e35~arch~lang~version`) named on a line.
 pub fn package_identity(text: &str) -> Option<&str> {
     let at = text.find("~31bf3856ad364e35~")?;
-    let start = text[..at]
-        .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
-        .map_or(0, |i| i + 1);
+    let start =
+        text[..at].rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))).map_or(0, |i| i + 1);
     let end = text[at..]
         .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '~')))
         .map_or(text.len(), |i| at + i);
@@ -178,13 +165,9 @@ pub fn package_identity(text: &str) -> Option<&str> {
 pub fn kb_of(text: &str) -> Option<String> {
     let mut rest = text;
     while let Some(pos) = rest.find("KB") {
-        let digits: String = rest[pos + 2..]
-            .chars()
-            .take_while(char::is_ascii_digit)
-            .collect();
-        let preceded_ok = pos == 0
-            || !rest.as_bytes()[pos - 1].is_ascii_alphanumeric()
-            || rest[..pos].ends_with("_for_");
+        let digits: String = rest[pos + 2..].chars().take_while(char::is_ascii_digit).collect();
+        let preceded_ok =
+            pos == 0 || !rest.as_bytes()[pos - 1].is_ascii_alphanumeric() || rest[..pos].ends_with("_for_");
         if (6..=8).contains(&digits.len()) && preceded_ok {
             return Some(format!("KB{digits}"));
         }
@@ -194,8 +177,7 @@ pub fn kb_of(text: &str) -> Option<String> {
 }
 
 fn is_failure_code(code: &Option<FoundCode>) -> bool {
-    code.as_ref()
-        .is_some_and(|c| patchdx_codes::is_failure(c.value))
+    code.as_ref().is_some_and(|c| patchdx_codes::is_failure(c.value))
 }
 
 /// Known-routine failure lines: they do not mean an operation failed.
@@ -204,11 +186,8 @@ fn is_benign(component: &str, message: &str, code: &Option<FoundCode>) -> bool {
         return true;
     }
     let value = code.as_ref().map_or(0, |c| c.value);
-    matches!(
-        value,
-        0x8007_0002 | 0x8007_0003 | 0x8007_0490 | 0x8007_012F | 0x8007_0216
-    ) || (value == 0x800F_0805
-        && (message.contains("OpenPackage") || message.contains("open package")))
+    matches!(value, 0x8007_0002 | 0x8007_0003 | 0x8007_0490 | 0x8007_012F | 0x8007_0216)
+        || (value == 0x800F_0805 && (message.contains("OpenPackage") || message.contains("open package")))
         || (value == 0x800F_080C && message.contains("Failed to get internal update"))
         || (value == 0x8375_0009 && message.contains("onesettings"))
         || message.contains("Failed to query registry value")
@@ -223,48 +202,25 @@ pub fn classify(level: Level, component: &str, message: &str) -> Option<Classifi
     {
         CbsEventKind::TrustedInstallerInit
     } else if let Some(rest) = m.strip_prefix("Loaded Servicing Stack v") {
-        CbsEventKind::ServicingStackLoaded {
-            version: rest.split_whitespace().next().unwrap_or("").to_string(),
-        }
+        CbsEventKind::ServicingStackLoaded { version: rest.split_whitespace().next().unwrap_or("").to_string() }
     } else if let Some(rest) = m.strip_prefix("TI: Last boot time: ") {
-        CbsEventKind::LastBootTime {
-            boot: rest.trim().to_string(),
-        }
+        CbsEventKind::LastBootTime { boot: rest.trim().to_string() }
     } else if m.contains(" initialized by client ") && m.starts_with("Session:") {
         let client = after(m, " initialized by client ").unwrap_or("");
-        let client = client
-            .split(", external")
-            .next()
-            .unwrap_or(client)
-            .trim()
-            .trim_end_matches('.');
-        CbsEventKind::SessionStart {
-            session: session_id(m)?,
-            client: client.to_string(),
-        }
+        let client = client.split(", external").next().unwrap_or(client).trim().trim_end_matches('.');
+        CbsEventKind::SessionStart { session: session_id(m)?, client: client.to_string() }
     } else if m.starts_with("Exec: Processing started.") {
         CbsEventKind::ExecStarted {
             session: field(m, "Session:").and_then(session_id)?,
             client: field(m, "Client:").unwrap_or("").to_string(),
         }
     } else if m.starts_with("Exec: Session processing started.") {
-        let client = m
-            .split("Session(")
-            .nth(1)
-            .and_then(|s| s.split(')').next())
-            .unwrap_or("");
-        CbsEventKind::ExecStarted {
-            session: session_id(after(m, "):").unwrap_or(""))?,
-            client: client.to_string(),
-        }
+        let client = m.split("Session(").nth(1).and_then(|s| s.split(')').next()).unwrap_or("");
+        CbsEventKind::ExecStarted { session: session_id(after(m, "):").unwrap_or(""))?, client: client.to_string() }
     } else if m.starts_with("Exec: Processing complete") {
-        let session = field(m, "Session:")
-            .or_else(|| after(m, "):"))
-            .and_then(session_id)?;
+        let session = field(m, "Session:").or_else(|| after(m, "):")).and_then(session_id)?;
         CbsEventKind::ExecComplete { session }
-    } else if (m.starts_with("Session:") || m.starts_with("Asynchronous Session:"))
-        && m.contains(" finalized.")
-    {
+    } else if (m.starts_with("Session:") || m.starts_with("Asynchronous Session:")) && m.contains(" finalized.") {
         let reboot = after(m, "Reboot required: ").map(|r| r.starts_with("yes"));
         CbsEventKind::SessionFinalized {
             session: session_id(m)?,
@@ -272,17 +228,11 @@ pub fn classify(level: Level, component: &str, message: &str) -> Option<Classifi
             asynchronous: m.starts_with("Asynchronous"),
         }
     } else if let Some(state) = m.strip_prefix("Startup: current ExecuteState is ") {
-        CbsEventKind::StartupState {
-            state: state.trim().to_string(),
-        }
-    } else if m.starts_with("Startup: Processing complete")
-        || m.starts_with("Startup processing completed")
-    {
+        CbsEventKind::StartupState { state: state.trim().to_string() }
+    } else if m.starts_with("Startup: Processing complete") || m.starts_with("Startup processing completed") {
         CbsEventKind::StartupComplete
     } else if m.starts_with("Startup: Package:") && m.contains("completed startup processing") {
-        CbsEventKind::StartupPackage {
-            new_state: field(m, "new state:").unwrap_or("").to_string(),
-        }
+        CbsEventKind::StartupPackage { new_state: field(m, "new state:").unwrap_or("").to_string() }
     } else if m.contains("pending.xml") && !m.contains("WER report") {
         CbsEventKind::PendingXml
     } else if m.starts_with("WER: Generating failure report") {
@@ -293,35 +243,21 @@ pub fn classify(level: Level, component: &str, message: &str) -> Option<Classifi
             client: field(m, "client id:").unwrap_or("").to_string(),
         }
     } else if m.starts_with("(p)") {
-        let cells: Vec<&str> = m
-            .split('\t')
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .collect();
+        let cells: Vec<&str> = m.split('\t').map(str::trim).filter(|c| !c.is_empty()).collect();
         let category = cells.get(1).copied().unwrap_or("").to_string();
         let fixed = cells.contains(&"(Fixed)");
         let item = cells.last().copied().unwrap_or("").to_string();
-        CbsEventKind::CorruptionRow {
-            category,
-            fixed,
-            item,
-        }
+        CbsEventKind::CorruptionRow { category, fixed, item }
     } else if m.contains("[SR] Cannot repair member file") {
         CbsEventKind::SfcCannotRepair { file: sr_file(m) }
     } else if m.contains("[SR] Repairing file") || m.contains("[SR] Repaired file") {
         CbsEventKind::SfcRepaired { file: sr_file(m) }
     } else if m.contains("[SR] Verify and Repair Transaction completed") {
-        CbsEventKind::SfcTransactionComplete {
-            all_repaired: m.contains("successfully repaired"),
-        }
+        CbsEventKind::SfcTransactionComplete { all_repaired: m.contains("successfully repaired") }
     } else if let Some(n) = m.strip_prefix("Total Detected Corruption:") {
-        CbsEventKind::SummaryDetected {
-            count: n.trim().parse().ok()?,
-        }
+        CbsEventKind::SummaryDetected { count: n.trim().parse().ok()? }
     } else if let Some(n) = m.strip_prefix("Total Repaired Corruption:") {
-        CbsEventKind::SummaryRepaired {
-            count: n.trim().parse().ok()?,
-        }
+        CbsEventKind::SummaryRepaired { count: n.trim().parse().ok()? }
     } else if m.starts_with("Operation result:") {
         CbsEventKind::OperationResult
     } else if m.contains("Mark store corruption flag")
@@ -334,13 +270,7 @@ pub fn classify(level: Level, component: &str, message: &str) -> Option<Classifi
     } else if m.contains("Inner Error Message from AI") {
         CbsEventKind::InstallerError
     } else if let Some(path) = m.strip_prefix("Archived backup log: ") {
-        let name = path
-            .trim()
-            .trim_end_matches('.')
-            .rsplit(['\\', '/'])
-            .next()
-            .unwrap_or("")
-            .to_string();
+        let name = path.trim().trim_end_matches('.').rsplit(['\\', '/']).next().unwrap_or("").to_string();
         CbsEventKind::BackupArchived { name }
     } else if m.starts_with("Failed to create backup log cab") {
         CbsEventKind::BackupCabFailed
@@ -348,14 +278,8 @@ pub fn classify(level: Level, component: &str, message: &str) -> Option<Classifi
         || m.starts_with("Startup: Failed to process advanced operation queue")
     {
         CbsEventKind::FailedOperation
-    } else if is_failure_code(&code)
-        || (level == Level::Error && (m.contains("Failed") || m.contains("failed")))
-    {
-        if is_benign(component, m, &code) {
-            CbsEventKind::Benign
-        } else {
-            CbsEventKind::Failure
-        }
+    } else if is_failure_code(&code) || (level == Level::Error && (m.contains("Failed") || m.contains("failed"))) {
+        if is_benign(component, m, &code) { CbsEventKind::Benign } else { CbsEventKind::Failure }
     } else {
         return None;
     };
@@ -364,12 +288,7 @@ pub fn classify(level: Level, component: &str, message: &str) -> Option<Classifi
 
 fn sr_file(message: &str) -> String {
     let after_marker = message.split("file").nth(1).unwrap_or("").trim();
-    after_marker
-        .split(" from ")
-        .next()
-        .unwrap_or(after_marker)
-        .trim()
-        .to_string()
+    after_marker.split(" from ").next().unwrap_or(after_marker).trim().to_string()
 }
 
 #[cfg(test)]
@@ -396,18 +315,12 @@ mod tests {
     #[test]
     fn session_shapes_of_every_windows_generation() {
         for (message, client) in [
-            (
-                "Session: 30546173_4261722401 initialized by client WindowsUpdateAgent.",
-                "WindowsUpdateAgent",
-            ),
+            ("Session: 30546173_4261722401 initialized by client WindowsUpdateAgent.", "WindowsUpdateAgent"),
             (
                 "Session: 30966576_3062129724 initialized by client Dism++ Core, external staging directory: (null), external registry directory: (null)",
                 "Dism++ Core",
             ),
-            (
-                "Session: 31176359_1 initialized by client CbsTask",
-                "CbsTask",
-            ),
+            ("Session: 31176359_1 initialized by client CbsTask", "CbsTask"),
         ] {
             let c = classify(Level::Info, "CBS", message).expect("classified");
             assert!(
@@ -421,20 +334,19 @@ mod tests {
     #[test]
     fn package_and_kb_are_taken_from_identities() {
         let m = "Exec: Processing complete.  Session: 1_2, Package: Package_for_KB5014805~31bf3856ad364e35~amd64~~17763.3046.1.7, Identifier: KB5014805 [HRESULT = 0x80073712 - ERROR_SXS_COMPONENT_STORE_CORRUPT]";
-        assert_eq!(
-            package_identity(m),
-            Some("Package_for_KB5014805~31bf3856ad364e35~amd64~~17763.3046.1.7")
-        );
+        assert_eq!(package_identity(m), Some("Package_for_KB5014805~31bf3856ad364e35~amd64~~17763.3046.1.7"));
         assert_eq!(kb_of(m).as_deref(), Some("KB5014805"));
-        assert_eq!(
-            kb_of("Package_1_for_KB5000736~31bf3856ad364e35~amd64~~10.0.1.3").as_deref(),
-            Some("KB5000736")
-        );
+        assert_eq!(kb_of("Package_1_for_KB5000736~31bf3856ad364e35~amd64~~10.0.1.3").as_deref(), Some("KB5000736"));
     }
 
     #[test]
     fn routine_failures_are_benign() {
-        let c = classify(Level::Info, "CBS", "SQM: Failed to start upload with file pattern: x, flags: 0x2 [HRESULT = 0x80004005 - E_FAIL]").expect("line");
+        let c = classify(
+            Level::Info,
+            "CBS",
+            "SQM: Failed to start upload with file pattern: x, flags: 0x2 [HRESULT = 0x80004005 - E_FAIL]",
+        )
+        .expect("line");
         assert_eq!(c.kind, CbsEventKind::Benign);
         let c = classify(
             Level::Info,

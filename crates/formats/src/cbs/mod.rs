@@ -4,6 +4,7 @@
 pub mod history;
 pub mod line;
 mod scan;
+pub mod timeline;
 
 pub use line::{CbsEventKind, Level};
 
@@ -120,15 +121,7 @@ pub fn name_stamp(file_name: &str) -> Option<CivilTime> {
         return None;
     }
     let n = |r: std::ops::Range<usize>| digits[r].parse::<u32>().ok();
-    CivilTime::from_parts(
-        n(0..4)? as i32,
-        n(4..6)?,
-        n(6..8)?,
-        n(8..10)?,
-        n(10..12)?,
-        n(12..14)?,
-        0,
-    )
+    CivilTime::from_parts(n(0..4)? as i32, n(4..6)?, n(6..8)?, n(8..10)?, n(10..12)?, n(12..14)?, 0)
 }
 
 fn empty_log(entry: &Entry) -> CbsLog {
@@ -168,29 +161,17 @@ struct WorkItem {
 fn plan(entries: &[&Entry], range_bytes: u64) -> Vec<WorkItem> {
     let mut items = Vec::new();
     for (file, entry) in entries.iter().enumerate() {
-        let splittable = matches!(
-            entry.encoding,
-            Some(patchdx_bundle::TextEncoding::Utf8 { .. })
-        ) && entry.size > range_bytes * 3 / 2;
+        let splittable = matches!(entry.encoding, Some(patchdx_bundle::TextEncoding::Utf8 { .. }))
+            && entry.size > range_bytes * 3 / 2;
         if !splittable {
-            items.push(WorkItem {
-                file,
-                range: 0,
-                start: 0,
-                end: None,
-            });
+            items.push(WorkItem { file, range: 0, start: 0, end: None });
             continue;
         }
         let mut start = 0;
         let mut range = 0;
         while start < entry.size {
             let end = (start + range_bytes).min(entry.size);
-            items.push(WorkItem {
-                file,
-                range,
-                start,
-                end: Some(end),
-            });
+            items.push(WorkItem { file, range, start, end: Some(end) });
             start = end;
             range += 1;
         }
@@ -201,19 +182,9 @@ fn plan(entries: &[&Entry], range_bytes: u64) -> Vec<WorkItem> {
 }
 
 /// Scans one work item with one reusable buffer. Errors become warnings.
-fn scan_item(
-    entry: &Entry,
-    item: &WorkItem,
-    buffer: &mut Vec<u8>,
-) -> (Vec<scan::ChunkScan>, Option<Warning>) {
+fn scan_item(entry: &Entry, item: &WorkItem, buffer: &mut Vec<u8>) -> (Vec<scan::ChunkScan>, Option<Warning>) {
     let mut scans = Vec::new();
-    let warning = |severity, message: String| {
-        Some(Warning {
-            path: entry.path.clone(),
-            severity,
-            message,
-        })
-    };
+    let warning = |severity, message: String| Some(Warning { path: entry.path.clone(), severity, message });
     macro_rules! drain {
         ($reader:expr) => {{
             let mut reader = $reader;
@@ -240,17 +211,11 @@ fn scan_item(
     match item.end {
         None => match entry.chunks() {
             Ok(reader) => drain!(reader),
-            Err(err) => (
-                scans,
-                warning(Severity::Unreadable, format!("cannot open: {err}")),
-            ),
+            Err(err) => (scans, warning(Severity::Unreadable, format!("cannot open: {err}"))),
         },
         Some(end) => match entry.chunks_in_range(item.start, end) {
             Ok(reader) => drain!(reader),
-            Err(err) => (
-                scans,
-                warning(Severity::Unreadable, format!("cannot open: {err}")),
-            ),
+            Err(err) => (scans, warning(Severity::Unreadable, format!("cannot open: {err}"))),
         },
     }
 }
@@ -271,10 +236,7 @@ pub fn read_all_in_ranges(entries: &[&Entry], range_bytes: u64) -> Vec<CbsLog> {
     for item in &items {
         outstanding[item.file] += 1;
     }
-    let workers = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .clamp(1, 8)
-        .min(items.len().max(1));
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8).min(items.len().max(1));
     let (work_tx, work_rx) = crossbeam_channel::unbounded::<WorkItem>();
     for item in items {
         // The receiver is alive: this cannot fail.
@@ -348,9 +310,7 @@ fn prune_unused_failures(log: &mut CbsLog) {
         .filter(|c| patchdx_codes::is_failure(*c))
         .collect();
     log.events.retain(|e| {
-        e.kind != CbsEventKind::Failure
-            || e.level == Level::Error
-            || e.code.is_some_and(|c| outcome_codes.contains(&c))
+        e.kind != CbsEventKind::Failure || e.level == Level::Error || e.code.is_some_and(|c| outcome_codes.contains(&c))
     });
     log.events.shrink_to_fit();
 }
@@ -374,35 +334,22 @@ fn merge(log: &mut CbsLog, scans: Vec<scan::ChunkScan>) {
     let mut last_time: Option<CivilTime> = None;
     let mut samples: Vec<OffsetSample> = Vec::new();
     let mut ends_with_newline = true;
-    log.events
-        .reserve_exact(scans.iter().map(|s| s.events.len()).sum());
+    log.events.reserve_exact(scans.iter().map(|s| s.events.len()).sum());
     for scan in scans {
         for (line, len) in &scan.cut_lines {
             log.warnings.push(Warning {
                 path: log.path.clone(),
                 severity: Severity::Damaged,
-                message: format!(
-                    "line {} is {} bytes long; only its first 64 KiB were read",
-                    base + line + 1,
-                    len
-                ),
+                message: format!("line {} is {} bytes long; only its first 64 KiB were read", base + line + 1, len),
             });
         }
         if log.first.is_none()
             && let Some((line, local)) = scan.first_stamp
         {
-            log.first = Some(Stamped {
-                line: base + line + 1,
-                local,
-                utc: None,
-            });
+            log.first = Some(Stamped { line: base + line + 1, local, utc: None });
         }
         if let Some((line, local)) = scan.last_stamp {
-            log.last = Some(Stamped {
-                line: base + line + 1,
-                local,
-                utc: None,
-            });
+            log.last = Some(Stamped { line: base + line + 1, local, utc: None });
         }
         for mut event in scan.events {
             event.line += base + 1;
@@ -425,10 +372,7 @@ fn merge(log: &mut CbsLog, scans: Vec<scan::ChunkScan>) {
     log.lines = base + u64::from(!ends_with_newline);
     log.offsets = segments(&samples);
     let segments = &log.offsets;
-    for stamp in [log.first.as_mut(), log.last.as_mut()]
-        .into_iter()
-        .flatten()
-    {
+    for stamp in [log.first.as_mut(), log.last.as_mut()].into_iter().flatten() {
         stamp.utc = to_utc(segments, stamp.line, stamp.local);
     }
     for event in &mut log.events {

@@ -49,10 +49,7 @@ const TRIGGERS: &[&str] = &[
 fn matcher() -> &'static AhoCorasick {
     static AC: OnceLock<AhoCorasick> = OnceLock::new();
     AC.get_or_init(|| {
-        AhoCorasickBuilder::new()
-            .match_kind(MatchKind::LeftmostFirst)
-            .build(TRIGGERS)
-            .expect("static patterns")
+        AhoCorasickBuilder::new().match_kind(MatchKind::LeftmostFirst).build(TRIGGERS).expect("static patterns")
     })
 }
 
@@ -75,22 +72,8 @@ const MAX_OFFSET_SAMPLES_PER_CHUNK: usize = 16;
 
 /// Components as `&'static str`, so that events do not each allocate one.
 fn intern_component(component: &str) -> &'static str {
-    const KNOWN: &[&str] = &[
-        "CBS",
-        "CSI",
-        "DISM",
-        "DPX",
-        "SQM",
-        "TI",
-        "DEPLOY",
-        "CMIADAPTER",
-        "Perf",
-    ];
-    KNOWN
-        .iter()
-        .find(|k| **k == component)
-        .copied()
-        .unwrap_or("other")
+    const KNOWN: &[&str] = &["CBS", "CSI", "DISM", "DPX", "SQM", "TI", "DEPLOY", "CMIADAPTER", "Perf"];
+    KNOWN.iter().find(|k| **k == component).copied().unwrap_or("other")
 }
 
 fn stamped(line: &[u8]) -> Option<CivilTime> {
@@ -100,11 +83,7 @@ fn stamped(line: &[u8]) -> Option<CivilTime> {
 
 /// Scans one chunk of UTF-8 text.
 pub(crate) fn scan_chunk(index: usize, text: &[u8], cut: &[(usize, u64)]) -> ChunkScan {
-    let mut out = ChunkScan {
-        index,
-        ends_with_newline: text.last() == Some(&b'\n'),
-        ..ChunkScan::default()
-    };
+    let mut out = ChunkScan { index, ends_with_newline: text.last() == Some(&b'\n'), ..ChunkScan::default() };
     out.first_stamp = first_stamp(text);
     out.last_stamp = last_stamp(text);
     let ac = matcher();
@@ -117,8 +96,7 @@ pub(crate) fn scan_chunk(index: usize, text: &[u8], cut: &[(usize, u64)]) -> Chu
             break;
         };
         let start = memchr::memrchr(b'\n', &text[..hit.start()]).map_or(0, |i| i + 1);
-        let end =
-            memchr::memchr(b'\n', &text[hit.start()..]).map_or(text.len(), |i| hit.start() + i);
+        let end = memchr::memchr(b'\n', &text[hit.start()..]).map_or(text.len(), |i| hit.start() + i);
         line_no += bytecount::count(&text[counted_to..start], b'\n') as u64;
         counted_to = start;
         let raw = &text[start..end];
@@ -138,18 +116,8 @@ fn examine_line(out: &mut ChunkScan, chunk: &[u8], start: usize, raw: &[u8], lin
     let text = String::from_utf8_lossy(raw);
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let (time, level, component, message) = match line::parse_prefix(text) {
-        Some(p) => (
-            Some(p.time),
-            p.level,
-            intern_component(p.component),
-            p.message,
-        ),
-        None => (
-            previous_stamp(chunk, start),
-            Level::Continuation,
-            "",
-            text.trim_start(),
-        ),
+        Some(p) => (Some(p.time), p.level, intern_component(p.component), p.message),
+        None => (previous_stamp(chunk, start), Level::Continuation, "", text.trim_start()),
     };
     if let Some(local) = time {
         offset_samples(out, local, component, message, line_no);
@@ -172,11 +140,7 @@ fn examine_line(out: &mut ChunkScan, chunk: &[u8], start: usize, raw: &[u8], lin
             | CbsEventKind::BackupArchived { .. }
             | CbsEventKind::StartupPackage { .. }
     );
-    let mut shown: String = if bookkeeping {
-        String::new()
-    } else {
-        text.trim_end().to_string()
-    };
+    let mut shown: String = if bookkeeping { String::new() } else { text.trim_end().to_string() };
     if shown.len() > MAX_EVENT_TEXT {
         let mut cut = MAX_EVENT_TEXT;
         while !shown.is_char_boundary(cut) {
@@ -209,18 +173,9 @@ fn examine_line(out: &mut ChunkScan, chunk: &[u8], start: usize, raw: &[u8], lin
 }
 
 /// Local-minus-UTC samples from CSI `@yyyy/m/d:…` stamps and `Universal Time is:` lines.
-fn offset_samples(
-    out: &mut ChunkScan,
-    local: CivilTime,
-    component: &str,
-    message: &str,
-    line_no: u64,
-) {
+fn offset_samples(out: &mut ChunkScan, local: CivilTime, component: &str, message: &str, line_no: u64) {
     let utc = if component == "CSI" {
-        message
-            .find('@')
-            .and_then(|at| CivilTime::parse_csi_stamp(&message.as_bytes()[at + 1..]))
-            .map(|(t, _)| t)
+        message.find('@').and_then(|at| CivilTime::parse_csi_stamp(&message.as_bytes()[at + 1..])).map(|(t, _)| t)
     } else if let Some(rest) = message.split("Universal Time is: ").nth(1) {
         CivilTime::parse_dashed(rest.as_bytes())
     } else {
@@ -232,21 +187,14 @@ fn offset_samples(
         let quarter = 900;
         let rounded = ((diff_secs as f64) / quarter as f64).round() as i64 * quarter;
         // Keep every change of offset; of a steady offset, keep a few samples per chunk.
-        let changed = out
-            .offsets
-            .last()
-            .is_none_or(|s| s.offset_seconds != rounded);
+        let changed = out.offsets.last().is_none_or(|s| s.offset_seconds != rounded);
         let crowded = out.offsets.len() >= MAX_OFFSET_SAMPLES_PER_CHUNK
             && out.offsets.last().is_some_and(|s| s.line + 2000 > line_no);
         if (rounded - diff_secs).abs() <= 5 && rounded.abs() <= 14 * 3600 && (changed || !crowded) {
             out.offsets.push(OffsetSample {
                 line: line_no,
                 offset_seconds: rounded,
-                source: if component == "CSI" {
-                    "CSI stamp"
-                } else {
-                    "Universal Time line"
-                },
+                source: if component == "CSI" { "CSI stamp" } else { "Universal Time line" },
             });
         }
     }

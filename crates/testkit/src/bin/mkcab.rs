@@ -75,10 +75,7 @@ fn main() -> ExitCode {
             }
         }
     }
-    let refs: Vec<(&str, &[u8])> = files
-        .iter()
-        .map(|(n, d)| (n.as_str(), d.as_slice()))
-        .collect();
+    let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
     let bytes = if lzx {
         lzx_cab_dated(&refs, date)
     } else {

@@ -1,0 +1,93 @@
+//! Reads everything in a bundle once: CBS logs (stitched into one history) and every other evidence source,
+//! with a summary line per file and every per-file warning.
+
+use crate::FileSummary;
+use crate::timeline::{self, Timeline};
+use patchdx_bundle::{Bundle, Entry, FileKind, Severity, Warning};
+use patchdx_formats::cbs::{self, CbsLog, history::History};
+use patchdx_formats::event::SourceFile;
+use rayon::prelude::*;
+
+/// What was read from a bundle.
+pub struct BundleEvidence {
+    pub files: Vec<FileSummary>,
+    pub warnings: Vec<Warning>,
+    /// CBS pieces in history order, then SFC extracts.
+    pub cbs_logs: Vec<CbsLog>,
+    pub history: History,
+    /// Every non-CBS source file that was parsed.
+    pub sources: Vec<SourceFile>,
+}
+
+fn is_cbs(kind: FileKind) -> bool {
+    matches!(kind, FileKind::Cbs | FileKind::SfcDetails)
+}
+
+fn note_for(entry: &Entry, analysed: bool) -> Option<String> {
+    Some(match entry.kind {
+        _ if analysed => return None,
+        FileKind::Cab | FileKind::Zip => "archive: its members are listed separately".to_string(),
+        FileKind::Empty => "empty".to_string(),
+        FileKind::Etl => "binary ETL trace, not readable here: run Get-WindowsUpdateLog on a Windows machine and include the WindowsUpdate.log it writes".to_string(),
+        FileKind::DriverSetupLog => "a device installer's setupact.log, not a Windows setup (Panther) log".to_string(),
+        FileKind::UnknownText | FileKind::UnknownBinary => "not recognised as servicing evidence".to_string(),
+        _ => "recognised; this version of patchdx does not analyse this kind yet".to_string(),
+    })
+}
+
+pub fn read_evidence(bundle: &Bundle) -> BundleEvidence {
+    let mut warnings = bundle.warnings.clone();
+    let cbs_entries: Vec<&Entry> = bundle.entries.iter().filter(|e| is_cbs(e.kind) && e.size > 0).collect();
+    let mut logs = cbs::read_all(&cbs_entries);
+    for log in &mut logs {
+        warnings.append(&mut log.warnings);
+        if log.first.is_none() && log.lines > 0 {
+            warnings.push(Warning {
+                path: log.path.clone(),
+                severity: Severity::Notice,
+                message: "no timestamped CBS line found in this file".to_string(),
+            });
+        }
+    }
+    let other: Vec<&Entry> = bundle.entries.iter().filter(|e| !is_cbs(e.kind)).collect();
+    let mut sources: Vec<(usize, SourceFile)> =
+        other.par_iter().enumerate().filter_map(|(i, e)| patchdx_formats::read_source(e).map(|s| (i, s))).collect();
+    sources.sort_by_key(|(i, _)| *i);
+    let mut sources: Vec<SourceFile> = sources.into_iter().map(|(_, s)| s).collect();
+    for source in &mut sources {
+        warnings.append(&mut source.warnings);
+    }
+    let files = bundle
+        .entries
+        .iter()
+        .map(|entry| {
+            let analysed = (is_cbs(entry.kind) && entry.size > 0) || sources.iter().any(|s| s.path == entry.path);
+            FileSummary {
+                path: entry.path.clone(),
+                kind: entry.kind,
+                kind_label: entry.kind.label(),
+                size: entry.size,
+                encoding: entry.encoding.map(|e| e.label()),
+                encoding_evidence: entry.encoding_evidence,
+                analysed,
+                note: note_for(entry, analysed),
+            }
+        })
+        .collect();
+    // SFC [SR] extracts repeat CBS.log lines: diagnose them, but do not stitch them into the CBS history.
+    let (mut history_logs, extracts): (Vec<CbsLog>, Vec<CbsLog>) =
+        logs.into_iter().partition(|l| l.kind == FileKind::Cbs);
+    let history = cbs::history::stitch(&mut history_logs);
+    let mut cbs_logs = history_logs;
+    cbs_logs.extend(extracts);
+    BundleEvidence { files, warnings, cbs_logs, history, sources }
+}
+
+impl BundleEvidence {
+    /// All sources, CBS included, on one UTC timeline.
+    pub fn timeline(&self) -> Timeline {
+        let mut files: Vec<SourceFile> = self.cbs_logs.iter().map(cbs::timeline::to_source_file).collect();
+        files.extend(self.sources.iter().cloned());
+        timeline::build(files)
+    }
+}
