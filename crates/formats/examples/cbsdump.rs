@@ -1,29 +1,18 @@
 //! Developer aid: prints the events and ranges patchdx reads from CBS files.
 fn main() {
     for arg in std::env::args().skip(1) {
-        let bundle =
-            patchdx_bundle::open(std::path::Path::new(&arg), &Default::default()).expect("open");
+        let bundle = patchdx_bundle::open(std::path::Path::new(&arg), &Default::default()).expect("open");
         for w in &bundle.warnings {
             println!("WARN {} {:?} {}", w.path, w.severity, w.message);
         }
         let mut logs: Vec<_> = bundle
             .entries
             .iter()
-            .filter(|e| {
-                matches!(
-                    e.kind,
-                    patchdx_bundle::FileKind::Cbs | patchdx_bundle::FileKind::SfcDetails
-                )
-            })
+            .filter(|e| matches!(e.kind, patchdx_bundle::FileKind::Cbs | patchdx_bundle::FileKind::SfcDetails))
             .map(patchdx_formats::cbs::read)
             .collect();
         for e in &bundle.entries {
-            println!(
-                "ENTRY {} {:?} {:?}",
-                e.path,
-                e.kind,
-                e.encoding.map(|x| x.label())
-            );
+            println!("ENTRY {} {:?} {:?}", e.path, e.kind, e.encoding.map(|x| x.label()));
         }
         for log in &logs {
             println!(

@@ -59,9 +59,5 @@ fn main() {
     let t = Instant::now();
     let r = regex::bytes::Regex::new("Error|Failed").expect("re");
     let n = r.find_iter(&data).count();
-    println!(
-        "regex Error|Failed {n} in {:?} ({} MB)",
-        t.elapsed(),
-        data.len() >> 20
-    );
+    println!("regex Error|Failed {n} in {:?} ({} MB)", t.elapsed(), data.len() >> 20);
 }

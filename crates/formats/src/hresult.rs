@@ -36,22 +36,13 @@ pub fn find_codes(text: &str) -> Vec<FoundCode> {
             let Ok(value) = u32::from_str_radix(&hex.as_str()[2..], 16) else {
                 continue;
             };
-            let name = caps
-                .get(2)
-                .map(|m| m.as_str().to_string())
-                .filter(|n| n != "Unknown Error" && n != "Unknown");
-            found.push(FoundCode {
-                value,
-                name_in_log: name,
-            });
+            let name = caps.get(2).map(|m| m.as_str().to_string()).filter(|n| n != "Unknown Error" && n != "Unknown");
+            found.push(FoundCode { value, name_in_log: name });
         } else if let Some(symbol) = caps.get(4)
             && let Some(info) = patchdx_codes::lookup_name(symbol.as_str())
         {
             let value = patchdx_codes::win32_to_hresult_if_small(info.value);
-            found.push(FoundCode {
-                value,
-                name_in_log: Some(format!("HRESULT_FROM_WIN32({})", symbol.as_str())),
-            });
+            found.push(FoundCode { value, name_in_log: Some(format!("HRESULT_FROM_WIN32({})", symbol.as_str())) });
         }
     }
     found
@@ -60,9 +51,7 @@ pub fn find_codes(text: &str) -> Vec<FoundCode> {
 /// The code that best describes the line's outcome: the first failure code, else the first code.
 pub fn primary_code(text: &str) -> Option<FoundCode> {
     let codes = find_codes(text);
-    let failure = codes
-        .iter()
-        .position(|c| patchdx_codes::is_failure(c.value));
+    let failure = codes.iter().position(|c| patchdx_codes::is_failure(c.value));
     match failure {
         Some(i) => codes.into_iter().nth(i),
         None => codes.into_iter().next(),
@@ -76,31 +65,15 @@ mod tests {
     #[test]
     fn every_spelling_seen_in_real_cbs_logs() {
         let cases = [
-            (
-                "Failed to perform operation.  [HRESULT = 0x8024402c - Unknown Error]",
-                0x8024402c,
-                None,
-            ),
+            ("Failed to perform operation.  [HRESULT = 0x8024402c - Unknown Error]", 0x8024402c, None),
             (
                 "Failed to resolve package [HRESULT = 0x800f0831 - CBS_E_STORE_CORRUPTION]",
                 0x800f0831,
                 Some("CBS_E_STORE_CORRUPTION"),
             ),
-            (
-                "Failed to FinalizeEx using worker session [HRESULT = 0x8024402c]",
-                0x8024402c,
-                None,
-            ),
-            (
-                "FC:   CFCAcquirerWUClient::Download(134): Result = 0x8024402C",
-                0x8024402c,
-                None,
-            ),
-            (
-                "FCAcquirerWUClient: WindowsUpdateDownloadFromUUP returns. [0x8024402C]",
-                0x8024402c,
-                None,
-            ),
+            ("Failed to FinalizeEx using worker session [HRESULT = 0x8024402c]", 0x8024402c, None),
+            ("FC:   CFCAcquirerWUClient::Download(134): Result = 0x8024402C", 0x8024402c, None),
+            ("FCAcquirerWUClient: WindowsUpdateDownloadFromUUP returns. [0x8024402C]", 0x8024402c, None),
             (
                 "WER: Generating failure report for package: P, status: 0x800f0922, failure source: Execute",
                 0x800f0922,
@@ -116,11 +89,7 @@ mod tests {
                 0x800f081e,
                 None,
             ),
-            (
-                "completed startup processing, new state: Installed.  hr = 0x0",
-                0,
-                None,
-            ),
+            ("completed startup processing, new state: Installed.  hr = 0x0", 0, None),
         ];
         for (text, value, name) in cases {
             let code = primary_code(text).unwrap_or_else(|| panic!("no code in {text}"));
@@ -131,8 +100,7 @@ mod tests {
 
     #[test]
     fn failure_code_wins_over_success_code_on_the_same_line() {
-        let code = primary_code("Maint: completed (hr: 0x00000000) then status: 0x800f0922")
-            .expect("code");
+        let code = primary_code("Maint: completed (hr: 0x00000000) then status: 0x800f0922").expect("code");
         assert_eq!(code.value, 0x800f0922);
     }
 }

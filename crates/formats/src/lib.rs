@@ -9,3 +9,15 @@ pub mod time;
 // (end of source modules)
 
 pub use time::CivilTime;
+
+use patchdx_bundle::{Entry, FileKind};
+
+/// Reads one non-CBS evidence file with the parser its kind calls for (CBS files go through
+/// [`cbs::read_all`], which stitches them). `None` for kinds that carry no events.
+pub fn read_source(entry: &Entry) -> Option<event::SourceFile> {
+    let file = match entry.kind {
+        // (source dispatch: one arm per parser)
+        _ => return None,
+    };
+    Some(file)
+}

@@ -31,11 +31,8 @@ impl CivilTime {
             return None;
         }
         let days = days_from_civil(year, month, day);
-        let secs =
-            days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second);
-        Some(CivilTime {
-            millis: secs * 1000 + i64::from(milli),
-        })
+        let secs = days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second);
+        Some(CivilTime { millis: secs * 1000 + i64::from(milli) })
     }
 
     pub fn millis(self) -> i64 {
@@ -48,9 +45,7 @@ impl CivilTime {
 
     /// Moves the time by a number of seconds (e.g. to turn local time into UTC).
     pub fn shifted(self, seconds: i64) -> Self {
-        CivilTime {
-            millis: self.millis + seconds * 1000,
-        }
+        CivilTime { millis: self.millis + seconds * 1000 }
     }
 
     /// Parses `YYYY-MM-DD HH:MM:SS` at the start of `bytes`.
@@ -106,15 +101,7 @@ impl CivilTime {
         let days = secs.div_euclid(86_400);
         let rem = secs.rem_euclid(86_400);
         let (y, m, d) = civil_from_days(days);
-        (
-            y,
-            m,
-            d,
-            (rem / 3600) as u32,
-            ((rem % 3600) / 60) as u32,
-            (rem % 60) as u32,
-            milli,
-        )
+        (y, m, d, (rem / 3600) as u32, ((rem % 3600) / 60) as u32, (rem % 60) as u32, milli)
     }
 }
 
@@ -132,9 +119,7 @@ impl fmt::Display for CivilTime {
 impl Serialize for CivilTime {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let (y, mo, d, h, mi, sec, ms) = self.date_time_parts();
-        s.serialize_str(&format!(
-            "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{sec:02}.{ms:03}"
-        ))
+        s.serialize_str(&format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{sec:02}.{ms:03}"))
     }
 }
 
@@ -204,10 +189,7 @@ mod tests {
         let (utc, used) = CivilTime::parse_csi_stamp(b"2019/7/29:15:36:17.166 (F)").expect("valid");
         assert_eq!(used, 22);
         assert_eq!(utc.to_string(), "2019-07-29 15:36:17.166");
-        assert_eq!(
-            (local.millis() - utc.millis() + 500).div_euclid(1000),
-            7 * 3600
-        );
+        assert_eq!((local.millis() - utc.millis() + 500).div_euclid(1000), 7 * 3600);
     }
 
     #[test]

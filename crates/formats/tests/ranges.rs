@@ -5,13 +5,10 @@ use std::path::Path;
 
 #[test]
 fn scanning_in_small_ranges_gives_the_same_records_as_one_pass() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/fixtures/cbs/asrana0002_ws2022_20348_CBS.log");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/cbs/asrana0002_ws2022_20348_CBS.log");
     if !path.exists() {
-        let message = format!(
-            "!! FIXTURE MISSING: {} — this test checked nothing",
-            path.display()
-        );
+        let message = format!("!! FIXTURE MISSING: {} — this test checked nothing", path.display());
         assert!(std::env::var_os("CI").is_none(), "{message}");
         eprintln!("{message}");
         return;
@@ -24,28 +21,13 @@ fn scanning_in_small_ranges_gives_the_same_records_as_one_pass() {
         let (a, b) = (&whole[0], &split[0]);
         assert_eq!(a.lines, 84077);
         assert_eq!(b.lines, a.lines, "range {range}");
-        assert_eq!(
-            b.first.map(|f| (f.line, f.local)),
-            a.first.map(|f| (f.line, f.local))
-        );
-        assert_eq!(
-            b.last.map(|f| (f.line, f.local)),
-            a.last.map(|f| (f.line, f.local))
-        );
+        assert_eq!(b.first.map(|f| (f.line, f.local)), a.first.map(|f| (f.line, f.local)));
+        assert_eq!(b.last.map(|f| (f.line, f.local)), a.last.map(|f| (f.line, f.local)));
         assert_eq!(b.events.len(), a.events.len(), "range {range}");
         for (x, y) in a.events.iter().zip(&b.events) {
-            assert_eq!(
-                (x.line, &x.text, x.time),
-                (y.line, &y.text, y.time),
-                "range {range}"
-            );
+            assert_eq!((x.line, &x.text, x.time), (y.line, &y.text, y.time), "range {range}");
         }
-        let offsets = |l: &patchdx_formats::cbs::CbsLog| {
-            l.offsets
-                .iter()
-                .map(|o| o.offset_seconds)
-                .collect::<Vec<_>>()
-        };
+        let offsets = |l: &patchdx_formats::cbs::CbsLog| l.offsets.iter().map(|o| o.offset_seconds).collect::<Vec<_>>();
         assert_eq!(offsets(b).first(), offsets(a).first());
     }
 }
