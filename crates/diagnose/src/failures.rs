@@ -286,6 +286,8 @@ pub(crate) fn failed_operations(flat: &Flat, sessions: &[SessionBuild], claimed:
             confidence_reason: reason,
             items: Vec::new(),
             diagnosis: Vec::new(),
+            corroboration: Vec::new(),
+            coverage: None,
         });
     }
     findings

@@ -30,6 +30,8 @@ impl<'a> Flat<'a> {
         Evidence {
             file: self.piece(index).path.clone(),
             line: event.line,
+            record: None,
+            source: None,
             local_time: event.time,
             utc_time: event.utc,
             code: event.code.map(|c| CodeRef::new(c, event.code_name_in_log.as_deref()).label()),

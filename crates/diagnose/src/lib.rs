@@ -7,6 +7,7 @@ mod failures;
 mod flat;
 pub mod model;
 mod repair;
+mod sources;
 pub mod rules_apply;
 pub mod rules_runner;
 pub mod timeline;
@@ -135,6 +136,11 @@ pub fn analyze_with(bundle: &Bundle, rules: &patchdx_rules::RuleSet) -> Analysis
     let timeline = evidence.timeline();
     let evidence::BundleEvidence { files, warnings, cbs_logs, history, .. } = evidence;
     let mut diagnosis = diagnose_cbs(&cbs_logs, &history);
+    sources::source_findings(&mut diagnosis.findings, &timeline, &history);
+    diagnosis.findings.sort_by_key(|f| (f.utc_time.or(f.local_time), f.outcome.line));
+    for (n, finding) in diagnosis.findings.iter_mut().enumerate() {
+        finding.id = format!("F{}", n + 1);
+    }
     rules_apply::attach(&mut diagnosis.findings, &timeline, rules);
     let failures = diagnosis.findings.iter().filter(|f| f.verdict == model::Verdict::Failed).count();
     let repaired = diagnosis.findings.iter().filter(|f| f.verdict == model::Verdict::Repaired).count();

@@ -8,8 +8,14 @@ use serde::Serialize;
 pub struct Evidence {
     /// Inside-archive path of the file.
     pub file: String,
-    /// 1-based line number.
+    /// 1-based line number (0 for event-log records, which have `record` instead).
     pub line: u64,
+    /// Event record id, for .evtx records.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<u64>,
+    /// The evidence source (`CBS`, `ReportingEvents`, …) when not CBS.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
     pub local_time: Option<CivilTime>,
     pub utc_time: Option<CivilTime>,
     pub code: Option<String>,
@@ -98,6 +104,10 @@ pub struct Finding {
     pub items: Vec<String>,
     /// Root cause as the detection rules name it, best first (empty when no rule fires).
     pub diagnosis: Vec<crate::rules_apply::RuleDiagnosis>,
+    /// Records of the same failure in other sources (ReportingEvents, WindowsUpdate.log, event logs…).
+    pub corroboration: Vec<Evidence>,
+    /// Whether the CBS history covers the failure, when it does not.
+    pub coverage: Option<String>,
 }
 
 /// Something worth knowing that is not a failure (a repair run, boot-time processing, a rotation problem).

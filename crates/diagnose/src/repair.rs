@@ -108,6 +108,8 @@ pub(crate) fn store_repairs(
             confidence_reason: "DISM's own Summary block states the counts".to_string(),
             items,
             diagnosis: Vec::new(),
+            corroboration: Vec::new(),
+            coverage: None,
         });
     }
 }
@@ -161,6 +163,8 @@ pub(crate) fn sfc_results(
             confidence_reason: "SFC states it cannot repair these member files".to_string(),
             items,
             diagnosis: Vec::new(),
+            corroboration: Vec::new(),
+            coverage: None,
         });
     }
     for group in group_by_time(flat, &repaired, 7200) {
@@ -222,6 +226,8 @@ pub(crate) fn unexplained_corruption(flat: &Flat, claimed: &mut [bool], findings
             confidence_reason: "CBS/CSI flagged the store corrupt; no DISM summary shows it repaired".to_string(),
             items: Vec::new(),
             diagnosis: Vec::new(),
+            corroboration: Vec::new(),
+            coverage: None,
         });
     }
 }

@@ -25,15 +25,16 @@ pub struct RuleDiagnosis {
 
 pub(crate) fn attach(findings: &mut [Finding], timeline: &Timeline, rules: &RuleSet) {
     for finding in findings {
-        let quoted: HashSet<(&str, u64)> = std::iter::once(&finding.first_cause)
+        let quoted: HashSet<(&str, u64, Option<u64>)> = std::iter::once(&finding.first_cause)
             .chain(&finding.cascade)
             .chain(std::iter::once(&finding.outcome))
-            .map(|e| (e.file.as_str(), e.line))
+            .chain(&finding.corroboration)
+            .map(|e| (e.file.as_str(), e.line, e.record))
             .collect();
         let events: Vec<&patchdx_formats::event::Event> = timeline
             .events
             .iter()
-            .filter(|e| e.line.is_some_and(|line| quoted.contains(&(e.file.as_str(), line))))
+            .filter(|e| quoted.contains(&(e.file.as_str(), e.line.unwrap_or(0), e.record)))
             .collect();
         let mut fired: Vec<RuleDiagnosis> = rules
             .evaluate(&events)

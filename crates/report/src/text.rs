@@ -63,7 +63,13 @@ fn time_pair(local: Option<CivilTime>, utc: Option<CivilTime>, offset: Option<&s
 }
 
 fn quote(s: &Style, ev: &Evidence) -> String {
-    format!("{} {}", s.cyan(&format!("{}:{}", ev.file, ev.line)), clip(ev.text.trim(), QUOTE_WIDTH))
+    let place = match (ev.record, ev.line) {
+        (Some(record), _) => format!("{}#{record}", ev.file),
+        (None, 0) => ev.file.clone(),
+        (None, line) => format!("{}:{line}", ev.file),
+    };
+    let source = ev.source.as_deref().map(|s| format!("[{s}] ")).unwrap_or_default();
+    format!("{} {source}{}", s.cyan(&place), clip(ev.text.trim(), QUOTE_WIDTH))
 }
 
 /// The whole report as text.
@@ -188,6 +194,15 @@ fn render_finding(out: &mut String, s: &Style, f: &Finding, verbose: bool) {
         let _ = writeln!(out, "  outcome     {}", quote(s, &f.outcome));
     }
     let _ = writeln!(out, "  confidence  {:?} — {}", f.confidence, f.confidence_reason);
+    if !f.corroboration.is_empty() {
+        let _ = writeln!(out, "  also in     {} record(s) of other sources:", f.corroboration.len());
+        for ev in &f.corroboration {
+            let _ = writeln!(out, "              {}", quote(s, ev));
+        }
+    }
+    if let Some(coverage) = &f.coverage {
+        let _ = writeln!(out, "  {} {coverage}", s.yellow("coverage   "));
+    }
     if let Some(best) = f.diagnosis.first() {
         let _ = writeln!(out, "  {} {} [{}] (rule {})", s.bold("root cause "), best.title.en, best.category, best.rule);
         let _ = writeln!(out, "              {}", best.title.zh_cn);

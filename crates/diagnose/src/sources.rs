@@ -1,0 +1,162 @@
+//! Failures that sources other than CBS record (ReportingEvents, WindowsUpdate.log, event logs, DISM, Panther,
+//! Sessions.xml…): grouped per update and code into findings, joined to the CBS finding of the same failure when
+//! there is one, and checked against the time the CBS history covers.
+
+use crate::model::{CodeRef, Confidence, Evidence, Finding, Verdict};
+use crate::timeline::Timeline;
+use patchdx_formats::CivilTime;
+use patchdx_formats::cbs::history::History;
+use patchdx_formats::event::{Action, Event, Source};
+
+/// Records of one failure in different sources lie within this many seconds of each other.
+const SAME_FAILURE_SECONDS: i64 = 600;
+
+fn is_failure(event: &Event) -> bool {
+    event.source != Source::Cbs
+        && matches!(
+            event.action,
+            Action::InstallFailed
+                | Action::DownloadFailed
+                | Action::UninstallFailed
+                | Action::FailureReport
+                | Action::RepairFailed
+                | Action::Rollback
+        )
+        && event.code.is_none_or(patchdx_codes::is_failure)
+}
+
+pub(crate) fn evidence_of(event: &Event) -> Evidence {
+    Evidence {
+        file: event.file.clone(),
+        line: event.line.unwrap_or(0),
+        record: event.record,
+        source: Some(event.source.label().to_string()),
+        local_time: event.local,
+        utc_time: event.utc,
+        code: event.code.map(|c| CodeRef::new(c, None).label()),
+        text: event.message.clone(),
+    }
+}
+
+fn update_key(event: &Event) -> Option<String> {
+    event.kb.clone().or_else(|| event.update_id.clone()).or_else(|| event.title.clone()).or_else(|| event.package.clone())
+}
+
+fn close(a: Option<CivilTime>, b: Option<CivilTime>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => (a.millis() - b.millis()).abs() <= SAME_FAILURE_SECONDS * 1000,
+        _ => false,
+    }
+}
+
+/// Whether the CBS history covers an instant (UTC where both are known).
+pub(crate) fn cbs_covers(history: &History, instant: Option<CivilTime>, utc: bool) -> Option<bool> {
+    let t = instant?;
+    let (first, last) = if utc { (history.first_utc?, history.last_utc?) } else { (history.first_local?, history.last_local?) };
+    if t < first || t > last {
+        return Some(false);
+    }
+    // Inside the overall range, a gap between pieces may still leave it uncovered.
+    let inside_piece = history.pieces.iter().any(|p| {
+        let (a, b) = if utc { (p.first_utc, p.last_utc) } else { (p.first_local, p.last_local) };
+        matches!((a, b), (Some(a), Some(b)) if t >= a && t <= b)
+    });
+    Some(inside_piece)
+}
+
+/// Adds findings for failures recorded outside CBS; returns how many were joined to existing CBS findings.
+pub(crate) fn source_findings(findings: &mut Vec<Finding>, timeline: &Timeline, history: &History) -> usize {
+    let failures: Vec<&Event> = timeline.events.iter().filter(|e| is_failure(e)).collect();
+    let mut groups: Vec<Vec<&Event>> = Vec::new();
+    for event in failures {
+        let key = update_key(event);
+        let joined = groups.iter_mut().find(|g| {
+            let head = g[0];
+            head.code == event.code && (update_key(head) == key || key.is_none()) && g.iter().any(|e| close(e.instant(), event.instant()))
+        });
+        match joined {
+            Some(group) => group.push(event),
+            None => groups.push(vec![event]),
+        }
+    }
+    let mut joined_to_cbs = 0;
+    for group in groups {
+        let code = group[0].code;
+        let kb = group.iter().find_map(|e| e.kb.clone());
+        // The same failure diagnosed from CBS: add these records as corroboration.
+        if let Some(existing) = findings.iter_mut().find(|f| {
+            f.code.as_ref().map(|c| c.value) == code
+                && (kb.is_none() || f.kb == kb)
+                && group.iter().any(|e| close(e.utc, f.utc_time) || close(e.local, f.local_time))
+        }) {
+            existing.corroboration.extend(group.iter().map(|e| evidence_of(e)));
+            joined_to_cbs += 1;
+            continue;
+        }
+        // The most authoritative record states the outcome: an install/download result, else the report.
+        let outcome = group
+            .iter()
+            .copied()
+            .find(|e| matches!(e.action, Action::InstallFailed | Action::DownloadFailed | Action::UninstallFailed))
+            .unwrap_or(group[group.len() - 1]);
+        let first = group[0];
+        let title_subject = kb.clone().or_else(|| group.iter().find_map(|e| e.title.clone())).unwrap_or_else(|| "update".to_string());
+        let code_ref = code.map(|c| CodeRef::new(c, None));
+        let what = match outcome.action {
+            Action::DownloadFailed => "download failed",
+            Action::UninstallFailed => "uninstall failed",
+            Action::RepairFailed => "repair failed",
+            Action::Rollback => "setup rolled back",
+            _ => "failed",
+        };
+        let sources: Vec<&str> = {
+            let mut s: Vec<&str> = group.iter().map(|e| e.source.label()).collect();
+            s.dedup();
+            s
+        };
+        let covered = cbs_covers(history, outcome.utc, true).or_else(|| cbs_covers(history, outcome.local, false));
+        let coverage = match covered {
+            Some(true) => None,
+            _ if history.pieces.is_empty() => Some("no CBS.log in the bundle: the failing component cannot be named".to_string()),
+            Some(false) | None => Some(format!(
+                "CBS history covers {} → {} (local); this failure is outside it, so the failing component cannot be named from these logs",
+                history.first_local.map(|t| t.to_string()).unwrap_or_default(),
+                history.last_local.map(|t| t.to_string()).unwrap_or_default()
+            )),
+        };
+        findings.push(Finding {
+            id: String::new(),
+            verdict: Verdict::Failed,
+            title: match &code_ref {
+                Some(c) => format!("{title_subject} {what} with {}", c.label()),
+                None => format!("{title_subject} {what}"),
+            },
+            kb,
+            package: group.iter().find_map(|e| e.package.clone()),
+            session: None,
+            client: group.iter().find_map(|e| e.client.clone()),
+            phase: group.iter().find_map(|e| e.phase.clone()),
+            code: code_ref,
+            local_time: outcome.local,
+            utc_time: outcome.utc,
+            utc_offset: match (outcome.local, outcome.utc) {
+                (Some(l), Some(u)) => Some(patchdx_formats::time::format_offset((l.millis() - u.millis()) / 1000)),
+                _ => None,
+            },
+            first_cause: evidence_of(first),
+            cascade: group.iter().skip(1).map(|e| evidence_of(e)).collect(),
+            outcome: evidence_of(outcome),
+            confidence: if group.len() > 1 { Confidence::Medium } else { Confidence::Low },
+            confidence_reason: format!(
+                "recorded by {}; {}",
+                sources.join(", "),
+                coverage.clone().unwrap_or_else(|| "CBS history covers this time but holds no matching failure".to_string())
+            ),
+            items: Vec::new(),
+            diagnosis: Vec::new(),
+            corroboration: Vec::new(),
+            coverage,
+        });
+    }
+    joined_to_cbs
+}
