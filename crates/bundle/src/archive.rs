@@ -137,8 +137,16 @@ impl Walker {
         Ok((path, file))
     }
 
-    /// Copies one member out under the expansion limits. Returns the scratch path, or None after warning.
-    fn extract(&mut self, reader: &mut dyn Read, display: &str, compressed: u64) -> Option<PathBuf> {
+    /// Copies one member out under the expansion limits. Returns the scratch path, or None after warning
+    /// (a member that is not extracted leaves no scratch file behind). `expected` is the size the archive
+    /// declares for the member, when a short read would otherwise go unnoticed.
+    fn extract(
+        &mut self,
+        reader: &mut dyn Read,
+        display: &str,
+        compressed: u64,
+        expected: Option<u64>,
+    ) -> Option<PathBuf> {
         if self.stopped_expanding {
             return None;
         }
@@ -155,6 +163,7 @@ impl Walker {
         let cap = ratio_cap.min(budget);
         let mut buffer = vec![0u8; 256 * 1024];
         let mut written = 0u64;
+        let mut read_error = false;
         loop {
             let n = match reader.read(&mut buffer) {
                 Ok(0) => break,
@@ -169,8 +178,9 @@ impl Walker {
                     };
                     self.warn(display, severity, format!("archive member is damaged ({err}); {what}"));
                     if written == 0 {
-                        return None;
+                        return discard(path, file);
                     }
+                    read_error = true;
                     break;
                 }
             };
@@ -188,15 +198,32 @@ impl Walker {
                         limits.max_ratio, compressed, written + n as u64
                     ));
                 }
-                return None;
+                return discard(path, file);
             }
             if let Err(err) = file.write_all(&buffer[..n]) {
                 self.warn(display, Severity::Unreadable, format!("cannot write scratch file: {err}"));
-                return None;
+                return discard(path, file);
             }
             written += n as u64;
         }
         self.expanded_bytes += written;
+        if let Some(expected) = expected.filter(|&e| written < e && !read_error) {
+            // The archive ended before the member did (the reader reports this as a normal end).
+            if written == 0 {
+                self.warn(
+                    display,
+                    Severity::Unreadable,
+                    format!(
+                        "archive member is damaged (the archive ends before any of its {expected} bytes); not extracted"
+                    ),
+                );
+                return discard(path, file);
+            }
+            let message = format!(
+                "archive member is damaged (the archive ends after {written} of its {expected} bytes); only the first {written} bytes could be read"
+            );
+            self.warn(display, Severity::Damaged, message);
+        }
         Some(path)
     }
 
@@ -243,7 +270,7 @@ impl Walker {
                 continue;
             }
             let compressed = member.compressed_size();
-            if let Some(path) = self.extract(&mut member, &member_display, compressed) {
+            if let Some(path) = self.extract(&mut member, &member_display, compressed, None) {
                 drop(member);
                 self.consider(path, member_display, depth + 1);
             }
@@ -267,11 +294,16 @@ impl Walker {
                 );
             }
         };
-        let names: Vec<String> = cabinet
+        let names: Vec<(String, u64)> = cabinet
             .folder_entries()
-            .flat_map(|folder| folder.file_entries().map(|f| f.name().to_string()).collect::<Vec<_>>())
+            .flat_map(|folder| {
+                folder
+                    .file_entries()
+                    .map(|f| (f.name().to_string(), u64::from(f.uncompressed_size())))
+                    .collect::<Vec<_>>()
+            })
             .collect();
-        for name in names {
+        for (name, expected) in names {
             let member_display = format!("{display}!/{}", name.replace('\\', "/"));
             if unsafe_member_name(&name) {
                 self.warn(
@@ -288,12 +320,19 @@ impl Walker {
                     continue;
                 }
             };
-            if let Some(path) = self.extract(&mut reader, &member_display, size) {
+            if let Some(path) = self.extract(&mut reader, &member_display, size, Some(expected)) {
                 drop(reader);
                 self.consider(path, member_display, depth + 1);
             }
         }
     }
+}
+
+/// Removes the scratch file of a member that was not extracted.
+fn discard(path: PathBuf, file: File) -> Option<PathBuf> {
+    drop(file);
+    let _ = std::fs::remove_file(path);
+    None
 }
 
 fn unsafe_member_name(name: &str) -> bool {

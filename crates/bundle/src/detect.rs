@@ -250,6 +250,7 @@ struct Patterns {
     wu_win7: Regex,
     wu_win10: Regex,
     reporting: Regex,
+    driver: Regex,
 }
 
 fn patterns() -> &'static Patterns {
@@ -262,6 +263,8 @@ fn patterns() -> &'static Patterns {
         wu_win10: Regex::new(r"^\d{4}[/-]\d\d[/-]\d\d \d\d:\d\d:\d\d\.\d{3,7}\s+\d+\s+\d+\s+\S").expect("static regex"),
         reporting: Regex::new(r"^\{[0-9A-Fa-f-]{36}\}\t\d{4}-\d\d-\d\d \d\d:\d\d:\d\d:\d{3}[+-]\d{4}\t")
             .expect("static regex"),
+        // "dispci.dll:  DisplayClassInstaller: …", "AudMig: Applying saved Audio settings" (C:\Windows\setupact.log)
+        driver: Regex::new(r"^[A-Za-z][A-Za-z0-9_]*(?:\.dll)?: ").expect("static regex"),
     })
 }
 
@@ -308,10 +311,16 @@ fn classify_text(text: &str, lower_name: &str) -> FileKind {
         if head.contains("<SetupDiag") {
             return FileKind::SetupDiagResults;
         }
+        // Panther's diagerr.xml / diagwrn.xml: setup's error records as an ADO rowset (not SetupDiag).
+        if head.contains("#RowsetSchema") && head.contains("name=\"Msg\"") {
+            return FileKind::PantherSetupErr;
+        }
     }
     let (mut cbs, mut sr, mut dism, mut panther, mut other_prefixed) = (0usize, 0usize, 0usize, 0usize, 0usize);
     let (mut wu, mut reporting, mut lines) = (0usize, 0usize, 0usize);
     let mut sfc_console = false;
+    // Panther lines with a blank component column (windeploy, reset tools); driver-installer `x.dll:  ` lines.
+    let (mut blank, mut driver) = (0usize, 0usize);
     for line in trimmed.lines().take(400) {
         lines += 1;
         if let Some(caps) = p.prefixed.captures(line) {
@@ -323,18 +332,37 @@ fn classify_text(text: &str, lower_name: &str) -> FileKind {
                 }
                 "DISM" => dism += 1,
                 c if PANTHER_COMPONENTS.contains(&c) => panther += 1,
+                _ if caps.get(2).is_some_and(|m| m.start() >= 49) => {
+                    blank += 1;
+                    // `[windeploy.exe] …`: setup's tools name themselves when the component column is blank.
+                    let tag = caps.get(2).map_or("", |m| m.as_str());
+                    panther += usize::from(tag.starts_with('[') && tag.ends_with(".exe]"));
+                }
                 _ => other_prefixed += 1,
             }
         } else if p.wu_win7.is_match(line) || p.wu_win10.is_match(line) {
             wu += 1;
         } else if p.reporting.is_match(line) {
             reporting += 1;
-        } else if line.contains("Windows Resource Protection") || line.contains("Beginning system scan") {
+        } else if line.contains("Windows Resource Protection")
+            || line.contains("Beginning system scan")
+            || line.contains("资源保护")
+            || line.contains("开始系统扫描")
+            || line.contains("Ressourcenschutz")
+        {
             sfc_console = true;
+        } else if p.driver.is_match(line) {
+            driver += 1;
         }
     }
     if cbs > 0 && sr == cbs {
         return FileKind::SfcDetails;
+    }
+    // Upgrade setupact.log embeds CBS and DISM lines; CBS.log and dism.log carry setup components rarely
+    // (a few CONX lines at most).
+    let named_setup = lower_name.contains("setupact") || lower_name.contains("setuperr");
+    if panther >= 5 && (panther * 10 >= cbs + dism || named_setup) {
+        return if lower_name.contains("setuperr") { FileKind::PantherSetupErr } else { FileKind::PantherSetupAct };
     }
     if cbs > 0 && (dism == 0 || cbs * 10 >= dism || !lower_name.contains("dism")) && cbs * 4 >= dism {
         return FileKind::Cbs;
@@ -342,7 +370,7 @@ fn classify_text(text: &str, lower_name: &str) -> FileKind {
     if dism > 0 && dism >= panther {
         return FileKind::Dism;
     }
-    if panther > 0 && panther >= other_prefixed {
+    if panther + blank > 0 && panther + blank >= other_prefixed {
         return if lower_name.contains("setuperr") { FileKind::PantherSetupErr } else { FileKind::PantherSetupAct };
     }
     if reporting > 0 && reporting * 2 >= lines.min(400) / 2 {
@@ -353,6 +381,9 @@ fn classify_text(text: &str, lower_name: &str) -> FileKind {
     }
     if sfc_console {
         return FileKind::SfcOutput;
+    }
+    if driver > 0 && driver * 2 >= lines && cbs + dism + panther + blank + other_prefixed == 0 {
+        return FileKind::DriverSetupLog;
     }
     if lower_name.ends_with("setupact.log") && (other_prefixed > 0 || text.contains(">>>  [")) {
         return FileKind::DriverSetupLog;

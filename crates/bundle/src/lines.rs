@@ -49,6 +49,8 @@ pub struct ChunkReader<R: Read> {
     next_index: usize,
     chunk_bytes: usize,
     raw_bytes_read: u64,
+    /// UTF-16 source: a dangling odd last byte is dropped at the end, not decoded to U+FFFD.
+    utf16: bool,
 }
 
 impl<R: Read> ChunkReader<R> {
@@ -69,6 +71,7 @@ impl<R: Read> ChunkReader<R> {
             next_index: 0,
             chunk_bytes: chunk_bytes.max(2 * KEPT_OF_LONG_LINE),
             raw_bytes_read: 0,
+            utf16: encoding.is_utf16(),
         }
     }
 
@@ -125,8 +128,11 @@ impl<R: Read> ChunkReader<R> {
             input = &input[skip..];
         }
         let last = n == 0;
+        // An odd-length UTF-16 file ends in half a character (reported by `Entry::shape_warning`): flushing
+        // the decoder would turn it into a U+FFFD, a stray extra line after a final line break.
+        let dangling_byte = self.utf16 && self.raw_bytes_read % 2 == 1;
         let written = match self.decoder.as_mut() {
-            Some(decoder) if !(last && self.decoder_flushed) => {
+            Some(decoder) if !(last && (self.decoder_flushed || dangling_byte)) => {
                 let (_, _, written, _) = decoder.decode_to_utf8(input, out, last);
                 written
             }
