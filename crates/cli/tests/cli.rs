@@ -20,11 +20,12 @@ fn stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).expect("utf-8 output")
 }
 
-/// The example bundle recreates case CAS-07293: its CBS history starts after both failures.
+/// The example bundle recreates case CAS-07293: KB5014805 failed twice with 0x80073712, evidenced only by
+/// sources that survive CBS rotation, and the CBS history in the bundle starts after both failures.
 #[test]
-fn example_bundle_reports_what_the_cbs_history_covers() {
+fn example_bundle_names_both_failures_and_says_cbs_does_not_cover_them() {
     let out = patchdx(&["analyze", "examples/cas-07293"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     let text = stdout(&out);
     assert!(
         text.contains("covers 2022-09-20 08:00:00 → 2022-10-24 17:00:00 local = 2022-09-20 00:00:00 → 2022-10-24 09:00:00 UTC, in 3 piece(s)"),
@@ -32,7 +33,29 @@ fn example_bundle_reports_what_the_cbs_history_covers() {
     );
     assert!(text.contains("Windows/Logs/CBS/CbsPersist_20221012031005.log  2022-10-11 09:00:00 → 2022-10-12 11:10:02  UTC+08:00  478 lines  (gap of 1d 0h before it)"), "{text}");
     assert!(!text.contains("\x1b["), "no colour when stdout is not a terminal");
-    assert!(text.contains("exit code 0 (no failure found)"));
+    let json: serde_json::Value =
+        serde_json::from_slice(&patchdx(&["analyze", "--json", "examples/cas-07293"]).stdout).expect("json");
+    let failed: Vec<&serde_json::Value> =
+        json["findings"].as_array().expect("findings").iter().filter(|f| f["verdict"] == "failed").collect();
+    assert_eq!(failed.len(), 2);
+    for (finding, local, utc) in [
+        (failed[0], "2022-09-09T15:58:23.417", "2022-09-09T07:58:23.417"),
+        (failed[1], "2022-10-10T16:38:25.731", "2022-10-10T08:38:25.731"),
+    ] {
+        assert_eq!(finding["kb"], "KB5014805");
+        assert_eq!(finding["code"]["hex"], "0x80073712");
+        assert_eq!(finding["local_time"], local);
+        assert_eq!(finding["utc_time"], utc);
+        assert_eq!(finding["outcome"]["file"], "Windows/SoftwareDistribution/ReportingEvents.log");
+        assert_eq!(finding["diagnosis"][0]["rule"], "store-corrupt-0x80073712");
+        let coverage = finding["coverage"].as_str().expect("coverage stated");
+        assert!(coverage.contains("outside it"), "{coverage}");
+        let sources: Vec<&str> = std::iter::once(&finding["first_cause"])
+            .chain(finding["cascade"].as_array().expect("cascade"))
+            .filter_map(|e| e["source"].as_str())
+            .collect();
+        assert_eq!(sources, vec!["Sessions.xml", "WindowsUpdate.log", "ReportingEvents"]);
+    }
 }
 
 #[test]

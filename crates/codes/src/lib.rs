@@ -1,6 +1,15 @@
 //! The error-code knowledge base: HRESULT / Win32 / NTSTATUS values with their symbolic names and meanings in
-//! English and Simplified Chinese, compiled in from the sorted data files under `data/`.
+//! English and Simplified Chinese, compiled in from the sorted data files under `data/` (one file per family),
+//! plus servicing details (causes, actions, references) for the codes that matter most when an update fails.
 #![forbid(unsafe_code)]
+
+mod decode;
+mod details;
+mod setupdiag;
+
+pub use decode::{Decoded, Severity, decode, facility_name};
+pub use details::{CodeDetails, details, details_problems};
+pub use setupdiag::{describe_extended, parse_setupdiag};
 
 use serde::Serialize;
 use std::sync::OnceLock;
@@ -14,7 +23,17 @@ pub struct CodeInfo {
     pub zh_cn: &'static str,
 }
 
-const DATA_FILES: &[(&str, &str)] = &[("servicing.tsv", include_str!("../data/servicing.tsv"))];
+/// The data files, by family. Each is sorted by value; values are unique across all of them.
+pub const DATA_FILES: &[(&str, &str)] = &[
+    ("win32.tsv", include_str!("../data/win32.tsv")),
+    ("cbs.tsv", include_str!("../data/cbs.tsv")),
+    ("setupapi.tsv", include_str!("../data/setupapi.tsv")),
+    ("wu.tsv", include_str!("../data/wu.tsv")),
+    ("mosetup.tsv", include_str!("../data/mosetup.tsv")),
+    ("ntstatus.tsv", include_str!("../data/ntstatus.tsv")),
+    ("bits_do.tsv", include_str!("../data/bits_do.tsv")),
+    ("com_rpc.tsv", include_str!("../data/com_rpc.tsv")),
+];
 
 /// A problem found in a data file; a unit test keeps this list empty.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,8 +43,14 @@ pub struct DataProblem {
     pub what: String,
 }
 
-fn parse_all() -> (Vec<CodeInfo>, Vec<DataProblem>) {
-    let mut codes = Vec::new();
+struct Table {
+    codes: Vec<CodeInfo>,
+    families: Vec<&'static str>,
+    problems: Vec<DataProblem>,
+}
+
+fn parse_all() -> Table {
+    let mut entries: Vec<(CodeInfo, &'static str)> = Vec::new();
     let mut problems = Vec::new();
     for (file, text) in DATA_FILES {
         let mut previous: Option<u32> = None;
@@ -48,45 +73,81 @@ fn parse_all() -> (Vec<CodeInfo>, Vec<DataProblem>) {
             {
                 problems.push(problem(format!("0x{value:08X} is not sorted after 0x{prev:08X} (or duplicates it)")));
             }
+            if !fields[3].chars().any(is_cjk) {
+                problems.push(problem(format!("0x{value:08X}: the zh-CN message has no CJK characters")));
+            }
+            if fields[2].eq_ignore_ascii_case(fields[1]) {
+                problems.push(problem(format!("0x{value:08X}: the English message just repeats the symbol")));
+            }
             previous = Some(value);
-            codes.push(CodeInfo { value, name: fields[1], en: fields[2], zh_cn: fields[3] });
+            entries.push((CodeInfo { value, name: fields[1], en: fields[2], zh_cn: fields[3] }, file));
         }
     }
-    codes.sort_by_key(|c| c.value);
-    (codes, problems)
+    entries.sort_by_key(|(c, _)| c.value);
+    for pair in entries.windows(2) {
+        if pair[0].0.value == pair[1].0.value {
+            problems.push(DataProblem {
+                file: pair[1].1,
+                line: 0,
+                what: format!("0x{:08X} is defined in both {} and {}", pair[1].0.value, pair[0].1, pair[1].1),
+            });
+        }
+    }
+    let families = entries.iter().map(|(_, f)| *f).collect();
+    let codes = entries.into_iter().map(|(c, _)| c).collect();
+    Table { codes, families, problems }
 }
 
-fn table() -> &'static (Vec<CodeInfo>, Vec<DataProblem>) {
-    static TABLE: OnceLock<(Vec<CodeInfo>, Vec<DataProblem>)> = OnceLock::new();
+pub(crate) fn is_cjk(c: char) -> bool {
+    ('\u{4E00}'..='\u{9FFF}').contains(&c) || ('\u{3400}'..='\u{4DBF}').contains(&c)
+}
+
+fn table() -> &'static Table {
+    static TABLE: OnceLock<Table> = OnceLock::new();
     TABLE.get_or_init(parse_all)
 }
 
 /// Every known code, sorted by value.
 pub fn all() -> &'static [CodeInfo] {
-    &table().0
+    &table().codes
 }
 
 /// Problems in the compiled-in data (must be empty; see tests).
 pub fn data_problems() -> &'static [DataProblem] {
-    &table().1
+    &table().problems
 }
 
-/// Looks a 32-bit code up exactly.
+/// Looks a 32-bit code up exactly (binary search, O(log n)).
 pub fn lookup(value: u32) -> Option<&'static CodeInfo> {
     let codes = all();
     codes.binary_search_by_key(&value, |c| c.value).ok().map(|i| &codes[i])
 }
 
+/// The data file (family) a known code comes from, e.g. `cbs.tsv`.
+pub fn family(value: u32) -> Option<&'static str> {
+    let t = table();
+    t.codes.binary_search_by_key(&value, |c| c.value).ok().map(|i| t.families[i])
+}
+
 /// Looks a code up by its symbolic name (`ERROR_FILE_NOT_FOUND`, `CBS_E_STORE_CORRUPTION`).
 pub fn lookup_name(name: &str) -> Option<&'static CodeInfo> {
-    all().iter().find(|c| c.name.eq_ignore_ascii_case(name)).or_else(|| {
+    let find = |n: &str| all().iter().find(|c| c.name.eq_ignore_ascii_case(n));
+    find(name).or_else(|| {
         // HRESULT_FROM_WIN32(ERROR_X) names the Win32 code; our table holds its HRESULT form.
         let win32 = name.strip_prefix("HRESULT_FROM_WIN32(").and_then(|n| n.strip_suffix(')')).unwrap_or(name);
-        all().iter().find(|c| c.name.eq_ignore_ascii_case(win32))
+        find(win32).or_else(|| {
+            // The SDK spells some WinINet HRESULTs WININET_E_X; the headers name the Win32 code ERROR_INTERNET_X.
+            let upper = win32.to_ascii_uppercase();
+            if let Some(rest) = upper.strip_prefix("WININET_E_") {
+                find(&format!("ERROR_INTERNET_{rest}"))
+            } else {
+                find(&format!("WININET_E_{}", upper.strip_prefix("ERROR_INTERNET_")?))
+            }
+        })
     })
 }
 
-fn parse_hex(text: &str) -> Option<u32> {
+pub(crate) fn parse_hex(text: &str) -> Option<u32> {
     let digits = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X"))?;
     u32::from_str_radix(digits, 16).ok()
 }
@@ -97,8 +158,8 @@ pub fn is_failure(value: u32) -> bool {
 }
 
 /// Parses the spellings a code takes in logs and on the command line: `0x80073712`, `80073712`,
-/// `-2147010798`, `2147956498`, and short Win32 codes (`0x3712`, `14098`) which are turned into
-/// HRESULT_FROM_WIN32.
+/// `-2147010798`, `2147956498`, short Win32 codes (`0x3712`, `14098`) which are turned into
+/// HRESULT_FROM_WIN32, and SetupDiag's `0x8007000D-0x2000C` (the result code; see [`parse_setupdiag`]).
 pub fn parse_code(text: &str) -> Option<u32> {
     let text = text.trim();
     if let Some(value) = parse_hex(text) {
@@ -117,33 +178,16 @@ pub fn parse_code(text: &str) -> Option<u32> {
             return Some(value);
         }
     }
-    let decimal: u64 = text.parse().ok()?;
-    let value = u32::try_from(decimal).ok()?;
-    Some(win32_to_hresult_if_small(value))
+    if let Ok(decimal) = text.parse::<u64>() {
+        let value = u32::try_from(decimal).ok()?;
+        return Some(win32_to_hresult_if_small(value));
+    }
+    parse_setupdiag(text).map(|(error, _)| win32_to_hresult_if_small(error))
 }
 
 /// HRESULT_FROM_WIN32: Win32 error codes are 16-bit; facility 7 with the severity bit makes them HRESULTs.
 pub fn win32_to_hresult_if_small(value: u32) -> u32 {
     if value != 0 && value <= 0xFFFF { 0x8007_0000 | value } else { value }
-}
-
-/// The facility field of an HRESULT, named where it matters for servicing.
-pub fn facility_name(value: u32) -> &'static str {
-    if value & 0xC000_0000 == 0xC000_0000 && value & 0x1000_0000 == 0 {
-        return "NTSTATUS";
-    }
-    match (value >> 16) & 0x1FFF {
-        0 => "NULL",
-        1 => "RPC",
-        4 => "ITF",
-        7 => "WIN32",
-        11 => "SETUPAPI",
-        12 => "INTERNET",
-        15 => "SXS/CBS",
-        21 => "WINDOWSUPDATE",
-        36 => "WINDOWSUPDATE",
-        _ => "OTHER",
-    }
 }
 
 #[cfg(test)]
@@ -153,7 +197,7 @@ mod tests {
     #[test]
     fn data_files_are_sorted_unique_and_complete() {
         assert_eq!(data_problems(), &[] as &[DataProblem]);
-        assert!(all().len() >= 80);
+        assert!(all().len() >= 1500);
     }
 
     #[test]
@@ -161,15 +205,15 @@ mod tests {
         let info = lookup(0x80073712).expect("0x80073712 known");
         assert_eq!(info.name, "ERROR_SXS_COMPONENT_STORE_CORRUPT");
         assert!(info.zh_cn.contains("组件存储"));
+        assert_eq!(family(0x80073712), Some("win32.tsv"));
     }
 
     #[test]
-    fn every_spelling_of_the_case_code_parses_to_the_same_value() {
-        for spelling in ["0x80073712", "80073712", "-2147010798", "2147956498", "0x3712", "14098"] {
-            assert_eq!(parse_code(spelling), Some(0x80073712), "{spelling}");
-        }
-        assert_eq!(parse_code("0xC0150004"), Some(0xC0150004));
-        assert_eq!(parse_code("0"), Some(0));
-        assert_eq!(parse_code("banana"), None);
+    fn names_resolve_including_aliases() {
+        assert_eq!(lookup_name("CBS_E_STORE_CORRUPTION").map(|c| c.value), Some(0x800F0831));
+        assert_eq!(lookup_name("HRESULT_FROM_WIN32(ERROR_DISK_FULL)").map(|c| c.value), Some(0x80070070));
+        assert_eq!(lookup_name("WININET_E_TIMEOUT").map(|c| c.value), Some(0x80072EE2));
+        assert_eq!(lookup_name("ERROR_INTERNET_TIMEOUT").map(|c| c.value), Some(0x80072EE2));
+        assert_eq!(lookup_name("WININET_E_SEC_CERT_REVOKED").map(|c| c.value), Some(0x80072F8A));
     }
 }

@@ -7,9 +7,9 @@ mod failures;
 mod flat;
 pub mod model;
 mod repair;
-mod sources;
 pub mod rules_apply;
 pub mod rules_runner;
+mod sources;
 pub mod timeline;
 
 pub use evidence::{BundleEvidence, read_evidence};

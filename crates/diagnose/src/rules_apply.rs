@@ -55,7 +55,7 @@ pub(crate) fn attach(findings: &mut [Finding], timeline: &Timeline, rules: &Rule
                 }
             })
             .collect();
-        fired.sort_by(|a, b| (b.confidence, b.severity).cmp(&(a.confidence, a.severity)));
+        fired.sort_by_key(|d| std::cmp::Reverse((d.confidence, d.severity)));
         finding.diagnosis = fired;
     }
 }

@@ -39,7 +39,12 @@ pub(crate) fn evidence_of(event: &Event) -> Evidence {
 }
 
 fn update_key(event: &Event) -> Option<String> {
-    event.kb.clone().or_else(|| event.update_id.clone()).or_else(|| event.title.clone()).or_else(|| event.package.clone())
+    event
+        .kb
+        .clone()
+        .or_else(|| event.update_id.clone())
+        .or_else(|| event.title.clone())
+        .or_else(|| event.package.clone())
 }
 
 fn close(a: Option<CivilTime>, b: Option<CivilTime>) -> bool {
@@ -52,7 +57,8 @@ fn close(a: Option<CivilTime>, b: Option<CivilTime>) -> bool {
 /// Whether the CBS history covers an instant (UTC where both are known).
 pub(crate) fn cbs_covers(history: &History, instant: Option<CivilTime>, utc: bool) -> Option<bool> {
     let t = instant?;
-    let (first, last) = if utc { (history.first_utc?, history.last_utc?) } else { (history.first_local?, history.last_local?) };
+    let (first, last) =
+        if utc { (history.first_utc?, history.last_utc?) } else { (history.first_local?, history.last_local?) };
     if t < first || t > last {
         return Some(false);
     }
@@ -72,7 +78,9 @@ pub(crate) fn source_findings(findings: &mut Vec<Finding>, timeline: &Timeline, 
         let key = update_key(event);
         let joined = groups.iter_mut().find(|g| {
             let head = g[0];
-            head.code == event.code && (update_key(head) == key || key.is_none()) && g.iter().any(|e| close(e.instant(), event.instant()))
+            head.code == event.code
+                && (update_key(head) == key || key.is_none())
+                && g.iter().any(|e| close(e.instant(), event.instant()))
         });
         match joined {
             Some(group) => group.push(event),
@@ -93,14 +101,17 @@ pub(crate) fn source_findings(findings: &mut Vec<Finding>, timeline: &Timeline, 
             joined_to_cbs += 1;
             continue;
         }
-        // The most authoritative record states the outcome: an install/download result, else the report.
+        // The last install/download result of the group states the outcome (Windows Update's own record comes
+        // after the servicing session's), else the last record.
         let outcome = group
             .iter()
+            .rev()
             .copied()
             .find(|e| matches!(e.action, Action::InstallFailed | Action::DownloadFailed | Action::UninstallFailed))
             .unwrap_or(group[group.len() - 1]);
         let first = group[0];
-        let title_subject = kb.clone().or_else(|| group.iter().find_map(|e| e.title.clone())).unwrap_or_else(|| "update".to_string());
+        let title_subject =
+            kb.clone().or_else(|| group.iter().find_map(|e| e.title.clone())).unwrap_or_else(|| "update".to_string());
         let code_ref = code.map(|c| CodeRef::new(c, None));
         let what = match outcome.action {
             Action::DownloadFailed => "download failed",
@@ -117,7 +128,9 @@ pub(crate) fn source_findings(findings: &mut Vec<Finding>, timeline: &Timeline, 
         let covered = cbs_covers(history, outcome.utc, true).or_else(|| cbs_covers(history, outcome.local, false));
         let coverage = match covered {
             Some(true) => None,
-            _ if history.pieces.is_empty() => Some("no CBS.log in the bundle: the failing component cannot be named".to_string()),
+            _ if history.pieces.is_empty() => {
+                Some("no CBS.log in the bundle: the failing component cannot be named".to_string())
+            }
             Some(false) | None => Some(format!(
                 "CBS history covers {} → {} (local); this failure is outside it, so the failing component cannot be named from these logs",
                 history.first_local.map(|t| t.to_string()).unwrap_or_default(),
@@ -150,7 +163,9 @@ pub(crate) fn source_findings(findings: &mut Vec<Finding>, timeline: &Timeline, 
             confidence_reason: format!(
                 "recorded by {}; {}",
                 sources.join(", "),
-                coverage.clone().unwrap_or_else(|| "CBS history covers this time but holds no matching failure".to_string())
+                coverage
+                    .clone()
+                    .unwrap_or_else(|| "CBS history covers this time but holds no matching failure".to_string())
             ),
             items: Vec::new(),
             diagnosis: Vec::new(),

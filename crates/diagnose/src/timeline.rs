@@ -43,10 +43,10 @@ fn writes_local_time(source: Source) -> bool {
 fn machine_offset(files: &[SourceFile]) -> Option<(i64, String)> {
     let mut votes: BTreeMap<i64, Vec<&str>> = BTreeMap::new();
     for file in files {
-        if let (Some(offset), true) = (file.offset.offset_seconds, file.offset.confidence >= Confidence::Medium) {
-            if writes_local_time(file.source) {
-                votes.entry(offset).or_default().push(&file.path);
-            }
+        if let (Some(offset), true) = (file.offset.offset_seconds, file.offset.confidence >= Confidence::Medium)
+            && writes_local_time(file.source)
+        {
+            votes.entry(offset).or_default().push(&file.path);
         }
     }
     let (offset, paths) = votes.into_iter().max_by_key(|(_, paths)| paths.len())?;
@@ -98,7 +98,7 @@ pub fn build(mut files: Vec<SourceFile>) -> Timeline {
         timeline.events.extend(file.events);
     }
     // Stable: events of one file keep their order when they share a second.
-    timeline.events.sort_by(|a, b| a.instant().cmp(&b.instant()));
+    timeline.events.sort_by_key(|e| e.instant());
     timeline
 }
 

@@ -91,7 +91,8 @@ fn fod_download_failures_are_named_wu_name_not_resolved() {
 /// The KB5014805 case: Windows Update install fails with 0x80073712.
 #[test]
 fn kb5014805_store_corrupt_is_named_by_the_store_rule() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/cbs/kb5014805-wu-install-store-corrupt-0x80073712.log");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/data/cbs/kb5014805-wu-install-store-corrupt-0x80073712.log");
     let analysis = analyze(&path);
     let firsts = first_rules(&analysis, Verdict::Failed);
     assert!(!firsts.is_empty(), "the failure is found");

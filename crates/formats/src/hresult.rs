@@ -31,6 +31,15 @@ fn code_regex() -> &'static Regex {
 /// All codes in `text`, in order of appearance.
 pub fn find_codes(text: &str) -> Vec<FoundCode> {
     let mut found = Vec::new();
+    // Every spelling carries "0x"/"0X" or HRESULT_FROM_WIN32; most lines have neither, and the regex is the
+    // costliest step of reading a line.
+    let bytes = text.as_bytes();
+    if memchr::memmem::find(bytes, b"0x").is_none()
+        && memchr::memmem::find(bytes, b"0X").is_none()
+        && !text.contains("HRESULT_FROM")
+    {
+        return found;
+    }
     for caps in code_regex().captures_iter(text) {
         if let Some(hex) = caps.get(1).or_else(|| caps.get(3)) {
             let Ok(value) = u32::from_str_radix(&hex.as_str()[2..], 16) else {

@@ -6,6 +6,14 @@ pub mod event;
 pub mod hresult;
 pub mod time;
 // Evidence sources (one module each; keep this list sorted, one line per module):
+pub mod cmtrace;
+pub mod dism;
+pub mod evtx;
+pub mod panther;
+pub mod reporting;
+pub mod servicing_xml;
+pub mod sfc;
+pub mod wulog;
 // (end of source modules)
 
 pub use time::CivilTime;
@@ -15,9 +23,16 @@ use patchdx_bundle::{Entry, FileKind};
 /// Reads one non-CBS evidence file with the parser its kind calls for (CBS files go through
 /// [`cbs::read_all`], which stitches them). `None` for kinds that carry no events.
 pub fn read_source(entry: &Entry) -> Option<event::SourceFile> {
-    let file = match entry.kind {
-        // (source dispatch: one arm per parser)
+    let reader: fn(&Entry) -> event::SourceFile = match entry.kind {
+        FileKind::Dism => dism::read,
+        FileKind::WindowsUpdateLog => wulog::read,
+        FileKind::ReportingEvents => reporting::read,
+        FileKind::CmTrace => cmtrace::read,
+        FileKind::Evtx => evtx::read,
+        FileKind::SfcOutput => sfc::read,
+        FileKind::PantherSetupAct | FileKind::PantherSetupErr | FileKind::SetupDiagResults => panther::read,
+        FileKind::SessionsXml | FileKind::PendingXml => servicing_xml::read,
         _ => return None,
     };
-    Some(file)
+    Some(reader(entry))
 }

@@ -8,41 +8,39 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 use std::sync::OnceLock;
 
 /// Literal markers; a line without any of them is never parsed.
+// Each literal's first three bytes are its SIMD fingerprint: they are chosen to be rare in ordinary CBS lines
+// ("rocessing " rather than "Processing started", "by client" rather than "initialized by client"), because every
+// fingerprint hit costs a verification and common trigrams ("Sta", "sta", "ini") made the search 3x slower.
 const TRIGGERS: &[&str] = &[
     "HRESULT",
     "hr:",
     "hr =",
+    "Result =",
     "(F)",
+    "(p)",
+    "[SR]",
     "Failed",
     "failed",
-    ", Error",
-    "orrupt",
-    "initialized by client",
-    "finalized",
-    "Processing started",
-    "processing started",
-    "Processing complete",
+    "failure status",
+    "finalize",
+    "Error  ",
+    "rrupt",
+    "by client",
+    "rocessing ",
     "WER:",
-    "[SR] Cannot",
-    "[SR] Repair",
-    "[SR] Verify and Repair Transaction",
     "Total Detected",
     "Total Repaired",
     "Operation result",
-    "ExecuteState is",
-    "pending.xml",
-    "Initializing Trusted Installer",
-    "Starting TrustedInstaller",
+    "teState is",
+    "g.xml",
+    "izing Trusted Installer",
+    "TrustedInstaller initialization",
     "Last boot time",
     "Loaded Servicing Stack",
     "@20",
     "Inner Error",
-    "(p)",
     "Universal Time is:",
-    "status: 0x",
-    "Result = 0x",
-    "Startup: Package:",
-    "Startup processing completed",
+    "rtup:",
     "Archived backup log",
 ];
 
@@ -113,8 +111,9 @@ pub(crate) fn scan_chunk(index: usize, text: &[u8], cut: &[(usize, u64)]) -> Chu
 }
 
 fn examine_line(out: &mut ChunkScan, chunk: &[u8], start: usize, raw: &[u8], line_no: u64) {
+    // Valid UTF-8 (nearly every line) is borrowed; only broken bytes pay for a lossy copy.
     let text = String::from_utf8_lossy(raw);
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let text: &str = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let (time, level, component, message) = match line::parse_prefix(text) {
         Some(p) => (Some(p.time), p.level, intern_component(p.component), p.message),
         None => (previous_stamp(chunk, start), Level::Continuation, "", text.trim_start()),

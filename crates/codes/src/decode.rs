@@ -1,0 +1,124 @@
+//! Structural decoding of a 32-bit code that may not be in the table: HRESULT or NTSTATUS layout,
+//! severity, customer bit, facility and code.
+
+use serde::Serialize;
+
+/// Severity as encoded in the top bits.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Success,
+    Informational,
+    Warning,
+    Error,
+}
+
+/// The fields of a code, for values patchdx does not know by name.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Decoded {
+    pub value: u32,
+    /// `true` when the value uses the NTSTATUS layout (two severity bits) rather than the HRESULT one.
+    pub ntstatus: bool,
+    pub severity: Severity,
+    /// The customer ("C") bit: set for codes defined outside Microsoft.
+    pub customer: bool,
+    pub facility: u16,
+    pub facility_name: &'static str,
+    pub code: u16,
+}
+
+/// NTSTATUS values are 0xC…/0x8…/0x4… with the customer bit clear; 0xC… with bit 28 clear is not a valid
+/// HRESULT (bit 28 would be the reserved "N" bit), so those are read as NTSTATUS.
+fn looks_ntstatus(value: u32) -> bool {
+    let top = value >> 28;
+    top == 0xC || (top == 0x4 && value & 0x2000_0000 == 0) || crate::family(value) == Some("ntstatus.tsv")
+}
+
+/// Decodes any 32-bit value into severity, customer bit, facility and code.
+pub fn decode(value: u32) -> Decoded {
+    let ntstatus = looks_ntstatus(value);
+    let severity = if ntstatus {
+        match value >> 30 {
+            0 => Severity::Success,
+            1 => Severity::Informational,
+            2 => Severity::Warning,
+            _ => Severity::Error,
+        }
+    } else if crate::is_failure(value) {
+        Severity::Error
+    } else {
+        Severity::Success
+    };
+    let facility = if ntstatus { (value >> 16) & 0x0FFF } else { (value >> 16) & 0x1FFF } as u16;
+    Decoded {
+        value,
+        ntstatus,
+        severity,
+        customer: value & 0x2000_0000 != 0,
+        facility,
+        facility_name: facility_name(value),
+        code: (value & 0xFFFF) as u16,
+    }
+}
+
+/// The facility of a code, named where it matters for servicing. NTSTATUS-layout values (0xC… with bit 28 clear,
+/// and values listed in the NTSTATUS table) are reported as "NTSTATUS" since HRESULT facilities do not apply.
+pub fn facility_name(value: u32) -> &'static str {
+    if (value & 0xC000_0000 == 0xC000_0000 && value & 0x1000_0000 == 0) || crate::family(value) == Some("ntstatus.tsv")
+    {
+        return "NTSTATUS";
+    }
+    match (value >> 16) & 0x1FFF {
+        0 => "NULL",
+        1 => "RPC",
+        2 => "DISPATCH",
+        3 => "STORAGE",
+        4 => "ITF",
+        7 => "WIN32",
+        8 => "WINDOWS",
+        9 => "SECURITY",
+        10 => "CONTROL",
+        11 => "CERT",
+        12 => "INTERNET",
+        15 => "SETUPAPI",
+        16 => "SCARD",
+        17 => "COMPLUS",
+        23 => "SXS",
+        25 => "HTTP",
+        32 => "BACKGROUNDCOPY",
+        33 => "CONFIGURATION",
+        36 => "WINDOWSUPDATE",
+        37 => "DIRECTORYSERVICE",
+        40 => "TPM_SERVICES",
+        41 => "TPM_SOFTWARE",
+        49 => "FVE",
+        208 => "DELIVERY_OPTIMIZATION",
+        _ => "OTHER",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_hresult_decodes() {
+        let d = decode(0x8024_FFFE);
+        assert!(!d.ntstatus);
+        assert_eq!(d.severity, Severity::Error);
+        assert!(!d.customer);
+        assert_eq!((d.facility, d.facility_name, d.code), (36, "WINDOWSUPDATE", 0xFFFE));
+    }
+
+    #[test]
+    fn ntstatus_is_honest() {
+        let d = decode(0xC015_0004);
+        assert!(d.ntstatus);
+        assert_eq!(d.facility_name, "NTSTATUS");
+        assert_eq!(d.facility, 0x015);
+        assert_eq!(facility_name(0xC190_0101), "NTSTATUS");
+        assert_eq!(facility_name(0x800F_0831), "SETUPAPI");
+        assert_eq!(facility_name(0x8007_0005), "WIN32");
+        assert_eq!(decode(0x4015_000D).severity, Severity::Informational);
+    }
+}

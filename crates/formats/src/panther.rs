@@ -1,0 +1,409 @@
+//! Windows Setup (Panther) logs: `setupact.log` / `setuperr.log` of feature upgrades, clean installs, OOBE,
+//! sysprep, push-button reset and Azure provisioning, plus the two XML shapes found next to them: Panther's
+//! `diagerr.xml` / `diagwrn.xml` (an ADO rowset of setup's error records, *not* SetupDiag) and SetupDiag's
+//! `SetupDiagResults.xml`. Lines use the CBS-style fixed-width prefix; the component column may be blank
+//! (windeploy, recovery tools), and codes come in every spelling (`Result = 0x…`, `Error: 0x…[gle=…]`,
+//! `dwRet = 0x3cf2`, `failed with error 80070490`, `0xC1900101 - 0x20017`).
+
+use crate::cbs::line::{kb_of, parse_prefix};
+use crate::event::{Action, Event, Level, Source, SourceFile, clip_message};
+use crate::time::CivilTime;
+use patchdx_bundle::{Entry, FileKind, Severity, Warning};
+use regex::Regex;
+use std::sync::OnceLock;
+
+/// Reads a Panther file of any of the shapes above; SetupDiag results come back as `Source::SetupDiag`.
+pub fn read(entry: &Entry) -> SourceFile {
+    let is_err = entry.kind == FileKind::PantherSetupErr || entry.file_name().to_ascii_lowercase().contains("setuperr");
+    if entry.kind == FileKind::SetupDiagResults || looks_like_xml(entry) {
+        return match read_text(entry, 64 << 20) {
+            Ok(text) => parse_xml(&entry.path, &text),
+            Err(warning) => {
+                let mut file = SourceFile::new(&entry.path, Source::Panther);
+                file.warnings.push(warning);
+                file
+            }
+        };
+    }
+    let mut parser = Parser::new(&entry.path, is_err);
+    if let Err(warning) = for_each_line(entry, |line| parser.line(line)) {
+        parser.file.warnings.push(warning);
+    }
+    parser.finish()
+}
+
+/// Parses setupact/setuperr text already in memory.
+pub fn parse_text(path: &str, text: &str, is_setuperr: bool) -> SourceFile {
+    let mut parser = Parser::new(path, is_setuperr);
+    for line in text.split('\n') {
+        parser.line(line);
+    }
+    parser.finish()
+}
+
+/// Parses `diagerr.xml`-style rowsets and `SetupDiagResults.xml`.
+pub fn parse_xml(path: &str, text: &str) -> SourceFile {
+    if text.contains("<SetupDiag") { setupdiag(path, text) } else { rowset(path, text) }
+}
+
+struct Parser {
+    file: SourceFile,
+    is_err: bool,
+    line_no: u64,
+}
+
+impl Parser {
+    fn new(path: &str, is_err: bool) -> Self {
+        Parser { file: SourceFile::new(path, Source::Panther), is_err, line_no: 0 }
+    }
+
+    fn line(&mut self, raw: &str) {
+        self.line_no += 1;
+        let line = raw.trim_end_matches(['\r', '\n']).trim_start_matches('\u{feff}');
+        if line.trim().is_empty() {
+            return;
+        }
+        self.file.records += 1;
+        let Some(parsed) = split_line(line) else { return };
+        self.file.first_local = Some(self.file.first_local.map_or(parsed.time, |t| t.min(parsed.time)));
+        self.file.last_local = Some(self.file.last_local.map_or(parsed.time, |t| t.max(parsed.time)));
+        if let Some(event) = self.classify(&parsed) {
+            self.file.events.push(event);
+        }
+    }
+
+    fn classify(&self, l: &Line<'_>) -> Option<Event> {
+        let m = l.message;
+        let failed_level = match l.level {
+            "Error" => Some(Level::Error),
+            w if w.starts_with("Fatal") => Some(Level::Critical),
+            // setuperr.log holds only errors, whatever the level column says.
+            _ if self.is_err => Some(Level::Error),
+            _ => None,
+        };
+        let (action, level, phase) = if let Some(to) = phase_change(m) {
+            let level = if to == "Error" { Level::Error } else { Level::Info };
+            (Action::SetupPhase, failed_level.unwrap_or(level), Some(to))
+        } else if let Some(phase) = execution_phase(m) {
+            (Action::SetupPhase, failed_level.unwrap_or(Level::Info), Some(phase))
+        } else if is_rollback(m) {
+            (Action::Rollback, failed_level.unwrap_or(Level::Warning), None)
+        } else if let Some(level) = failed_level {
+            (Action::Error, level, None)
+        } else {
+            return None;
+        };
+        let mut event = Event::new(Source::Panther, &self.file.path, action, level, clip_message(m, 400));
+        event.line = Some(self.line_no);
+        event.local = Some(l.time);
+        event.client = client_of(l);
+        event.phase = phase;
+        if action != Action::SetupPhase || level >= Level::Warning {
+            let (code, extended) = setup_code(m);
+            event.code = code;
+            if event.phase.is_none() {
+                event.phase = extended;
+            }
+            event.kb = kb_of(m);
+        }
+        Some(event)
+    }
+
+    fn finish(mut self) -> SourceFile {
+        if self.file.records == 0 {
+            self.file.note = Some("empty".to_string());
+        } else if self.file.first_local.is_none() {
+            self.file.note = Some("no timestamped setup lines".to_string());
+        }
+        self.file
+    }
+}
+
+/// One prefixed line.
+struct Line<'a> {
+    time: CivilTime,
+    level: &'a str,
+    component: &'a str,
+    message: &'a str,
+}
+
+/// Splits the prefix; a blank component column (the message starts where a component would end) gives "".
+fn split_line(line: &str) -> Option<Line<'_>> {
+    let prefix = parse_prefix(line)?;
+    let level = line.get(20..)?.split_whitespace().next().unwrap_or("");
+    let component_at = prefix.component.as_ptr() as usize - line.as_ptr() as usize;
+    // The level field is padded to column 43 and the component to column 50; text that starts past the
+    // component column means the column was empty.
+    if component_at >= 49 {
+        let message = &line[component_at..];
+        return Some(Line { time: prefix.time, level, component: "", message: message.trim_end() });
+    }
+    Some(Line { time: prefix.time, level, component: prefix.component, message: prefix.message.trim_end() })
+}
+
+/// The component, or the `[tool.exe]` tag of a blank-column line.
+fn client_of(l: &Line<'_>) -> Option<String> {
+    if !l.component.is_empty() {
+        return Some(l.component.to_string());
+    }
+    let tag = l.message.strip_prefix('[')?.split(']').next()?;
+    (!tag.is_empty() && !tag.contains(' ')).then(|| tag.to_string())
+}
+
+/// `Setup phase change: [SetupPhaseInstall] -> [SetupPhaseError]` → `Error`.
+fn phase_change(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("Setup phase change: ")?;
+    let to = rest.rsplit("-> [").next()?.trim_end_matches(']');
+    Some(to.strip_prefix("SetupPhase").unwrap_or(to).to_string())
+}
+
+/// SetupPlatform's `Start execution phase Downlevel` / `Successfully processed execution phase Downlevel`, and
+/// image-based setup's `Setup has started phase 4 at …`.
+fn execution_phase(message: &str) -> Option<String> {
+    if let Some(at) = message.find("execution phase ") {
+        let name = message[at + "execution phase ".len()..].split([',', ';', '[']).next()?;
+        let name = name.trim().trim_end_matches('.');
+        return (!name.is_empty()).then(|| name.to_string());
+    }
+    for marker in ["Setup has started phase ", "Setup has completed phase "] {
+        if let Some(rest) = message.strip_prefix(marker) {
+            let n = rest.split(' ').next()?;
+            return Some(format!("setup phase {n}"));
+        }
+    }
+    None
+}
+
+/// Lines that report a rollback actually happening (not the many lines that merely prepare one).
+fn is_rollback(message: &str) -> bool {
+    let lower = message.to_ascii_lowercase();
+    [
+        "rolling back",
+        "rolled back",
+        "rollback started",
+        "rollback initiated",
+        "starting rollback",
+        "initiating rollback",
+        "executerollback",
+        "running rollback script",
+        "rollback failed",
+        "rollback complete",
+    ]
+    .iter()
+    .any(|p| lower.contains(p))
+}
+
+fn code_regex() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(
+            r"(?ix)
+            (gle=)?0x([0-9a-f]{1,8})\b(?:\s*-\s*0x([0-9a-f]{1,8})\b)?
+            |
+            (?:error|failed|status:|returned)\s+([0-9a-f]{8})\b
+            |
+            HRESULT_FROM_WIN32\((\d{1,5})\)
+            |
+            \b((?:STATUS|ERROR|E)_[A-Z0-9_]{3,})\b",
+        )
+        .expect("static regex")
+    })
+}
+
+/// The code that best describes a setup error line, and SetupDiag/MOSETUP's extended part
+/// (`0xC1900101 - 0x20017` → `0x20017`). `gle=` values are last-error leftovers and never chosen; small
+/// Win32 values (`0x3cf2`, `0x00000490`) become HRESULTs.
+pub fn setup_code(message: &str) -> (Option<u32>, Option<String>) {
+    let mut first: Option<(u32, Option<String>)> = None;
+    for caps in code_regex().captures_iter(message) {
+        if caps.get(1).is_some() {
+            continue;
+        }
+        // Symbolic spellings: `HRESULT_FROM_WIN32(534)`, `STATUS_OBJECT_NAME_NOT_FOUND`.
+        let symbolic =
+            caps.get(5).and_then(|d| d.as_str().parse::<u32>().ok()).map(patchdx_codes::win32_to_hresult_if_small);
+        let symbolic =
+            symbolic.or_else(|| caps.get(6).and_then(|n| patchdx_codes::lookup_name(n.as_str())).map(|i| i.value));
+        if caps.get(5).is_some() || caps.get(6).is_some() {
+            if let Some(value) = symbolic.filter(|v| patchdx_codes::is_failure(*v)) {
+                return (Some(value), None);
+            }
+            continue;
+        }
+        let hex = caps.get(2).or_else(|| caps.get(4)).map_or("", |m| m.as_str());
+        let Ok(value) = u32::from_str_radix(hex, 16) else { continue };
+        let extended = caps.get(3).map(|m| format!("0x{}", m.as_str().to_ascii_uppercase()));
+        if caps.get(4).is_some() && !patchdx_codes::is_failure(value) {
+            continue;
+        }
+        if patchdx_codes::is_failure(value) {
+            return (Some(value), extended);
+        }
+        if value != 0 && first.is_none() {
+            first = Some((patchdx_codes::win32_to_hresult_if_small(value), extended));
+        }
+    }
+    match first {
+        Some((value, extended)) => (Some(value), extended),
+        None => (None, None),
+    }
+}
+
+/// Panther's `diagerr.xml` / `diagwrn.xml`: an ADO-persisted rowset, one `<z:row>` per setup error record
+/// (`Msg`, `Err` in decimal, `DT`, `Exe`, `Mod`, …). An empty `<rs:data>` means setup recorded none.
+fn rowset(path: &str, text: &str) -> SourceFile {
+    use crate::servicing_xml::{Item, attr, walk_str};
+    let mut file = SourceFile::new(path, Source::Panther);
+    let warning_only = path.to_ascii_lowercase().contains("diagwrn");
+    let mut rowset = false;
+    let warning = walk_str(path, text, |item, line| {
+        let Item::Start(name, attrs) = item else { return };
+        if name == "Schema" || name == "data" {
+            rowset = true;
+        }
+        if name != "row" {
+            return;
+        }
+        file.records += 1;
+        let message = attr(&attrs, "Msg").unwrap_or_default();
+        let level = if warning_only { Level::Warning } else { Level::Error };
+        let mut event = Event::new(Source::Panther, path, Action::Error, level, clip_message(&message, 400));
+        event.line = Some(line);
+        event.record = Some(file.records);
+        event.code = attr(&attrs, "Err").and_then(|e| patchdx_codes::parse_code(&e)).filter(|&c| c != 0);
+        event.local = attr(&attrs, "DT").and_then(|t| CivilTime::parse_dashed(t.replacen('T', " ", 1).as_bytes()));
+        event.client = attr(&attrs, "Exe").or_else(|| attr(&attrs, "Mod"));
+        event.kb = kb_of(&message);
+        file.events.push(event);
+    });
+    file.warnings.extend(warning);
+    file.compute_range();
+    file.note = Some(match (rowset, file.records) {
+        (false, _) => "XML that is neither a Panther diag rowset nor SetupDiag results".to_string(),
+        (true, 0) => "Panther diag rowset with no rows: setup recorded no records here".to_string(),
+        (true, n) => format!("Panther diag rowset with {n} rows"),
+    });
+    file
+}
+
+/// SetupDiag's `SetupDiagResults.xml`: the matched profile and its failure text, with the failure code in
+/// SetupDiag's `0x8007000D-0x2000C` form (the extended part goes to `phase`).
+fn setupdiag(path: &str, text: &str) -> SourceFile {
+    use crate::servicing_xml::{Item, walk_str};
+    let mut file = SourceFile::new(path, Source::SetupDiag);
+    let mut current = String::new();
+    let mut fields: Vec<(String, String, u64)> = Vec::new();
+    let warning = walk_str(path, text, |item, line| match item {
+        Item::Start(name, _) => current = name,
+        Item::Text(t) => fields.push((current.clone(), t.trim().to_string(), line)),
+        Item::End(_) => current.clear(),
+    });
+    file.warnings.extend(warning);
+    let field = |name: &str| fields.iter().find(|(n, _, _)| n == name);
+    let profile = field("ProfileName").map(|(_, v, _)| v.clone());
+    let failures: Vec<&(String, String, u64)> =
+        fields.iter().filter(|(n, _, _)| n.starts_with("Failure") || n == "Error").collect();
+    file.records = failures.len() as u64;
+    if profile.is_none() && failures.is_empty() {
+        file.note = Some("SetupDiag results without a matched failure profile".to_string());
+        return file;
+    }
+    let (code, extended) =
+        failures.iter().map(|(_, v, _)| setup_code(v)).find(|(c, _)| c.is_some()).unwrap_or_default();
+    let detail: Vec<&str> = failures.iter().map(|(_, v, _)| v.as_str()).take(4).collect();
+    let message = format!("SetupDiag: {}: {}", profile.as_deref().unwrap_or("failure"), detail.join(" | "));
+    let mut event = Event::new(Source::SetupDiag, path, Action::Error, Level::Error, clip_message(&message, 600));
+    event.line = field("ProfileName").or(failures.first().copied()).map(|(_, _, l)| *l);
+    event.code = code;
+    event.phase = extended;
+    event.local = field("DateTime").and_then(|(_, v, _)| CivilTime::parse_dashed(v.replacen('T', " ", 1).as_bytes()));
+    event.kb = detail.iter().find_map(|d| kb_of(d));
+    file.events.push(event);
+    file.compute_range();
+    file.note = profile.map(|p| format!("SetupDiag matched profile {p}"));
+    file
+}
+
+fn looks_like_xml(entry: &Entry) -> bool {
+    let mut head = String::new();
+    let _ = for_each_line_limited(entry, 4, |line| head.push_str(line));
+    head.trim_start_matches('\u{feff}').trim_start().starts_with('<')
+}
+
+/// Calls `f` with each line of the entry's decoded text (with its line break). A read error part-way becomes a
+/// `Damaged` warning; what was read before it stays. Shared by the SFC and servicing XML readers.
+pub(crate) fn for_each_line(entry: &Entry, f: impl FnMut(&str)) -> Result<(), Warning> {
+    for_each_line_limited(entry, usize::MAX, f)
+}
+
+fn for_each_line_limited(entry: &Entry, max_lines: usize, mut f: impl FnMut(&str)) -> Result<(), Warning> {
+    let warn = |severity, message: String| Warning { path: entry.path.clone(), severity, message };
+    let mut reader = entry.chunks().map_err(|e| warn(Severity::Unreadable, format!("cannot open: {e}")))?;
+    let mut seen = 0usize;
+    let mut buffer = Vec::new();
+    loop {
+        let chunk = match reader.next_chunk_with(std::mem::take(&mut buffer)) {
+            Ok(Some(chunk)) => chunk,
+            Ok(None) => return Ok(()),
+            Err(e) => return Err(warn(Severity::Damaged, format!("read failed part-way: {e}"))),
+        };
+        for line in chunk.text().split_inclusive(|&b| b == b'\n') {
+            if seen == max_lines {
+                return Ok(());
+            }
+            seen += 1;
+            f(&String::from_utf8_lossy(line));
+        }
+        buffer = chunk.into_buffer();
+    }
+}
+
+/// The whole decoded text of a small file (XML), refusing files larger than `limit` bytes.
+pub(crate) fn read_text(entry: &Entry, limit: u64) -> Result<String, Warning> {
+    if entry.size > limit {
+        return Err(Warning {
+            path: entry.path.clone(),
+            severity: Severity::Unreadable,
+            message: format!("{} bytes is more than the {limit} bytes read from a file of this kind", entry.size),
+        });
+    }
+    let mut text = String::new();
+    for_each_line(entry, |line| text.push_str(line))?;
+    Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_in_every_setup_spelling() {
+        let cases = [
+            ("CInstallUI::GetDefaultLanguage(2027): Result = 0x80070002[gle=0x00000002]", Some(0x8007_0002), None),
+            ("Failed to check OS architecture. 0x00000490[gle=0x00000002]", Some(0x8007_0490), None),
+            ("[windeploy.exe] CFirstUXWnd::OpenExisting failed with error 80070490", Some(0x8007_0490), None),
+            ("Exit code of RemoveAllApps thread was 0x3cf2.", Some(0x8007_3cf2), None),
+            ("SendCallbackMessage: [0x7] -> user callback returned 0x800704D3", Some(0x8007_04D3), None),
+            ("BCD: Failed to export alterations to firmware. Status: c000000d", Some(0xC000_000D), None),
+            ("MOSETUP result 0xC1900101 - 0x20017", Some(0xC190_0101), Some("0x20017")),
+            ("SetupHost: Diagnostic tool does not exist [x.exe][gle=0x00000002]", None, None),
+        ];
+        for (text, code, extended) in cases {
+            let (got, ext) = setup_code(text);
+            assert_eq!(got, code, "{text}");
+            assert_eq!(ext.as_deref(), extended, "{text}");
+        }
+    }
+
+    #[test]
+    fn blank_component_column_is_not_taken_from_the_message() {
+        let l =
+            split_line("2021-06-09 12:08:20, Error                        WinReGetConfigEx failed. Error: 0x00000003")
+                .expect("line");
+        assert_eq!(l.component, "");
+        assert!(l.message.starts_with("WinReGetConfigEx"));
+        let l =
+            split_line("2019-03-29 00:32:48, Error      [0x0606ae] IBS    [SetupCl library] Required").expect("line");
+        assert_eq!(l.component, "IBS");
+    }
+}
