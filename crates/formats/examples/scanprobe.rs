@@ -1,63 +1,75 @@
-//! Developer aid: times the stages of a CBS scan on one file (read, count newlines, trigger search).
+//! Developer aid: times trigger searches over one file, to choose literals that keep the scan fast.
 use std::time::Instant;
+
+const TRIGGERS: &[&str] = &[
+    "HRESULT",
+    "hr:",
+    "hr =",
+    "Result =",
+    "(F)",
+    "(p)",
+    "[SR]",
+    "Failed",
+    "failed",
+    "failure status",
+    "finalize",
+    "Error  ",
+    "rrupt",
+    "by client",
+    "rocessing ",
+    "WER:",
+    "Total Detected",
+    "Total Repaired",
+    "Operation result",
+    "teState is",
+    "g.xml",
+    "izing Trusted Installer",
+    "TrustedInstaller initialization",
+    "Last boot time",
+    "Loaded Servicing Stack",
+    "@20",
+    "Inner Error",
+    "Universal Time is:",
+    "rtup:",
+    "Archived backup log",
+];
+
+fn time(name: &str, data: &[u8], patterns: &[&[&str]]) {
+    let acs: Vec<_> = patterns
+        .iter()
+        .map(|p| {
+            aho_corasick::AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+                .build(*p)
+                .expect("ac")
+        })
+        .collect();
+    let start = Instant::now();
+    let mut n = 0;
+    for _ in 0..5 {
+        for ac in &acs {
+            n += ac.find_iter(data).count();
+        }
+    }
+    println!("{name}: {:?} per pass, {} matches", start.elapsed() / 5, n / 5);
+}
+
 fn main() {
     let path = std::env::args().nth(1).expect("path");
     let data = std::fs::read(&path).expect("read");
-    let t = Instant::now();
-    let n = bytecount::count(&data, b'\n');
-    println!("bytecount {n} in {:?}", t.elapsed());
-    let t = Instant::now();
-    let n = memchr::memchr_iter(b'\n', &data).count();
-    println!("memchr_iter {n} in {:?}", t.elapsed());
-    let ac = aho_corasick::AhoCorasick::builder()
-        .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-        .build([
-            "HRESULT",
-            "hr:",
-            "hr =",
-            "(F)",
-            "Failed",
-            "failed",
-            ", Error",
-            "orrupt",
-            "initialized by client",
-            "finalized",
-            "Processing started",
-            "processing started",
-            "Processing complete",
-            "WER:",
-            "[SR] Cannot",
-            "[SR] Repair",
-            "[SR] Verify and Repair Transaction",
-            "Total Detected",
-            "Total Repaired",
-            "Operation result",
-            "ExecuteState is",
-            "pending.xml",
-            "Initializing Trusted Installer",
-            "Starting TrustedInstaller",
-            "Last boot time",
-            "Loaded Servicing Stack",
-            "@20",
-            "Inner Error",
-            "(p)",
-            "Universal Time is:",
-            "status: 0x",
-            "Result = 0x",
-            "Startup: Package:",
-            "Startup processing completed",
-            "Archived backup log",
-        ])
-        .expect("ac");
-    let t = Instant::now();
-    let n = ac.find_iter(&data).count();
-    println!("ac matches {n} in {:?}", t.elapsed());
-    let f = memchr::memmem::Finder::new("Failed");
-    let t = Instant::now();
-    let n = f.find_iter(&data).count();
-    println!("memmem Failed {n} in {:?}", t.elapsed());
-    let t = Instant::now();
-    let r = regex::bytes::Regex::new("Error|Failed").expect("re");
-    let n = r.find_iter(&data).count();
-    println!("regex Error|Failed {n} in {:?} ({} MB)", t.elapsed(), data.len() >> 20);
+    println!("{} MB", data.len() >> 20);
+    time("all 30", &data, &[TRIGGERS]);
+    time("two halves", &data, &[&TRIGGERS[..15], &TRIGGERS[15..]]);
+    time("four quarters", &data, &[&TRIGGERS[..8], &TRIGGERS[8..16], &TRIGGERS[16..24], &TRIGGERS[24..]]);
+    time("three", &data, &[&TRIGGERS[..10], &TRIGGERS[10..20], &TRIGGERS[20..]]);
+    time("first 15 only", &data, &[&TRIGGERS[..15]]);
+    time("last 15 only", &data, &[&TRIGGERS[15..]]);
+    time("first 8", &data, &[&TRIGGERS[..8]]);
+    time("8..16", &data, &[&TRIGGERS[8..16]]);
+    time("16..24", &data, &[&TRIGGERS[16..24]]);
+    time("24..", &data, &[&TRIGGERS[24..]]);
+    time("rg pair", &data, &[&["Error", "Failed"]]);
+    let start = Instant::now();
+    let c = bytecount::count(&data, b'\n');
+    println!("bytecount {c} {:?}", start.elapsed());
 }
