@@ -27,6 +27,11 @@ struct Explained {
     code: Option<u32>,
     en: Option<&'static str>,
     zh_cn: Option<&'static str>,
+    /// SetupDiag's extended code (`0x8007000D-0x2000C` → 0x2000C) and what phase/operation it names.
+    extended: Option<String>,
+    extended_meaning: Option<&'static str>,
+    /// Typical causes, what to do and references, for servicing-relevant codes.
+    details: Option<&'static patchdx_codes::CodeDetails>,
 }
 
 fn explain_one(input: &str) -> Explained {
@@ -42,8 +47,12 @@ fn explain_one(input: &str) -> Explained {
             code: None,
             en: None,
             zh_cn: None,
+            extended: None,
+            extended_meaning: None,
+            details: None,
         };
     };
+    let extended = patchdx_codes::parse_setupdiag(input).map(|(_, ext)| ext);
     let info = patchdx_codes::lookup(value);
     Explained {
         input: input.to_string(),
@@ -56,6 +65,9 @@ fn explain_one(input: &str) -> Explained {
         code: Some(value & 0xFFFF),
         en: info.map(|i| i.en),
         zh_cn: info.map(|i| i.zh_cn),
+        extended: extended.map(|e| format!("0x{e:X}")),
+        extended_meaning: extended.and_then(patchdx_codes::describe_extended),
+        details: patchdx_codes::details(value),
     }
 }
 
@@ -71,12 +83,36 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<u8> {
                 continue;
             };
             println!("{} = {}{}", r.input, value, r.name.map(|n| format!(" {n}")).unwrap_or_default());
+            let english = lang.as_deref() != Some("zh-cn");
+            let chinese = lang.as_deref() != Some("en");
+            if let (Some(ext), Some(meaning)) = (&r.extended, r.extended_meaning) {
+                println!("  extended code {ext}: {meaning}");
+            }
             if r.known {
-                if lang.as_deref() != Some("zh-cn") {
+                if english {
                     println!("  {}", r.en.unwrap_or_default());
                 }
-                if lang.as_deref() != Some("en") {
+                if chinese {
                     println!("  {}", r.zh_cn.unwrap_or_default());
+                }
+                if let Some(d) = r.details {
+                    let list = |title: &str, items: &[&str]| {
+                        if !items.is_empty() {
+                            println!("  {title}");
+                            for item in items {
+                                println!("    - {item}");
+                            }
+                        }
+                    };
+                    if english {
+                        list("typical causes:", &d.causes_en);
+                        list("what to do:", &d.actions_en);
+                    }
+                    if chinese {
+                        list("常见原因：", &d.causes_zh_cn);
+                        list("处理步骤：", &d.actions_zh_cn);
+                    }
+                    list("references:", &d.references);
                 }
             } else {
                 println!(

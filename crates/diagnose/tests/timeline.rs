@@ -1,0 +1,58 @@
+//! The example bundle of case CAS-07293 on one timeline: every file's UTC offset is the one it states or, when
+//! it states none, the machine's offset seen in the files that do; events are in UTC order.
+
+mod common;
+use common::*;
+use patchdx_formats::event::{Action, Confidence, Source};
+
+#[test]
+fn case_bundle_timeline_is_in_utc_order_with_each_files_offset() {
+    let bundle = patchdx_bundle::open(&repo().join("examples/cas-07293"), &Default::default()).expect("open");
+    let timeline = patchdx_diagnose::read_evidence(&bundle).timeline();
+    let offsets: Vec<(String, Source, Option<i64>, Confidence)> = timeline
+        .files
+        .iter()
+        .map(|f| (f.path.clone(), f.source, f.offset.offset_seconds, f.offset.confidence))
+        .collect();
+    let eight = Some(8 * 3600);
+    let expected = vec![
+        (
+            "Windows/Logs/CBS/CbsPersist_20221011010000.cab!/CbsPersist_20221011010000.log",
+            Source::Cbs,
+            eight,
+            Confidence::High,
+        ),
+        ("Windows/Logs/CBS/CbsPersist_20221012031005.log", Source::Cbs, eight, Confidence::High),
+        ("Windows/Logs/CBS/CBS.log", Source::Cbs, eight, Confidence::High),
+        ("Windows/Logs/WindowsUpdate/WindowsUpdate.log", Source::WindowsUpdateLog, eight, Confidence::Medium),
+        ("Windows/SoftwareDistribution/ReportingEvents.log", Source::ReportingEvents, eight, Confidence::High),
+        ("Windows/servicing/Sessions/Sessions.xml", Source::SessionsXml, eight, Confidence::Medium),
+    ];
+    let expected: Vec<(String, Source, Option<i64>, Confidence)> =
+        expected.into_iter().map(|(p, s, o, c)| (p.to_string(), s, o, c)).collect();
+    assert_eq!(offsets, expected);
+    let assumed = timeline.files.iter().find(|f| f.source == Source::WindowsUpdateLog).expect("WU log");
+    assert!(assumed.offset.method.contains("assumed the machine's offset +08:00"), "{}", assumed.offset.method);
+
+    // Ordered by UTC.
+    let instants: Vec<_> = timeline.events.iter().filter_map(|e| e.instant()).collect();
+    assert!(instants.windows(2).all(|w| w[0] <= w[1]), "timeline is not in UTC order");
+    assert_eq!(instants.len(), timeline.events.len(), "every event of this bundle has a time");
+
+    // Both failures of KB5014805, in UTC, from the three durable sources.
+    let failures: Vec<(String, Source)> = timeline
+        .events
+        .iter()
+        .filter(|e| e.action == Action::InstallFailed && e.kb.as_deref() == Some("KB5014805"))
+        .map(|e| (local(e.utc), e.source))
+        .collect();
+    assert_eq!(
+        failures,
+        vec![
+            ("2022-09-09 07:58:23".to_string(), Source::SessionsXml),
+            ("2022-09-09 07:58:23.417".to_string(), Source::ReportingEvents),
+            ("2022-10-10 08:38:25".to_string(), Source::SessionsXml),
+            ("2022-10-10 08:38:25.731".to_string(), Source::ReportingEvents),
+        ]
+    );
+}
