@@ -100,9 +100,9 @@ pub(crate) fn scan_chunk(index: usize, text: &[u8], cut: &[(usize, u64)]) -> Chu
         |which: usize, from: usize| searchers[which].find(Input::new(text).span(from..text.len())).map(|m| m.start());
     let mut next = [find(0, 0), find(1, 0)];
     while pos < text.len() {
-        for which in 0..2 {
-            if next[which].is_some_and(|at| at < pos) {
-                next[which] = find(which, pos);
+        for (which, hit) in next.iter_mut().enumerate() {
+            if hit.is_some_and(|at| at < pos) {
+                *hit = find(which, pos);
             }
         }
         let Some(hit_start) = next.iter().flatten().min().copied() else {
