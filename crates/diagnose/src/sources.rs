@@ -161,11 +161,9 @@ pub(crate) fn source_findings(findings: &mut Vec<Finding>, timeline: &Timeline, 
             outcome: evidence_of(outcome),
             confidence: if group.len() > 1 { Confidence::Medium } else { Confidence::Low },
             confidence_reason: format!(
-                "recorded by {}; {}",
+                "the same failure recorded by {}{}",
                 sources.join(", "),
-                coverage
-                    .clone()
-                    .unwrap_or_else(|| "CBS history covers this time but holds no matching failure".to_string())
+                if coverage.is_none() { "; CBS covers this time but holds no matching failure" } else { "" }
             ),
             items: Vec::new(),
             diagnosis: Vec::new(),
