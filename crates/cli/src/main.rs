@@ -63,6 +63,21 @@ struct AnalyzeArgs {
     /// Stop expanding archives after this many MiB in total (zip-bomb guard).
     #[arg(long, value_name = "MIB", default_value_t = 16384)]
     max_expand_mib: u64,
+    /// Use the detection rules in this folder instead of the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    rules: Option<PathBuf>,
+    /// The KB the customer reports as failing (repeatable); checked against the KBs the logs show failing.
+    #[arg(long = "reported-kb", value_name = "KB")]
+    reported_kbs: Vec<String>,
+    /// Instructions or links sent to the customer; the KBs they name (also inside links) are checked.
+    #[arg(long, value_name = "FILE")]
+    instructions: Option<PathBuf>,
+    /// The bundle the customer sent before: says whether this one is identical or which files are unchanged.
+    #[arg(long, value_name = "PATH")]
+    previous: Option<PathBuf>,
+    /// When the customer says the failure happened (machine local time, e.g. "2022-10-10 16:38").
+    #[arg(long = "reported-time", value_name = "LOCAL")]
+    reported_time: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -185,7 +200,28 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
     let mut options = open_options(args.encoding.as_deref())?;
     options.limits.max_expanded_bytes = args.max_expand_mib.saturating_mul(1 << 20);
     let bundle = patchdx_bundle::open(&args.path, &options).context("cannot open the input")?;
-    let analysis = patchdx_diagnose::analyze(&bundle);
+    let rules = rules_cmd::load(args.rules.as_deref())?;
+    if !rules.problems.is_empty() {
+        anyhow::bail!("the rules have {} problems (run `patchdx rules lint`)", rules.problems.len());
+    }
+    let mut case =
+        patchdx_diagnose::case_checks::CaseInput { reported_kbs: args.reported_kbs.clone(), ..Default::default() };
+    if let Some(path) = &args.instructions {
+        let bytes = std::fs::read(path).with_context(|| format!("cannot read --instructions {}", path.display()))?;
+        let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+        case.instructions = Some((name, String::from_utf8_lossy(&bytes).into_owned()));
+    }
+    if let Some(text) = &args.reported_time {
+        case.reported_failure_local = Some(
+            patchdx_diagnose::timeline::parse_time(text)
+                .with_context(|| format!("--reported-time {text:?}: expected 2022-10-10 or 2022-10-10 16:38"))?,
+        );
+    }
+    let previous = match &args.previous {
+        Some(path) => Some(patchdx_bundle::open(path, &options).context("cannot open the --previous bundle")?),
+        None => None,
+    };
+    let analysis = patchdx_diagnose::analyze_case(&bundle, &rules, &case, previous.as_ref());
     let rendered = if args.json {
         patchdx_report::render_json(&analysis)
     } else {

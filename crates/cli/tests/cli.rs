@@ -136,3 +136,45 @@ fn explain_reads_every_spelling_of_the_case_code() {
     assert!(text.contains("unknown code"), "{text}");
     assert!(text.contains("does not guess"));
 }
+
+/// The case's own mistakes: the customer reports KB5015736, the logs show KB5014805 failing, the "offline
+/// package" link downloads KB5016737, the bundle is the same as the last one and older than the new report.
+#[test]
+fn case_checks_name_the_kb_mismatch_the_wrong_link_and_the_stale_bundle() {
+    let out = patchdx(&[
+        "analyze",
+        "--json",
+        "examples/cas-07293",
+        "--reported-kb",
+        "KB5015736",
+        "--instructions",
+        "examples/cas-07293-src/case.md",
+        "--previous",
+        "examples/cas-07293",
+        "--reported-time",
+        "2022-11-08 10:00",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let case = &json["case"];
+    assert_eq!(case["kb_check"]["reported"][0], "KB5015736");
+    assert_eq!(case["kb_check"]["failing"]["KB5014805"], 2);
+    let mentions: Vec<(String, bool)> = case["kb_check"]["instruction_mentions"]
+        .as_array()
+        .expect("mentions")
+        .iter()
+        .map(|m| (m["kb"].as_str().unwrap_or_default().to_string(), m["in_link"].as_bool().unwrap_or_default()))
+        .collect();
+    assert!(mentions.contains(&("KB5016737".to_string(), true)), "{mentions:?}");
+    let statements: Vec<&str> = case["kb_check"]["statements"]
+        .as_array()
+        .expect("statements")
+        .iter()
+        .filter_map(|s| s["en"].as_str())
+        .collect();
+    assert!(statements[0].starts_with("The customer reports KB5015736, but no source in the bundle shows an attempt to install it; the failing update in the logs is KB5014805"), "{statements:?}");
+    assert!(statements.iter().any(|s| s.starts_with("The link in case.md downloads KB5016737")), "{statements:?}");
+    assert_eq!(case["previous"]["identical"], true);
+    assert!(case["freshness"]["en"].as_str().unwrap_or_default().contains("older than the failure being reported"));
+    assert!(case["freshness"]["zh_cn"].as_str().unwrap_or_default().contains("早于所报告的故障时间"));
+}

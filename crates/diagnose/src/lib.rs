@@ -2,6 +2,7 @@
 //! cascade after it, what was repaired, and what time the CBS history covers.
 #![forbid(unsafe_code)]
 
+pub mod case_checks;
 mod evidence;
 mod failures;
 mod flat;
@@ -68,6 +69,8 @@ pub struct Analysis {
     pub cbs: CbsSection,
     /// Every file on the timeline (CBS included) with the UTC offset used for it and how it was found.
     pub sources: Vec<timeline::TimelineFile>,
+    /// Case checks (present when the case's facts were given: reported KB, instructions, previous bundle).
+    pub case: CaseSection,
     pub files: Vec<FileSummary>,
     pub warnings: Vec<Warning>,
 }
@@ -132,6 +135,36 @@ pub fn analyze(bundle: &Bundle) -> Analysis {
 
 /// Analyses an opened bundle; root causes are named by `rules`.
 pub fn analyze_with(bundle: &Bundle, rules: &patchdx_rules::RuleSet) -> Analysis {
+    analyze_case(bundle, rules, &case_checks::CaseInput::default(), None)
+}
+
+/// Checks around the case: reported vs evidenced KBs, instructions, the previous bundle, freshness.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct CaseSection {
+    pub kb_check: Option<case_checks::KbCheck>,
+    pub previous: Option<case_checks::PreviousCheck>,
+    pub freshness: Option<case_checks::Statement>,
+    pub fingerprint: Option<case_checks::BundleFingerprint>,
+}
+
+/// Analyses a bundle of a support case: like [`analyze_with`], plus the case checks.
+pub fn analyze_case(
+    bundle: &Bundle,
+    rules: &patchdx_rules::RuleSet,
+    case: &case_checks::CaseInput,
+    previous: Option<&Bundle>,
+) -> Analysis {
+    let mut analysis = analyze_bundle(bundle, rules, case);
+    if let Some(previous) = previous {
+        let current = case_checks::fingerprint(bundle);
+        let old = case_checks::fingerprint(previous);
+        analysis.case.previous = Some(case_checks::compare_with_previous(&current, &old, &previous.root));
+        analysis.case.fingerprint = Some(current);
+    }
+    analysis
+}
+
+fn analyze_bundle(bundle: &Bundle, rules: &patchdx_rules::RuleSet, case: &case_checks::CaseInput) -> Analysis {
     let evidence = evidence::read_evidence(bundle);
     let timeline = evidence.timeline();
     let evidence::BundleEvidence { files, warnings, cbs_logs, history, .. } = evidence;
@@ -153,6 +186,11 @@ pub fn analyze_with(bundle: &Bundle, rules: &patchdx_rules::RuleSet) -> Analysis
         0
     };
     let summary = verdict_summary(failures, repaired, unreadable, &diagnosis.findings, &history);
+    let case = CaseSection {
+        kb_check: case_checks::check_kbs(case, &diagnosis.findings, &timeline),
+        freshness: case.reported_failure_local.and_then(|t| case_checks::freshness(&timeline, t)),
+        ..CaseSection::default()
+    };
     Analysis {
         schema: SCHEMA,
         tool_version: env!("CARGO_PKG_VERSION"),
@@ -167,6 +205,7 @@ pub fn analyze_with(bundle: &Bundle, rules: &patchdx_rules::RuleSet) -> Analysis
             session_counts: diagnosis.session_counts,
         },
         sources: timeline.files,
+        case,
         files,
         warnings,
     }

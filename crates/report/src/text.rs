@@ -106,6 +106,7 @@ pub fn render_text(analysis: &Analysis, options: TextOptions) -> String {
             }
         }
     }
+    render_case(&mut out, &s, analysis);
     render_history(&mut out, &s, analysis);
     render_files(&mut out, &s, analysis, options.verbose);
     if !analysis.warnings.is_empty() {
@@ -314,5 +315,26 @@ fn render_files(out: &mut String, s: &Style, analysis: &Analysis, verbose: bool)
     }
     if analysis.files.len() > limit {
         let _ = writeln!(out, "  … {} more files (--verbose)", analysis.files.len() - limit);
+    }
+}
+
+fn render_case(out: &mut String, s: &Style, analysis: &Analysis) {
+    let case = &analysis.case;
+    let mut statements = Vec::new();
+    if let Some(previous) = &case.previous {
+        statements.extend(previous.statements.iter());
+    }
+    if let Some(freshness) = &case.freshness {
+        statements.push(freshness);
+    }
+    if let Some(kb) = &case.kb_check {
+        statements.extend(kb.statements.iter());
+    }
+    if statements.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n{}", s.bold("CASE CHECKS"));
+    for statement in statements {
+        let _ = writeln!(out, "  {} {}\n    {}", s.yellow("!"), statement.en, statement.zh_cn);
     }
 }
