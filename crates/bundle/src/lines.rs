@@ -32,6 +32,9 @@ impl Chunk {
     }
 }
 
+/// How much is read at a time while skipping the rest of a cut line.
+const SKIP_READ: usize = 256 * 1024;
+
 /// Room kept free at the end of a buffer for a decoder's last characters.
 const SLACK: usize = 64;
 
@@ -69,7 +72,8 @@ impl<R: Read> ChunkReader<R> {
             source_done: false,
             decoder_flushed: false,
             next_index: 0,
-            chunk_bytes: chunk_bytes.max(2 * KEPT_OF_LONG_LINE),
+            // The tail read past a cut line (up to SKIP_READ bytes) must fit in the next chunk's buffer.
+            chunk_bytes: chunk_bytes.max(2 * KEPT_OF_LONG_LINE + SKIP_READ),
             raw_bytes_read: 0,
             utf16: encoding.is_utf16(),
         }
@@ -193,7 +197,7 @@ impl<R: Read> ChunkReader<R> {
 
     /// Reads past the end of the current line; returns the text after its line break.
     fn skip_to_line_end(&mut self, total: &mut u64) -> io::Result<Vec<u8>> {
-        let mut scratch = vec![0u8; 256 * 1024];
+        let mut scratch = vec![0u8; SKIP_READ];
         loop {
             let n = self.read_decoded(&mut scratch)?;
             if n == 0 && self.source_done {
@@ -263,6 +267,21 @@ mod tests {
         assert_eq!(cuts, vec![(6, 10 * 1024 * 1024)]);
         assert!(text.ends_with(b"\nlast\n"));
         assert_eq!(text.iter().filter(|&&b| b == b'\n').count(), 3, "line numbering is kept");
+    }
+
+    #[test]
+    fn smallest_chunk_size_survives_a_cut_line() {
+        // Guards a panic: the text read past a cut line did not fit a buffer smaller than the skip read.
+        let mut data = b"first\n".to_vec();
+        data.extend(std::iter::repeat_n(b'y', 3 * 1024 * 1024));
+        data.extend_from_slice(b"\nnext line\n");
+        data.extend(std::iter::repeat_n(b'z', 300 * 1024));
+        data.extend_from_slice(b"\nlast\n");
+        let (text, cuts) = collect(&data, TextEncoding::Utf8 { bom: false }, 0);
+        assert_eq!(cuts.len(), 1);
+        assert_eq!(cuts[0].1, 3 * 1024 * 1024);
+        assert!(text.ends_with(b"\nlast\n"));
+        assert_eq!(text.iter().filter(|&&b| b == b'\n').count(), 5, "line numbering is kept");
     }
 
     #[test]

@@ -37,6 +37,13 @@ enum Command {
     Explain(explain::ExplainArgs),
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+    Markdown,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum ColorChoice {
     Auto,
@@ -48,9 +55,15 @@ enum ColorChoice {
 struct AnalyzeArgs {
     /// A folder, a .zip or .cab (nested archives are opened), or a single log file.
     path: PathBuf,
-    /// Print the analysis as JSON (schema patchdx.analysis/1, see docs/json-schema.md).
+    /// Print the analysis as JSON (schema patchdx.analysis/1, see docs/json-schema.md); same as --format json.
     #[arg(long)]
     json: bool,
+    /// Report format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
     /// Read every text file in this encoding instead of detecting it (utf-8, utf-16le, utf-16be, gbk, windows-1252, …).
     #[arg(long, value_name = "ENCODING")]
     encoding: Option<String>,
@@ -222,18 +235,26 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
         None => None,
     };
     let analysis = patchdx_diagnose::analyze_case(&bundle, &rules, &case, previous.as_ref());
-    let rendered = if args.json {
-        patchdx_report::render_json(&analysis)
-    } else {
-        let color = match args.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            }
-        };
-        patchdx_report::render_text(&analysis, patchdx_report::TextOptions { color, verbose: args.verbose })
+    let format = if args.json { Format::Json } else { args.format };
+    let rendered = match format {
+        Format::Json => patchdx_report::render_json(&analysis),
+        Format::Markdown => patchdx_report::render_markdown(&analysis),
+        Format::Text => {
+            let color = match args.color {
+                ColorChoice::Always => true,
+                ColorChoice::Never => false,
+                ColorChoice::Auto => {
+                    args.out.is_none()
+                        && std::io::stdout().is_terminal()
+                        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                }
+            };
+            patchdx_report::render_text(&analysis, patchdx_report::TextOptions { color, verbose: args.verbose })
+        }
     };
-    emit(&rendered)?;
+    match &args.out {
+        Some(path) => std::fs::write(path, rendered).with_context(|| format!("cannot write {}", path.display()))?,
+        None => emit(&rendered)?,
+    }
     Ok(u8::try_from(analysis.verdict.exit_code).unwrap_or(2))
 }

@@ -178,3 +178,28 @@ fn case_checks_name_the_kb_mismatch_the_wrong_link_and_the_stale_bundle() {
     assert!(case["freshness"]["en"].as_str().unwrap_or_default().contains("older than the failure being reported"));
     assert!(case["freshness"]["zh_cn"].as_str().unwrap_or_default().contains("早于所报告的故障时间"));
 }
+
+/// The Markdown report carries the case summary in both languages, written from the findings.
+#[test]
+fn markdown_report_carries_the_bilingual_case_summary() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out_file = dir.path().join("case.md");
+    let out = Command::new(env!("CARGO_BIN_EXE_patchdx"))
+        .args(["analyze", "examples/cas-07293", "--reported-kb", "KB5015736", "--format", "markdown", "--out"])
+        .arg(&out_file)
+        .current_dir(repo())
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty(), "--out writes the file, not stdout");
+    let text = std::fs::read_to_string(&out_file).expect("report written");
+    assert!(text.starts_with("# patchdx analysis of `examples/cas-07293`"));
+    assert!(text.contains(
+        "| F1 | Failed | KB5014805 | 0x80073712 ERROR_SXS_COMPONENT_STORE_CORRUPT | 2022-09-09 15:58:23.417 |"
+    ));
+    assert!(text.contains("### 中文"));
+    assert!(text.contains("- 客户报告 KB5015736 安装失败。"));
+    assert!(text.contains("能指出具体失败组件的 CBS 记录已被轮转覆盖"));
+    assert!(text.contains("1. 检查组件存储：DISM /Online /Cleanup-Image /ScanHealth"));
+    assert!(text.contains("- Still unknown: which component is damaged."));
+}

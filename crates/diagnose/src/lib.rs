@@ -11,6 +11,7 @@ mod repair;
 pub mod rules_apply;
 pub mod rules_runner;
 mod sources;
+pub mod summary;
 pub mod timeline;
 
 pub use evidence::{BundleEvidence, read_evidence};
@@ -71,6 +72,8 @@ pub struct Analysis {
     pub sources: Vec<timeline::TimelineFile>,
     /// Case checks (present when the case's facts were given: reported KB, instructions, previous bundle).
     pub case: CaseSection,
+    /// The case summary in English and Simplified Chinese, written from the findings.
+    pub summary: summary::CaseSummary,
     pub files: Vec<FileSummary>,
     pub warnings: Vec<Warning>,
 }
@@ -161,6 +164,7 @@ pub fn analyze_case(
         analysis.case.previous = Some(case_checks::compare_with_previous(&current, &old, &previous.root));
         analysis.case.fingerprint = Some(current);
     }
+    analysis.summary = summary::summarize(&analysis);
     analysis
 }
 
@@ -206,6 +210,7 @@ fn analyze_bundle(bundle: &Bundle, rules: &patchdx_rules::RuleSet, case: &case_c
         },
         sources: timeline.files,
         case,
+        summary: summary::CaseSummary::default(),
         files,
         warnings,
     }

@@ -108,6 +108,15 @@ pub fn render_text(analysis: &Analysis, options: TextOptions) -> String {
     }
     render_case(&mut out, &s, analysis);
     render_history(&mut out, &s, analysis);
+    if options.verbose || analysis.case.kb_check.is_some() || analysis.case.previous.is_some() {
+        let _ = writeln!(
+            out,
+            "\n{}\n{}\n{}",
+            s.bold("CASE SUMMARY (案例总结)"),
+            analysis.summary.zh_cn,
+            analysis.summary.en
+        );
+    }
     render_files(&mut out, &s, analysis, options.verbose);
     if !analysis.warnings.is_empty() {
         let _ = writeln!(out, "\n{}", s.bold(&format!("WARNINGS ({})", analysis.warnings.len())));

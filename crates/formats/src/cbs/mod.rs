@@ -274,14 +274,21 @@ pub fn read_all_in_ranges(entries: &[&Entry], range_bytes: u64) -> Vec<CbsLog> {
             merge(log, scans);
             prune_unused_failures(log);
             log.content_key = content_key(log);
-            match seen_content.get(&log.content_key) {
-                // A copy of a file already read: keep its summary, not its events a second time.
-                Some(&original) => {
-                    log.duplicate_of = Some(original);
-                    log.events = Vec::new();
+            let key = log.content_key;
+            // A copy of a file already read keeps its summary, not its events a second time. The file listed
+            // first stays the original whichever finishes scanning first, so the output does not vary.
+            match seen_content.get(&key).copied() {
+                Some(other) if other < file => {
+                    logs[file].duplicate_of = Some(other);
+                    logs[file].events = Vec::new();
+                }
+                Some(other) => {
+                    logs[other].duplicate_of = Some(file);
+                    logs[other].events = Vec::new();
+                    seen_content.insert(key, file);
                 }
                 None => {
-                    seen_content.insert(log.content_key, file);
+                    seen_content.insert(key, file);
                 }
             }
         }

@@ -1,0 +1,170 @@
+//! The analysis as Markdown, for a case record or a ticket: verdict, findings with quoted evidence, case
+//! checks, CBS coverage, the case summary in both languages, files and warnings.
+
+use patchdx_diagnose::{Analysis, Evidence, Finding, Verdict};
+use std::fmt::Write;
+
+/// Escapes text for a Markdown table cell or paragraph.
+fn cell(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('|', "\\|").replace('`', "'").replace('\n', " ")
+}
+
+fn place(ev: &Evidence) -> String {
+    match ev.record {
+        Some(r) => format!("{}#{r}", ev.file),
+        None if ev.line == 0 => ev.file.clone(),
+        None => format!("{}:{}", ev.file, ev.line),
+    }
+}
+
+/// A fenced block that cannot be closed early by the quoted text.
+fn fenced(lines: &[String]) -> String {
+    let longest = lines.iter().map(|l| l.matches('`').count()).max().unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    format!("{fence}text\n{}\n{fence}\n", lines.join("\n"))
+}
+
+fn finding(out: &mut String, f: &Finding) {
+    let tag = match f.verdict {
+        Verdict::Failed => "FAILED",
+        Verdict::Repaired => "REPAIRED",
+    };
+    let _ = writeln!(out, "### {} {tag}: {}\n", f.id, cell(&f.title));
+    let _ = writeln!(out, "| | |\n|---|---|");
+    if let (Some(l), u) = (f.local_time, f.utc_time) {
+        let utc = u.map(|u| format!(" = {u} UTC")).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "| when | {l} local{}{utc} |",
+            f.utc_offset.as_deref().map(|o| format!(" (UTC{o})")).unwrap_or_default()
+        );
+    }
+    for (name, value) in [
+        ("update", &f.kb),
+        ("package", &f.package),
+        ("session", &f.session),
+        ("client", &f.client),
+        ("phase", &f.phase),
+    ] {
+        if let Some(v) = value {
+            let _ = writeln!(out, "| {name} | `{}` |", cell(v));
+        }
+    }
+    if let Some(c) = &f.code {
+        let _ = writeln!(
+            out,
+            "| code | `{}` {} / {} |",
+            c.label(),
+            cell(c.en.as_deref().unwrap_or("not in the code table")),
+            cell(c.zh_cn.as_deref().unwrap_or(""))
+        );
+    }
+    let _ = writeln!(out, "| confidence | {:?}: {} |", f.confidence, cell(&f.confidence_reason));
+    if let Some(coverage) = &f.coverage {
+        let _ = writeln!(out, "| coverage | {} |", cell(coverage));
+    }
+    let _ = writeln!(out, "\nFirst cause, then the cascade and the outcome:\n");
+    let mut lines = vec![format!("{}  {}", place(&f.first_cause), f.first_cause.text.trim())];
+    lines.extend(f.cascade.iter().map(|e| format!("{}  {}", place(e), e.text.trim())));
+    let _ = write!(out, "{}", fenced(&lines));
+    if !f.corroboration.is_empty() {
+        let lines: Vec<String> = f.corroboration.iter().map(|e| format!("{}  {}", place(e), e.text.trim())).collect();
+        let _ = writeln!(out, "\nThe same failure in other sources:\n");
+        let _ = write!(out, "{}", fenced(&lines));
+    }
+    if !f.items.is_empty() {
+        let _ = writeln!(out, "\nItems:\n");
+        for item in &f.items {
+            let _ = writeln!(out, "- `{}`", cell(item));
+        }
+    }
+    if let Some(d) = f.diagnosis.first() {
+        let _ = writeln!(
+            out,
+            "\n**Root cause** ({}, rule `{}`): {} / {}\n",
+            d.category,
+            d.rule,
+            cell(&d.title.en),
+            cell(&d.title.zh_cn)
+        );
+        let _ = writeln!(out, "{}\n\n{}\n", cell(&d.explanation.en), cell(&d.explanation.zh_cn));
+        if !d.commands.is_empty() {
+            let _ = write!(out, "{}", fenced(&d.commands.clone()));
+        }
+    }
+    let _ = writeln!(out);
+}
+
+pub fn render_markdown(analysis: &Analysis) -> String {
+    let mut out = String::new();
+    let v = &analysis.verdict;
+    let _ = writeln!(out, "# patchdx analysis of `{}`\n", cell(&analysis.input));
+    let _ = writeln!(
+        out,
+        "**{}** — {}\n",
+        if v.failures > 0 { "Failure diagnosed" } else { "No failure found" },
+        cell(&v.summary)
+    );
+    if !analysis.findings.is_empty() {
+        let _ = writeln!(
+            out,
+            "## Findings\n\n| id | verdict | update | code | when (local) | evidence |\n|---|---|---|---|---|---|"
+        );
+        for f in &analysis.findings {
+            let _ = writeln!(
+                out,
+                "| {} | {:?} | {} | {} | {} | `{}` |",
+                f.id,
+                f.verdict,
+                cell(f.kb.as_deref().or(f.package.as_deref()).unwrap_or("-")),
+                f.code.as_ref().map(|c| c.label()).unwrap_or_default(),
+                f.local_time.map(|t| t.to_string()).unwrap_or_default(),
+                cell(&place(&f.outcome))
+            );
+        }
+        let _ = writeln!(out);
+        for f in &analysis.findings {
+            finding(&mut out, f);
+        }
+    }
+    let h = &analysis.cbs.history;
+    let _ = writeln!(out, "## CBS history\n");
+    match (h.first_local, h.last_local) {
+        (Some(a), Some(b)) => {
+            let _ = writeln!(out, "Covers {a} → {b} (local) in {} piece(s).\n", h.pieces.len());
+            let _ = writeln!(out, "| piece | first | last | lines |\n|---|---|---|---|");
+            for p in &h.pieces {
+                let t = |x: Option<patchdx_formats::CivilTime>| x.map(|t| t.to_string()).unwrap_or_default();
+                let _ =
+                    writeln!(out, "| `{}` | {} | {} | {} |", cell(&p.path), t(p.first_local), t(p.last_local), p.lines);
+            }
+        }
+        _ => {
+            let _ = writeln!(out, "No CBS.log or CbsPersist piece in the input.");
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n## Case summary\n\n### 中文\n\n{}\n### English\n\n{}",
+        analysis.summary.zh_cn, analysis.summary.en
+    );
+    if !analysis.warnings.is_empty() {
+        let _ = writeln!(out, "## Warnings\n\n| file | severity | message |\n|---|---|---|");
+        for w in &analysis.warnings {
+            let _ = writeln!(out, "| `{}` | {:?} | {} |", cell(&w.path), w.severity, cell(&w.message));
+        }
+        let _ = writeln!(out);
+    }
+    let _ = writeln!(out, "## Files\n\n| file | kind | encoding | size |\n|---|---|---|---|");
+    for f in &analysis.files {
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} |",
+            cell(&f.path),
+            f.kind_label,
+            f.encoding.as_deref().unwrap_or("-"),
+            f.size
+        );
+    }
+    out
+}
