@@ -20,3 +20,6 @@ fi
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
+# The detection rules, checked the way a rule author checks them.
+cargo run --quiet --locked -p patchdx -- rules lint
+cargo run --quiet --locked -p patchdx -- rules test | tail -n 1
