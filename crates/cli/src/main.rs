@@ -42,6 +42,7 @@ enum Format {
     Text,
     Json,
     Markdown,
+    Html,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -239,6 +240,7 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
     let rendered = match format {
         Format::Json => patchdx_report::render_json(&analysis),
         Format::Markdown => patchdx_report::render_markdown(&analysis),
+        Format::Html => patchdx_report::render_html(&analysis, &patchdx_diagnose::read_evidence(&bundle).timeline()),
         Format::Text => {
             let color = match args.color {
                 ColorChoice::Always => true,

@@ -203,3 +203,37 @@ fn markdown_report_carries_the_bilingual_case_summary() {
     assert!(text.contains("1. 检查组件存储：DISM /Online /Cleanup-Image /ScanHealth"));
     assert!(text.contains("- Still unknown: which component is damaged."));
 }
+
+/// Guards a deadlock: two .evtx files read at once each blocked a thread the evtx parser needed.
+#[test]
+fn bundle_with_two_event_logs_finishes() {
+    let fixtures = repo().join("../shared/fixtures/evtx");
+    if !fixtures.exists() {
+        let message = format!("!! FIXTURES MISSING: {} — this test checked nothing", fixtures.display());
+        assert!(std::env::var_os("CI").is_none(), "{message}");
+        eprintln!("{message}");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    for name in ["3gstudent_Setup_KB4093137_0x800f0816.evtx", "gbzrlk021_System_WUClient.evtx", "anotherc0ne_Setup_empty.evtx"] {
+        std::fs::copy(fixtures.join(name), dir.path().join(name)).expect("copy");
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_patchdx"))
+        .args(["analyze", "--json"])
+        .arg(dir.path())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("runs");
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("patchdx analyze did not finish within 60 s on three event logs");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(1), "KB4093137 failed with 0x800f0816 in the Setup log");
+}

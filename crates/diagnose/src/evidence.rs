@@ -6,7 +6,7 @@ use crate::timeline::{self, Timeline};
 use patchdx_bundle::{Bundle, Entry, FileKind, Severity, Warning};
 use patchdx_formats::cbs::{self, CbsLog, history::History};
 use patchdx_formats::event::SourceFile;
-use rayon::prelude::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// What was read from a bundle.
 pub struct BundleEvidence {
@@ -50,8 +50,30 @@ pub fn read_evidence(bundle: &Bundle) -> BundleEvidence {
         }
     }
     let other: Vec<&Entry> = bundle.entries.iter().filter(|e| !is_cbs(e.kind)).collect();
-    let mut sources: Vec<(usize, SourceFile)> =
-        other.par_iter().enumerate().filter_map(|(i, e)| patchdx_formats::read_source(e).map(|s| (i, s))).collect();
+    // Plain threads, not the rayon pool: the evtx reader hands chunks to the rayon pool and blocks until they
+    // are parsed, which deadlocks when every pool thread is itself blocked in such a reader (guarded by a test
+    // with two .evtx files).
+    let next = AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8).min(other.len().max(1));
+    let mut sources: Vec<(usize, SourceFile)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut read = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(entry) = other.get(i) else { break };
+                        if let Some(source) = patchdx_formats::read_source(entry) {
+                            read.push((i, source));
+                        }
+                    }
+                    read
+                })
+            })
+            .collect();
+        // A reader that panicked loses only its own files; their absence shows in the file list.
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+    });
     sources.sort_by_key(|(i, _)| *i);
     let mut sources: Vec<SourceFile> = sources.into_iter().map(|(_, s)| s).collect();
     for source in &mut sources {
