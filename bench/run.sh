@@ -13,12 +13,17 @@ set -euo pipefail
 BENCH_GIB="${BENCH_GIB:-1}"                    # corpus size in GiB (may be fractional, e.g. 0.25)
 BENCH_RUNS="${BENCH_RUNS:-5}"                  # timed runs per command
 BENCH_WARMUP="${BENCH_WARMUP:-1}"              # untimed warm-up runs per command
-BENCH_SECTIONS="${BENCH_SECTIONS:-cbs}"        # space-separated: cbs evtx bundle (see the section_* functions)
+BENCH_SECTIONS="${BENCH_SECTIONS:-cbs evtx bundle}"  # space-separated, any of: cbs evtx bundle (section_* below)
 BENCH_CARGO_FLAGS="${BENCH_CARGO_FLAGS:-}"     # extra flags for cargo build, e.g. "-j1"
 BENCH_SKIP_BUILD="${BENCH_SKIP_BUILD:-0}"      # 1: use the existing target/release/patchdx as is
 BENCH_NO_HYPERFINE="${BENCH_NO_HYPERFINE:-0}"  # 1: time with the bash loop even when hyperfine is there
 BENCH_MAX_RATIO="${BENCH_MAX_RATIO:-1.5}"      # target: patchdx median / rg median
 BENCH_MAX_RSS_MIB="${BENCH_MAX_RSS_MIB:-64}"   # target: patchdx peak RSS
+BENCH_MAX_EVTX_RATIO="${BENCH_MAX_EVTX_RATIO:-1.0}"  # target: patchdx median / evtx_dump median
+BENCH_EVTX_RUNS="${BENCH_EVTX_RUNS:-30}"       # timed runs per command in the evtx section (short runs: more of them)
+BENCH_EVTX_WARMUP="${BENCH_EVTX_WARMUP:-3}"    # warm-up runs per command in the evtx section
+BENCH_EVTX_FILE="${BENCH_EVTX_FILE:-}"         # evtx input; default: the largest fixtures/evtx/*System*.evtx
+BENCH_TIMEOUT="${BENCH_TIMEOUT:-300}"          # seconds before an untimed (checking) run counts as hung
 
 # ---------------------------------------------------------------------------------------------------------------
 # Locations: the repo root is the parent of this script's folder, wherever the script is called from.
@@ -120,11 +125,13 @@ median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) exit 1; if (NR % 2) 
 le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
 pass_fail() { if le "$1" "$2"; then echo PASS; else echo FAIL; fi; }
 
-# peak_rss_kib OUTFILE CMD...: runs CMD once under GNU time with stdout to OUTFILE; prints "RC KIB".
+# peak_rss_kib OUTFILE CMD...: runs CMD once under GNU time with stdout to OUTFILE; prints "RC KIB". After
+# BENCH_TIMEOUT seconds the run is killed and RC is 124 (timeout kills its whole process group).
 peak_rss_kib() {
   local out="$1"; shift
   local tv="$OUT/time-v.txt" rc=0
-  /usr/bin/time -v -o "$tv" "$@" >"$out" 2>"$OUT/stderr.txt" || rc=$?
+  : >"$tv"
+  timeout -k 10 "$BENCH_TIMEOUT" /usr/bin/time -v -o "$tv" "$@" >"$out" 2>"$OUT/stderr.txt" || rc=$?
   local kib
   kib="$(awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); print $2 }' "$tv")"
   echo "$rc ${kib:-0}"
@@ -284,6 +291,12 @@ section_cbs() {
   read -r rc kib < <(peak_rss_kib "$json" "$PATCHDX" analyze --json "$CORPUS")
   case "$rc" in
     0 | 1 | 2) ;;
+    124)
+      broke "patchdx analyze hung (killed after $BENCH_TIMEOUT s) on $CORPUS: not timed"
+      ROWS+=("| CBS scan, $size_label | \`patchdx analyze --json\` | n/a (hung) | \`rg -c 'Error\\|Failed'\` | n/a | ratio n/a | peak RSS n/a |")
+      TARGETS+=("- CBS scan: n/a (patchdx hung)")
+      return 0
+      ;;
     *) broke "patchdx analyze exited $rc: $(head -c 500 "$OUT/stderr.txt")" ;;
   esac
   px_rss=$((kib / 1024))
@@ -307,16 +320,195 @@ section_cbs() {
   TARGETS+=("- CBS scan peak RSS <= $BENCH_MAX_RSS_MIB MiB: $px_rss MiB $(pass_fail "$px_rss" "$BENCH_MAX_RSS_MIB") (rg: $rg_rss MiB)")
 }
 
-# Hook: EVTX parsing, patchdx vs evtx_dump on the evtx fixtures. Not written yet.
-section_evtx() {
-  warn "section evtx (patchdx vs evtx_dump) is not implemented yet"
-  ROWS+=("| EVTX parse | patchdx | n/a | evtx_dump | n/a | ratio n/a | peak RSS n/a |")
+# evtx_dump (from the `evtx` crate patchdx itself parses with) as the EVTX baseline. Order: BENCH_EVTX_DUMP, then
+# a bench-local install in $OUT/tools, then evtx_dump on PATH when it is version $EVTX_VERSION, else
+# `cargo install --root $OUT/tools` (nothing global changes; takes several minutes). Sets EVTX_DUMP or returns 1.
+EVTX_VERSION=0.15.1
+EVTX_DUMP=""
+ensure_evtx_dump() {
+  local local_bin="$ROOT/$OUT/tools/bin/evtx_dump" v
+  if [ -n "${BENCH_EVTX_DUMP:-}" ]; then
+    EVTX_DUMP="$BENCH_EVTX_DUMP"
+  elif [ -x "$local_bin" ]; then
+    EVTX_DUMP="$local_bin"
+  elif command -v evtx_dump >/dev/null 2>&1 && evtx_dump --version 2>/dev/null | grep -q " $EVTX_VERSION\$"; then
+    EVTX_DUMP="$(command -v evtx_dump)"
+  else
+    command -v cargo >/dev/null 2>&1 || { broke "evtx_dump not found and cargo is not there to install it"; return 1; }
+    log "installing evtx_dump: cargo install evtx --version $EVTX_VERSION --locked --root $OUT/tools (several minutes; log in $OUT/tools/install.log)"
+    mkdir -p "$OUT/tools"
+    # shellcheck disable=SC2086 # BENCH_CARGO_FLAGS is a list of flags
+    if ! cargo install evtx --version "$EVTX_VERSION" --locked --root "$ROOT/$OUT/tools" $BENCH_CARGO_FLAGS \
+      >"$OUT/tools/install.log" 2>&1; then
+      tail -n 5 "$OUT/tools/install.log" >&2
+      broke "cargo install evtx $EVTX_VERSION failed"
+      return 1
+    fi
+    EVTX_DUMP="$local_bin"
+  fi
+  if ! v="$("$EVTX_DUMP" --version 2>/dev/null | sed -n 1p)"; then
+    broke "$EVTX_DUMP does not run"
+    return 1
+  fi
+  log "evtx baseline: $EVTX_DUMP ($v)"
+  case "$v" in *" $EVTX_VERSION") ;; *) warn "evtx_dump is not version $EVTX_VERSION (patchdx pins evtx =$EVTX_VERSION)" ;; esac
 }
 
-# Hook: whole-bundle time (a customer bundle with every evidence kind, zip/cab nesting). Not written yet.
+# EVTX parse: the largest real System.evtx fixture, as it is. An .evtx file is a 4 KiB header plus self-contained
+# 64 KiB chunks, so files cannot be concatenated; a bigger input would mean splicing chunks under a rewritten
+# header, with record ids repeated across chunks, which patchdx's chunk accounting would (rightly) flag. Instead
+# the real file is timed with more runs (BENCH_EVTX_RUNS / BENCH_EVTX_WARMUP). patchdx runs
+# `timeline --json --source system-evtx`: every record is rendered through the evtx crate and mapped, the kept
+# events printed. evtx_dump -o jsonl renders and prints every record. Both use all cores (the crate's default).
+section_evtx() {
+  local file="${BENCH_EVTX_FILE:-}"
+  if [ -z "$file" ]; then
+    check_fixtures
+    file="$(find "$FIXTURES/evtx" -maxdepth 1 -type f -name '*System*.evtx' -printf '%s\t%p\n' 2>/dev/null |
+      sort -k1,1nr | sed -n '1s/^[0-9]*\t//p')"
+  fi
+  if [ -z "$file" ] || [ ! -f "$file" ]; then
+    broke "no System .evtx fixture found in $FIXTURES/evtx (or BENCH_EVTX_FILE is not a file)"
+    ROWS+=("| EVTX parse | \`patchdx timeline --json --source system-evtx\` | n/a | \`evtx_dump -o jsonl\` | n/a | ratio n/a | peak RSS n/a |")
+    TARGETS+=("- EVTX parse ratio patchdx/evtx_dump <= $BENCH_MAX_EVTX_RATIO: n/a (no input)")
+    return 0
+  fi
+  local size_label
+  size_label="$(basename "$file"), $(awk -v b="$(stat -c %s "$file")" 'BEGIN { printf "%.1f MiB", b / 1048576 }')"
+  local px_label="\`patchdx timeline --json --source system-evtx\`" ev_label="\`evtx_dump -o jsonl\`"
+
+  local ev_ok=0 ev_rss="n/a" ev_records="?" rc kib
+  if ensure_evtx_dump; then
+    read -r rc kib < <(peak_rss_kib "$OUT/evtx_dump.jsonl" "$EVTX_DUMP" -o jsonl "$file")
+    if [ "$rc" = 0 ]; then
+      ev_ok=1
+      ev_rss=$((kib / 1024))
+      ev_records="$(wc -l <"$OUT/evtx_dump.jsonl" | tr -d ' ')"
+      log "evtx_dump: $ev_records records; peak RSS $ev_rss MiB"
+    elif [ "$rc" = 124 ]; then
+      broke "evtx_dump hung (killed after $BENCH_TIMEOUT s) on $file: not timed"
+    else
+      broke "evtx_dump exited $rc: $(head -c 500 "$OUT/stderr.txt")"
+    fi
+  fi
+
+  local px_rss="n/a" px_ok=0
+  if [ "$PATCHDX_OK" = 1 ]; then
+    local json="$OUT/patchdx-evtx.json"
+    read -r rc kib < <(peak_rss_kib "$json" "$PATCHDX" timeline --json --source system-evtx "$file")
+    if [ "$rc" = 124 ]; then
+      broke "patchdx timeline hung (killed after $BENCH_TIMEOUT s) on $file: not timed"
+      px_rss="n/a (hung)"
+    elif [ "$rc" -le 2 ]; then
+      px_ok=1
+      px_rss=$((kib / 1024))
+      if command -v jq >/dev/null 2>&1; then
+        if jq -e . "$json" >/dev/null 2>&1; then
+          # The timeline holds only the kept events; analyze's source summary says how many records were read.
+          local px_records
+          px_records="$("$PATCHDX" analyze --json "$file" 2>/dev/null | jq -r '[.sources[].records] | add // "?"' 2>/dev/null || echo "?")"
+          log "patchdx: exit $rc; $(jq -r '.events | length' "$json") events kept of $px_records records read; peak RSS $px_rss MiB"
+          [ "$ev_ok" != 1 ] || [ "$px_records" = "$ev_records" ] ||
+            warn "patchdx read $px_records records, evtx_dump printed $ev_records: the two did not parse the same"
+        else
+          broke "patchdx timeline --json did not print valid JSON (kept in $json)"
+        fi
+      fi
+    else
+      broke "patchdx timeline exited $rc: $(head -c 500 "$OUT/stderr.txt")"
+    fi
+  fi
+
+  local runs_save="$BENCH_RUNS" warm_save="$BENCH_WARMUP"
+  BENCH_RUNS="$BENCH_EVTX_RUNS" BENCH_WARMUP="$BENCH_EVTX_WARMUP"
+  local px_cmd="$PATCHDX timeline --json --source system-evtx '$file'" ev_cmd="'$EVTX_DUMP' -o jsonl '$file'"
+  local px_s="" ev_s="" ratio="n/a"
+  if [ "$px_ok" = 1 ] && [ "$ev_ok" = 1 ]; then
+    time_cmds evtx patchdx "$px_cmd" evtx_dump "$ev_cmd"
+    px_s="${MEDIANS[0]}" ev_s="${MEDIANS[1]}"
+    ratio="$(awk -v a="$px_s" -v b="$ev_s" 'BEGIN { printf "%.2f", a / b }')"
+  elif [ "$px_ok" = 1 ]; then
+    time_cmds evtx patchdx "$px_cmd"
+    px_s="${MEDIANS[0]}"
+  elif [ "$ev_ok" = 1 ]; then
+    time_cmds evtx evtx_dump "$ev_cmd"
+    ev_s="${MEDIANS[0]}"
+  fi
+  BENCH_RUNS="$runs_save" BENCH_WARMUP="$warm_save"
+  local px_med="n/a" ev_med="n/a"
+  [ -z "$px_s" ] || px_med="$(printf '%.3f s' "$px_s")"
+  [ -z "$ev_s" ] || ev_med="$(printf '%.3f s' "$ev_s")"
+  log "medians ($BENCH_EVTX_RUNS runs): patchdx $px_med, evtx_dump $ev_med, ratio patchdx/evtx_dump $ratio"
+  case "$px_rss" in n/a*) ;; *) px_rss="$px_rss MiB" ;; esac
+  ROWS+=("| EVTX parse, $size_label | $px_label | $px_med | $ev_label | $ev_med | ratio $ratio | peak RSS $px_rss |")
+  local verdict="n/a"
+  [ "$ratio" = n/a ] || verdict="$ratio $(pass_fail "$ratio" "$BENCH_MAX_EVTX_RATIO")"
+  [ "$ev_rss" = n/a ] || ev_rss="$ev_rss MiB"
+  TARGETS+=("- EVTX parse ratio patchdx/evtx_dump <= $BENCH_MAX_EVTX_RATIO: $verdict (peak RSS patchdx $px_rss, evtx_dump $ev_rss)")
+}
+
+# Whole bundle: every fixture (fixtures/*/*, all evidence kinds, with the CbsPersist cabs) copied into
+# $OUT/allfixtures/KIND/, reused when the same files (names and sizes) are there. Timed with
+# `patchdx analyze --json`; no baseline. Exit statuses 0/1/2 are answers.
+BUNDLE="$OUT/allfixtures"
+build_bundle() {
+  check_fixtures
+  local srcs=() f recipe
+  mapfile -t srcs < <(find "$FIXTURES" -mindepth 2 -maxdepth 2 -type f | LC_ALL=C sort)
+  [ ${#srcs[@]} -gt 0 ] || die "no fixtures in $FIXTURES/*/"
+  recipe="$(for f in "${srcs[@]}"; do printf '%s %s\n' "${f#"$FIXTURES"/}" "$(stat -c %s "$f")"; done)"
+  if [ -d "$BUNDLE" ] && [ -f "$OUT/allfixtures.recipe" ] && [ "$(cat "$OUT/allfixtures.recipe")" = "$recipe" ]; then
+    log "reusing $BUNDLE ($(dir_files "$BUNDLE") files)"
+    return 0
+  fi
+  log "copying ${#srcs[@]} fixtures into $BUNDLE"
+  rm -rf "$BUNDLE" "$BUNDLE.tmp" "$OUT/allfixtures.recipe"
+  for f in "${srcs[@]}"; do
+    mkdir -p "$BUNDLE.tmp/$(basename "$(dirname "$f")")"
+    cp "$f" "$BUNDLE.tmp/${f#"$FIXTURES"/}"
+  done
+  chmod -R u+w "$BUNDLE.tmp"
+  mv "$BUNDLE.tmp" "$BUNDLE"
+  printf '%s\n' "$recipe" >"$OUT/allfixtures.recipe"
+}
+
 section_bundle() {
-  warn "section bundle (whole-bundle analyze time) is not implemented yet"
-  ROWS+=("| whole bundle | patchdx analyze --json | n/a | - | - | - | peak RSS n/a |")
+  build_bundle
+  local files size_label
+  files="$(dir_files "$BUNDLE")"
+  size_label="$(awk -v b="$(dir_bytes "$BUNDLE")" 'BEGIN { printf "%.1f MiB", b / 1048576 }') ($files files)"
+  if [ "$PATCHDX_OK" != 1 ]; then
+    ROWS+=("| whole bundle (all fixtures), $size_label | \`patchdx analyze --json\` | n/a (not built) | - | - | - | peak RSS n/a |")
+    return 0
+  fi
+  local json="$OUT/patchdx-bundle.json" rc kib px_rss summary="" listed="?" warnings="?" verdict="?"
+  read -r rc kib < <(peak_rss_kib "$json" "$PATCHDX" analyze --json "$BUNDLE")
+  case "$rc" in
+    0 | 1 | 2) ;;
+    124)
+      broke "patchdx analyze hung (killed after $BENCH_TIMEOUT s) on $BUNDLE: not timed"
+      ROWS+=("| whole bundle (all fixtures), $size_label | \`patchdx analyze --json\` | n/a (hung, killed after $BENCH_TIMEOUT s) | - | - | - | peak RSS n/a |")
+      return 0
+      ;;
+    *) broke "patchdx analyze exited $rc on $BUNDLE: $(head -c 500 "$OUT/stderr.txt")" ;;
+  esac
+  px_rss=$((kib / 1024))
+  if command -v jq >/dev/null 2>&1; then
+    if jq -e . "$json" >/dev/null 2>&1; then
+      listed="$(jq -r '.files | length' "$json")"
+      warnings="$(jq -r '.warnings | length' "$json")"
+      verdict="$(jq -r '.verdict | "\(.failures) failures, \(.repaired) repaired, unreadable_input \(.unreadable_input), exit_code \(.exit_code)"' "$json")"
+      log "patchdx: exit $rc; lists $listed files (the bundle has $files), $warnings warnings; verdict: $verdict"
+      log "patchdx: verdict summary: $(jq -r '.verdict.summary' "$json")"
+      summary="; patchdx lists $listed files, $warnings warnings, exit $rc, verdict $verdict"
+    else
+      broke "patchdx analyze --json did not print valid JSON on $BUNDLE (kept in $json)"
+    fi
+  fi
+  log "patchdx: peak RSS $px_rss MiB"
+  time_cmds bundle patchdx "$PATCHDX analyze --json $BUNDLE"
+  log "median: patchdx $(printf '%.3f' "${MEDIANS[0]}") s"
+  ROWS+=("| whole bundle (all fixtures), $size_label$summary | \`patchdx analyze --json\` | $(printf '%.2f' "${MEDIANS[0]}") s | - | - | - | peak RSS $px_rss MiB |")
 }
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -337,7 +529,10 @@ print_machine() {
     echo "- patchdx: not built"
   fi
   echo "- tree: $(git rev-parse --short HEAD 2>/dev/null || echo '?')$([ -z "$(git status --porcelain -- crates Cargo.toml Cargo.lock 2>/dev/null)" ] || echo ' + uncommitted changes')"
-  echo "- timing: $(if use_hyperfine; then hyperfine --version; else echo 'bash loop'; fi), warm-up $BENCH_WARMUP, runs $BENCH_RUNS, medians, warm page cache"
+  echo "- timing: $(if use_hyperfine; then hyperfine --version; else echo 'bash loop'; fi), warm-up $BENCH_WARMUP, runs $BENCH_RUNS$(
+    case " $BENCH_SECTIONS " in *" evtx "*) echo " (evtx section: warm-up $BENCH_EVTX_WARMUP, runs $BENCH_EVTX_RUNS)" ;; esac
+  ), medians, warm page cache"
+  [ -z "$EVTX_DUMP" ] || echo "- evtx_dump: $("$EVTX_DUMP" --version 2>/dev/null | sed -n 1p) ($EVTX_DUMP)"
 }
 
 check_fixtures() {

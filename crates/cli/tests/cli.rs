@@ -215,7 +215,9 @@ fn bundle_with_two_event_logs_finishes() {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
-    for name in ["3gstudent_Setup_KB4093137_0x800f0816.evtx", "gbzrlk021_System_WUClient.evtx", "anotherc0ne_Setup_empty.evtx"] {
+    for name in
+        ["3gstudent_Setup_KB4093137_0x800f0816.evtx", "gbzrlk021_System_WUClient.evtx", "anotherc0ne_Setup_empty.evtx"]
+    {
         std::fs::copy(fixtures.join(name), dir.path().join(name)).expect("copy");
     }
     let mut child = Command::new(env!("CARGO_BIN_EXE_patchdx"))

@@ -1,10 +1,12 @@
 //! Renders an analysis for people (terminal text, colour when the terminal wants it) and for programs (JSON).
 #![forbid(unsafe_code)]
 
+mod html;
 mod markdown;
 mod text;
 mod timeline;
 
+pub use html::render_html;
 pub use markdown::render_markdown;
 pub use text::{TextOptions, render_text};
 pub use timeline::{render_timeline_csv, render_timeline_json, render_timeline_text};
