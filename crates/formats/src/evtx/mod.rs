@@ -233,9 +233,18 @@ const MAPPED_PROVIDERS: &[&str] = &[
     "Microsoft-Windows-Kernel-General",
     "Microsoft-Windows-Kernel-Boot",
     "Microsoft-Windows-Kernel-Power",
-    "\"EventLog\"",
-    "\"User32\"",
+    "EventLog",
+    "User32",
 ];
+
+/// The provider `Name` of a rendered record (`"Provider": {"#attributes": {"Name": "…"`).
+fn quick_provider(json: &str) -> Option<&str> {
+    let at = json.find("\"Provider\"")?;
+    let rest = &json[at..];
+    let name = rest.find("\"Name\"")? + "\"Name\"".len();
+    let rest = rest[name..].trim_start().strip_prefix(':')?.trim_start().strip_prefix('"')?;
+    rest.split('"').next()
+}
 
 /// The `"Channel": "System"` value of a rendered record.
 fn quick_channel(json: &str) -> Option<&str> {
@@ -252,7 +261,7 @@ fn item(record: EvtxRecord<'_>, path: &str) -> Result<Item, EvtxError> {
     let utc = (SANE_FROM_MILLIS..SANE_UNTIL_MILLIS).contains(&millis).then(|| CivilTime::from_millis(millis));
     // Most records of a System log come from providers the mapping ignores; building a JSON value for each
     // of them was most of the time spent. Only their channel is needed, and that is read off the text.
-    if !MAPPED_PROVIDERS.iter().any(|p| memchr::memmem::find(json.data.as_bytes(), p.as_bytes()).is_some()) {
+    if !quick_provider(&json.data).is_some_and(|p| MAPPED_PROVIDERS.contains(&p)) {
         let channel = quick_channel(&json.data).unwrap_or_default();
         return Ok(Item { chunk_first, source: source_from_channel(channel), bad_time: utc.is_none(), event: None });
     }
