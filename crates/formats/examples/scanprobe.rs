@@ -1,38 +1,7 @@
 //! Developer aid: times trigger searches over one file, to choose literals that keep the scan fast.
 use std::time::Instant;
 
-const TRIGGERS: &[&str] = &[
-    "HRESULT",
-    "hr:",
-    "hr =",
-    "Result =",
-    "(F)",
-    "(p)",
-    "[SR]",
-    "Failed",
-    "failed",
-    "failure status",
-    "finalize",
-    "Error  ",
-    "rrupt",
-    "by client",
-    "rocessing ",
-    "WER:",
-    "Total Detected",
-    "Total Repaired",
-    "Operation result",
-    "teState is",
-    "g.xml",
-    "izing Trusted Installer",
-    "TrustedInstaller initialization",
-    "Last boot time",
-    "Loaded Servicing Stack",
-    "@20",
-    "Inner Error",
-    "Universal Time is:",
-    "rtup:",
-    "Archived backup log",
-];
+use patchdx_formats::cbs::TRIGGERS;
 
 fn time(name: &str, data: &[u8], patterns: &[&[&str]]) {
     let acs: Vec<_> = patterns

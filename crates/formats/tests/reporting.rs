@@ -4,20 +4,9 @@
 use patchdx_bundle::FileKind;
 use patchdx_formats::event::{Action, Confidence, Level, SourceFile};
 use patchdx_formats::reporting;
-use std::path::{Path, PathBuf};
-
-fn fixture(rel: &str) -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures").join(rel);
-    if path.exists() {
-        return Some(path);
-    }
-    eprintln!("╔══════════════════════════════════════════════════════════════════════╗");
-    eprintln!("║ FIXTURE MISSING: {rel}");
-    eprintln!("║ NOTHING WAS CHECKED by this test.                                    ║");
-    eprintln!("╚══════════════════════════════════════════════════════════════════════╝");
-    assert!(std::env::var_os("CI").is_none(), "fixture {rel} missing on CI");
-    None
-}
+mod common;
+use common::fixture;
+use std::path::Path;
 
 fn read_path(path: &Path) -> SourceFile {
     let bundle = patchdx_bundle::open(path, &Default::default()).expect("open");

@@ -4,20 +4,9 @@
 use patchdx_bundle::FileKind;
 use patchdx_formats::event::{Action, Confidence, Event, Level, SourceFile};
 use patchdx_formats::wulog;
-use std::path::{Path, PathBuf};
-
-fn fixture(rel: &str) -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures").join(rel);
-    if path.exists() {
-        return Some(path);
-    }
-    eprintln!("╔══════════════════════════════════════════════════════════════════════╗");
-    eprintln!("║ FIXTURE MISSING: {rel}");
-    eprintln!("║ NOTHING WAS CHECKED by this test.                                    ║");
-    eprintln!("╚══════════════════════════════════════════════════════════════════════╝");
-    assert!(std::env::var_os("CI").is_none(), "fixture {rel} missing on CI");
-    None
-}
+mod common;
+use common::fixture;
+use std::path::Path;
 
 fn read_fixture(rel: &str) -> Option<SourceFile> {
     let path = fixture(rel)?;

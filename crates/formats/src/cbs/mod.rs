@@ -4,6 +4,9 @@
 pub mod history;
 pub mod line;
 mod scan;
+
+#[doc(hidden)]
+pub use scan::TRIGGERS;
 pub mod timeline;
 
 pub use line::{CbsEventKind, Level};

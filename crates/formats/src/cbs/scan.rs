@@ -11,7 +11,8 @@ use std::sync::OnceLock;
 // Each literal's first three bytes are its SIMD fingerprint: they are chosen to be rare in ordinary CBS lines
 // ("rocessing " rather than "Processing started", "by client" rather than "initialized by client"), because every
 // fingerprint hit costs a verification and common trigrams ("Sta", "sta", "ini") made the search 3x slower.
-const TRIGGERS: &[&str] = &[
+#[doc(hidden)]
+pub const TRIGGERS: &[&str] = &[
     "HRESULT",
     "hr:",
     "hr =",
