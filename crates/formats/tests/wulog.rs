@@ -6,7 +6,6 @@ use patchdx_formats::event::{Action, Confidence, Event, Level, SourceFile};
 use patchdx_formats::wulog;
 mod common;
 use common::fixture;
-use std::path::Path;
 
 fn read_fixture(rel: &str) -> Option<SourceFile> {
     let path = fixture(rel)?;
