@@ -288,6 +288,7 @@ pub(crate) fn failed_operations(flat: &Flat, sessions: &[SessionBuild], claimed:
             diagnosis: Vec::new(),
             corroboration: Vec::new(),
             coverage: None,
+            repair: None,
         });
     }
     findings

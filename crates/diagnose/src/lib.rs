@@ -2,12 +2,14 @@
 //! cascade after it, what was repaired, and what time the CBS history covers.
 #![forbid(unsafe_code)]
 
+pub mod attempts;
 pub mod case_checks;
 mod evidence;
 mod failures;
 mod flat;
 pub mod model;
 mod repair;
+pub mod repair_manifest;
 pub mod rules_apply;
 pub mod rules_runner;
 mod sources;
@@ -74,6 +76,8 @@ pub struct Analysis {
     pub case: CaseSection,
     /// The case summary in English and Simplified Chinese, written from the findings.
     pub summary: summary::CaseSummary,
+    /// Every install attempt of every update, across sources.
+    pub attempts: Vec<attempts::Attempt>,
     pub files: Vec<FileSummary>,
     pub warnings: Vec<Warning>,
 }
@@ -101,6 +105,7 @@ pub fn diagnose_cbs(logs: &[CbsLog], history: &History) -> CbsDiagnosis {
     for (n, finding) in findings.iter_mut().enumerate() {
         finding.id = format!("F{}", n + 1);
     }
+    repair_manifest::attach(&mut findings);
     let mut session_counts = BTreeMap::new();
     for s in &sessions {
         *session_counts.entry(s.client.clone().unwrap_or_else(|| "(unknown client)".to_string())).or_insert(0) += 1;
@@ -190,6 +195,7 @@ fn analyze_bundle(bundle: &Bundle, rules: &patchdx_rules::RuleSet, case: &case_c
         0
     };
     let summary = verdict_summary(failures, repaired, unreadable, &diagnosis.findings, &history);
+    let attempts = attempts::reconstruct(&timeline);
     let case = CaseSection {
         kb_check: case_checks::check_kbs(case, &diagnosis.findings, &timeline),
         freshness: case.reported_failure_local.and_then(|t| case_checks::freshness(&timeline, t)),
@@ -211,6 +217,7 @@ fn analyze_bundle(bundle: &Bundle, rules: &patchdx_rules::RuleSet, case: &case_c
         sources: timeline.files,
         case,
         summary: summary::CaseSummary::default(),
+        attempts,
         files,
         warnings,
     }

@@ -108,6 +108,9 @@ pub struct Finding {
     pub corroboration: Vec<Evidence>,
     /// Whether the CBS history covers the failure, when it does not.
     pub coverage: Option<String>,
+    /// For store or file corruption: the component identities and files involved, the updates that carry
+    /// them, and the repair source and commands that match them.
+    pub repair: Option<crate::repair_manifest::RepairManifest>,
 }
 
 /// Something worth knowing that is not a failure (a repair run, boot-time processing, a rotation problem).

@@ -110,6 +110,7 @@ pub(crate) fn store_repairs(
             diagnosis: Vec::new(),
             corroboration: Vec::new(),
             coverage: None,
+            repair: None,
         });
     }
 }
@@ -165,6 +166,7 @@ pub(crate) fn sfc_results(
             diagnosis: Vec::new(),
             corroboration: Vec::new(),
             coverage: None,
+            repair: None,
         });
     }
     for group in group_by_time(flat, &repaired, 7200) {
@@ -228,6 +230,7 @@ pub(crate) fn unexplained_corruption(flat: &Flat, claimed: &mut [bool], findings
             diagnosis: Vec::new(),
             corroboration: Vec::new(),
             coverage: None,
+            repair: None,
         });
     }
 }

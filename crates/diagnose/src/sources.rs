@@ -169,6 +169,7 @@ pub(crate) fn source_findings(findings: &mut Vec<Finding>, timeline: &Timeline, 
             diagnosis: Vec::new(),
             corroboration: Vec::new(),
             coverage,
+            repair: None,
         });
     }
     joined_to_cbs

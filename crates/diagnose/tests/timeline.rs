@@ -56,3 +56,29 @@ fn case_bundle_timeline_is_in_utc_order_with_each_files_offset() {
         ]
     );
 }
+
+/// Each install attempt of KB5014805 is reconstructed from the three durable sources, with its outcome.
+#[test]
+fn case_bundle_attempts_of_kb5014805() {
+    let bundle = patchdx_bundle::open(&repo().join("examples/cas-07293"), &Default::default()).expect("open");
+    let analysis = patchdx_diagnose::analyze(&bundle);
+    let attempts: Vec<_> = analysis.attempts.iter().filter(|a| a.kb == "KB5014805").collect();
+    assert_eq!(attempts.len(), 2);
+    for (attempt, start, end) in [
+        (attempts[0], "2022-09-09 15:57:39.866", "2022-09-09 15:58:23.417"),
+        (attempts[1], "2022-10-10 16:37:44.175", "2022-10-10 16:38:25.731"),
+    ] {
+        assert_eq!(attempt.outcome, patchdx_diagnose::attempts::Outcome::Failed);
+        assert_eq!(attempt.code.as_ref().map(|c| c.hex.as_str()), Some("0x80073712"));
+        assert_eq!((local(attempt.start_local), local(attempt.end_local)), (start.to_string(), end.to_string()));
+        assert_eq!(attempt.sources, vec!["ReportingEvents", "Sessions.xml", "WindowsUpdate.log"]);
+        assert_eq!(attempt.phases, vec!["install", "staging"]);
+    }
+    let succeeded: Vec<&str> = analysis
+        .attempts
+        .iter()
+        .filter(|a| a.outcome == patchdx_diagnose::attempts::Outcome::Succeeded)
+        .map(|a| a.kb.as_str())
+        .collect();
+    assert_eq!(succeeded, vec!["KB4052623", "KB5016568", "KB5017400", "KB5018506"]);
+}

@@ -64,6 +64,7 @@ struct FindingView {
     coverage: Option<String>,
     root: Option<RootView>,
     also: Vec<String>,
+    repair: Option<patchdx_diagnose::repair_manifest::RepairManifest>,
 }
 
 struct ObservationView {
@@ -287,6 +288,7 @@ fn finding(f: &Finding) -> FindingView {
             .skip(1)
             .map(|d| format!("{} [{}] (rule {})", d.title.en, d.category, d.rule))
             .collect(),
+        repair: f.repair.clone(),
     }
 }
 

@@ -92,7 +92,51 @@ fn finding(out: &mut String, f: &Finding) {
             let _ = write!(out, "{}", fenced(&d.commands.clone()));
         }
     }
+    if let Some(m) = &f.repair {
+        repair(out, m);
+    }
     let _ = writeln!(out);
+}
+
+fn repair(out: &mut String, m: &patchdx_diagnose::repair_manifest::RepairManifest) {
+    let _ = writeln!(out, "\n**Repair manifest / 修复清单**\n");
+    if !m.components.is_empty() {
+        let _ = writeln!(
+            out,
+            "| component | version | arch | public key token | culture | files | state |\n|---|---|---|---|---|---|---|"
+        );
+        for c in &m.components {
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {} | {} | {} | {} | {} |",
+                cell(&c.name),
+                cell(&c.version),
+                cell(&c.architecture),
+                cell(c.public_key_token.as_deref().unwrap_or("-")),
+                cell(c.culture.as_deref().unwrap_or("-")),
+                c.files.iter().map(|f| format!("`{}`", cell(f))).collect::<Vec<_>>().join(", "),
+                cell(&c.problems.join("; "))
+            );
+        }
+        let _ = writeln!(out);
+    }
+    if !m.unattributed_files.is_empty() {
+        let files: Vec<String> = m.unattributed_files.iter().map(|f| format!("`{}`", cell(f))).collect();
+        let _ = writeln!(out, "Files without their component: {}\n", files.join(", "));
+    }
+    for p in &m.packages {
+        let kb = p.kb.as_deref().map(|k| format!("{k} ")).unwrap_or_default();
+        let _ = writeln!(out, "- update {kb}`{}`: {}", cell(&p.identity), cell(&p.relation));
+    }
+    if !m.packages.is_empty() {
+        let _ = writeln!(out);
+    }
+    for step in &m.steps {
+        let _ = writeln!(out, "1. {} / {}", cell(&step.en), cell(&step.zh_cn));
+    }
+    let _ = writeln!(out);
+    let commands: Vec<String> = m.commands.iter().map(|c| c.command.clone()).collect();
+    let _ = write!(out, "{}", fenced(&commands));
 }
 
 pub fn render_markdown(analysis: &Analysis) -> String {

@@ -106,6 +106,7 @@ pub fn render_text(analysis: &Analysis, options: TextOptions) -> String {
             }
         }
     }
+    render_attempts(&mut out, &s, analysis, options.verbose);
     render_case(&mut out, &s, analysis);
     render_history(&mut out, &s, analysis);
     if options.verbose || analysis.case.kb_check.is_some() || analysis.case.previous.is_some() {
@@ -238,6 +239,49 @@ fn render_finding(out: &mut String, s: &Style, f: &Finding, verbose: bool) {
             let _ = writeln!(out, "  also        {} [{}] (rule {})", other.title.en, other.category, other.rule);
         }
     }
+    if let Some(repair) = &f.repair {
+        render_repair(out, s, repair, verbose);
+    }
+}
+
+fn render_repair(out: &mut String, s: &Style, m: &patchdx_diagnose::repair_manifest::RepairManifest, verbose: bool) {
+    let _ = writeln!(out, "  {}", s.bold("repair manifest (修复清单)"));
+    let limit = if verbose { usize::MAX } else { 12 };
+    for c in m.components.iter().take(limit) {
+        let token = c.public_key_token.as_deref().map(|t| format!(" pkt {t}")).unwrap_or_default();
+        let culture = c.culture.as_deref().filter(|c| *c != "neutral").map(|c| format!(" {c}")).unwrap_or_default();
+        let _ = writeln!(out, "    component {} {} {}{token}{culture}", c.name, c.version, c.architecture);
+        if !c.files.is_empty() {
+            let shown = if verbose { c.files.len() } else { c.files.len().min(6) };
+            let more =
+                if shown < c.files.len() { format!(", … {} more", c.files.len() - shown) } else { String::new() };
+            let _ = writeln!(out, "      files   {}{more}", c.files[..shown].join(", "));
+        }
+        if !c.problems.is_empty() {
+            let _ = writeln!(out, "      state   {}", c.problems.join("; "));
+        }
+    }
+    if m.components.len() > limit {
+        let _ = writeln!(out, "    … {} more component(s) (--verbose)", m.components.len() - limit);
+    }
+    if !m.unattributed_files.is_empty() {
+        let _ = writeln!(out, "    files without their component: {}", m.unattributed_files.join(", "));
+    }
+    for p in &m.packages {
+        let kb = p.kb.as_deref().map(|k| format!("{k} ")).unwrap_or_default();
+        let _ = writeln!(out, "    update    {kb}{} — {}", p.identity, p.relation);
+    }
+    for source in &m.sources {
+        let _ = writeln!(out, "    source    {}", source.text.en);
+        let _ = writeln!(out, "              {}", source.text.zh_cn);
+    }
+    let _ = writeln!(out, "    commands");
+    for c in &m.commands {
+        let _ = writeln!(out, "      {}", s.cyan(&c.command));
+        if verbose {
+            let _ = writeln!(out, "        {}\n        {}", c.purpose.en, c.purpose.zh_cn);
+        }
+    }
 }
 
 fn render_history(out: &mut String, s: &Style, analysis: &Analysis) {
@@ -345,5 +389,33 @@ fn render_case(out: &mut String, s: &Style, analysis: &Analysis) {
     let _ = writeln!(out, "\n{}", s.bold("CASE CHECKS"));
     for statement in statements {
         let _ = writeln!(out, "  {} {}\n    {}", s.yellow("!"), statement.en, statement.zh_cn);
+    }
+}
+
+fn render_attempts(out: &mut String, s: &Style, analysis: &Analysis, verbose: bool) {
+    if analysis.attempts.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n{}", s.bold(&format!("UPDATE ATTEMPTS ({})", analysis.attempts.len())));
+    let limit = if verbose { usize::MAX } else { 30 };
+    for a in analysis.attempts.iter().take(limit) {
+        let outcome = match a.outcome {
+            patchdx_diagnose::attempts::Outcome::Failed => s.red("failed"),
+            patchdx_diagnose::attempts::Outcome::Succeeded => s.green("succeeded"),
+            patchdx_diagnose::attempts::Outcome::RebootPending => s.yellow("reboot pending"),
+            patchdx_diagnose::attempts::Outcome::Unknown => s.dim("outcome unknown"),
+        };
+        let when = a.start_local.map(|t| t.to_string()).unwrap_or_else(|| "?".to_string());
+        let code = a.code.as_ref().map(|c| format!(" {}", c.label())).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {:<10} {when} local  {outcome}{code}  [{}] from {}",
+            a.kb,
+            a.phases.join(" → "),
+            a.sources.join(", ")
+        );
+    }
+    if analysis.attempts.len() > limit {
+        let _ = writeln!(out, "  … {} more (--verbose)", analysis.attempts.len() - limit);
     }
 }
