@@ -48,6 +48,12 @@ fn example_bundle_names_both_failures_and_says_cbs_does_not_cover_them() {
         assert_eq!(finding["utc_time"], utc);
         assert_eq!(finding["outcome"]["file"], "Windows/SoftwareDistribution/ReportingEvents.log");
         assert_eq!(finding["diagnosis"][0]["rule"], "store-corrupt-0x80073712");
+        let not_covering: Vec<&str> =
+            finding["not_covered_by"].as_array().expect("spans").iter().filter_map(|s| s["source"].as_str()).collect();
+        assert_eq!(not_covering, vec!["CBS", "CBS", "CBS"], "no CBS piece covers the failure");
+        let covering: Vec<&str> =
+            finding["covered_by"].as_array().expect("spans").iter().filter_map(|s| s["source"].as_str()).collect();
+        assert!(covering.contains(&"ReportingEvents") && covering.contains(&"Sessions.xml"), "{covering:?}");
         let coverage = finding["coverage"].as_str().expect("coverage stated");
         assert!(coverage.contains("outside it"), "{coverage}");
         let sources: Vec<&str> = std::iter::once(&finding["first_cause"])

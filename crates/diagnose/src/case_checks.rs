@@ -136,6 +136,41 @@ pub fn check_kbs(input: &CaseInput, findings: &[Finding], timeline: &Timeline) -
         };
         check.statements.push(statement);
     }
+    // Release relation between the reported and the failing update, where titles say their month.
+    let title_of = |kb: &str| {
+        timeline.events.iter().find_map(|e| (e.kb.as_deref() == Some(kb)).then(|| e.title.clone()).flatten())
+    };
+    let month = |title: &str| {
+        let bytes = title.as_bytes();
+        (bytes.len() >= 7
+            && bytes[..4].iter().all(u8::is_ascii_digit)
+            && bytes[4] == b'-'
+            && bytes[5..7].iter().all(u8::is_ascii_digit))
+        .then(|| title[..7].to_string())
+    };
+    for reported in check.reported.clone() {
+        for failing in check.failing.keys().cloned().collect::<Vec<_>>() {
+            if reported == failing {
+                continue;
+            }
+            let months =
+                (title_of(&reported).as_deref().and_then(month), title_of(&failing).as_deref().and_then(month));
+            check.statements.push(match months {
+                (Some(a), Some(b)) if a == b => Statement {
+                    en: format!("{reported} and {failing} are both {a} releases: updates of the same month, one may replace the other."),
+                    zh_cn: format!("{reported} 和 {failing} 都是 {a} 发布的更新：同月发布，其中一个可能取代另一个。"),
+                },
+                (Some(a), Some(b)) => Statement {
+                    en: format!("{reported} is a {a} release and {failing} a {b} release: the later one supersedes the earlier only if they are the same update series."),
+                    zh_cn: format!("{reported} 于 {a} 发布，{failing} 于 {b} 发布：只有属于同一更新系列时，较新的才会取代较旧的。"),
+                },
+                _ => Statement {
+                    en: format!("Whether {reported} and {failing} supersede one another cannot be inferred from these logs: their titles do not both name a release month."),
+                    zh_cn: format!("无法从这些日志推断 {reported} 与 {failing} 之间是否存在取代关系：它们的标题没有都标明发布月份。"),
+                },
+            });
+        }
+    }
     let linked: BTreeSet<String> =
         check.instruction_mentions.iter().filter(|m| m.in_link).map(|m| m.kb.clone()).collect();
     let named: BTreeSet<String> = check.instruction_mentions.iter().map(|m| m.kb.clone()).collect();

@@ -288,6 +288,8 @@ pub(crate) fn failed_operations(flat: &Flat, sessions: &[SessionBuild], claimed:
             diagnosis: Vec::new(),
             corroboration: Vec::new(),
             coverage: None,
+            covered_by: Vec::new(),
+            not_covered_by: Vec::new(),
             repair: None,
         });
     }

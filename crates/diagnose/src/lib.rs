@@ -4,6 +4,7 @@
 
 pub mod attempts;
 pub mod case_checks;
+pub mod coverage;
 mod evidence;
 mod failures;
 mod flat;
@@ -184,6 +185,7 @@ fn analyze_bundle(bundle: &Bundle, rules: &patchdx_rules::RuleSet, case: &case_c
         finding.id = format!("F{}", n + 1);
     }
     rules_apply::attach(&mut diagnosis.findings, &timeline, rules);
+    coverage::attach(&mut diagnosis.findings, &timeline);
     let failures = diagnosis.findings.iter().filter(|f| f.verdict == model::Verdict::Failed).count();
     let repaired = diagnosis.findings.iter().filter(|f| f.verdict == model::Verdict::Repaired).count();
     let unreadable = warnings.iter().any(|w| w.severity >= Severity::Damaged);

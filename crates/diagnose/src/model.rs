@@ -108,6 +108,10 @@ pub struct Finding {
     pub corroboration: Vec<Evidence>,
     /// Whether the CBS history covers the failure, when it does not.
     pub coverage: Option<String>,
+    /// Files whose records span the failure's time.
+    pub covered_by: Vec<crate::coverage::SourceSpan>,
+    /// Files whose records start after or end before the failure (they cannot show it).
+    pub not_covered_by: Vec<crate::coverage::SourceSpan>,
     /// For store or file corruption: the component identities and files involved, the updates that carry
     /// them, and the repair source and commands that match them.
     pub repair: Option<crate::repair_manifest::RepairManifest>,

@@ -110,6 +110,8 @@ pub(crate) fn store_repairs(
             diagnosis: Vec::new(),
             corroboration: Vec::new(),
             coverage: None,
+            covered_by: Vec::new(),
+            not_covered_by: Vec::new(),
             repair: None,
         });
     }
@@ -166,6 +168,8 @@ pub(crate) fn sfc_results(
             diagnosis: Vec::new(),
             corroboration: Vec::new(),
             coverage: None,
+            covered_by: Vec::new(),
+            not_covered_by: Vec::new(),
             repair: None,
         });
     }
@@ -230,6 +234,8 @@ pub(crate) fn unexplained_corruption(flat: &Flat, claimed: &mut [bool], findings
             diagnosis: Vec::new(),
             corroboration: Vec::new(),
             coverage: None,
+            covered_by: Vec::new(),
+            not_covered_by: Vec::new(),
             repair: None,
         });
     }

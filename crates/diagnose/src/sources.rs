@@ -169,6 +169,8 @@ pub(crate) fn source_findings(findings: &mut Vec<Finding>, timeline: &Timeline, 
             diagnosis: Vec::new(),
             corroboration: Vec::new(),
             coverage,
+            covered_by: Vec::new(),
+            not_covered_by: Vec::new(),
             repair: None,
         });
     }

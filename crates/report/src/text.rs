@@ -87,6 +87,8 @@ pub fn render_text(analysis: &Analysis, options: TextOptions) -> String {
     };
     let _ = writeln!(out, "\n{headline}\n{}", v.summary);
 
+    // Stale or mismatched input is said before anything else: it changes how the rest reads.
+    render_case(&mut out, &s, analysis);
     if !analysis.findings.is_empty() {
         let _ = writeln!(out, "\n{}", s.bold(&format!("FINDINGS ({} failed, {} repaired)", v.failures, v.repaired)));
         for finding in &analysis.findings {
@@ -107,7 +109,6 @@ pub fn render_text(analysis: &Analysis, options: TextOptions) -> String {
         }
     }
     render_attempts(&mut out, &s, analysis, options.verbose);
-    render_case(&mut out, &s, analysis);
     render_history(&mut out, &s, analysis);
     if options.verbose || analysis.case.kb_check.is_some() || analysis.case.previous.is_some() {
         let _ = writeln!(
@@ -210,6 +211,20 @@ fn render_finding(out: &mut String, s: &Style, f: &Finding, verbose: bool) {
         for ev in &f.corroboration {
             let _ = writeln!(out, "              {}", quote(s, ev));
         }
+    }
+    if !f.covered_by.is_empty() || !f.not_covered_by.is_empty() {
+        let names = |spans: &[patchdx_diagnose::coverage::SourceSpan]| {
+            let mut labels: Vec<String> = spans.iter().map(|s| s.source.clone()).collect();
+            labels.sort();
+            labels.dedup();
+            labels.join(", ")
+        };
+        let _ = writeln!(
+            out,
+            "  sources     cover this time: {}; do not: {}",
+            if f.covered_by.is_empty() { "none".to_string() } else { names(&f.covered_by) },
+            if f.not_covered_by.is_empty() { "none".to_string() } else { names(&f.not_covered_by) }
+        );
     }
     if let Some(coverage) = &f.coverage {
         let _ = writeln!(out, "  {} {coverage}", s.yellow("coverage   "));
