@@ -97,7 +97,7 @@ impl Entry {
     /// The file's text as UTF-8 chunks ending at line boundaries.
     pub fn chunks(&self) -> io::Result<ChunkReader<File>> {
         let encoding = self.encoding.unwrap_or(TextEncoding::Utf8 { bom: false });
-        Ok(ChunkReader::new(self.open()?, encoding))
+        Ok(ChunkReader::with_chunk_size(self.open()?, encoding, chunk_size_for(self.size, encoding)))
     }
 
     /// The UTF-8 lines that start in `[start, end)` of the file (for parallel scans of one large file).
@@ -109,7 +109,8 @@ impl Entry {
                 return Err(io::Error::new(io::ErrorKind::InvalidInput, "byte ranges are only read from UTF-8 files"));
             }
         };
-        Ok(ChunkReader::new(range::LineRange::new(self.open()?, start, end)?, encoding))
+        let size = chunk_size_for(end.saturating_sub(start), encoding);
+        Ok(ChunkReader::with_chunk_size(range::LineRange::new(self.open()?, start, end)?, encoding, size))
     }
 
     /// Warnings about the file's shape that are known before reading it (odd-length UTF-16).
@@ -127,6 +128,20 @@ impl Entry {
         }
         None
     }
+}
+
+/// A chunk buffer no larger than the text can need: small files do not pay for clearing 4 MiB buffers.
+fn chunk_size_for(bytes: u64, encoding: TextEncoding) -> usize {
+    // Decoding can grow the text: UTF-16 to at most 1.5x, a legacy code page to at most 3x (one byte can
+    // become a 3-byte UTF-8 character). A line is only cut when it is longer than a chunk, so the chunk must
+    // hold the whole decoded file when the file is small.
+    let decoded = match encoding {
+        TextEncoding::Utf8 { .. } => bytes,
+        TextEncoding::Utf16Le { .. } | TextEncoding::Utf16Be { .. } => bytes.saturating_mul(3) / 2,
+        TextEncoding::Legacy(_) => bytes.saturating_mul(3),
+    }
+    .saturating_add(64);
+    usize::try_from(decoded).unwrap_or(lines::CHUNK_BYTES).min(lines::CHUNK_BYTES)
 }
 
 /// Everything found in one input.
