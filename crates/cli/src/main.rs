@@ -235,12 +235,12 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
         Some(path) => Some(patchdx_bundle::open(path, &options).context("cannot open the --previous bundle")?),
         None => None,
     };
-    let analysis = patchdx_diagnose::analyze_case(&bundle, &rules, &case, previous.as_ref());
+    let (analysis, timeline) = patchdx_diagnose::analyze_case_with_timeline(&bundle, &rules, &case, previous.as_ref());
     let format = if args.json { Format::Json } else { args.format };
     let rendered = match format {
         Format::Json => patchdx_report::render_json(&analysis),
         Format::Markdown => patchdx_report::render_markdown(&analysis),
-        Format::Html => patchdx_report::render_html(&analysis, &patchdx_diagnose::read_evidence(&bundle).timeline()),
+        Format::Html => patchdx_report::render_html(&analysis, &timeline),
         Format::Text => {
             let color = match args.color {
                 ColorChoice::Always => true,

@@ -79,11 +79,12 @@ pub fn read_evidence(bundle: &Bundle) -> BundleEvidence {
     for source in &mut sources {
         warnings.append(&mut source.warnings);
     }
+    let parsed: std::collections::HashSet<&str> = sources.iter().map(|s| s.path.as_str()).collect();
     let files = bundle
         .entries
         .iter()
         .map(|entry| {
-            let analysed = (is_cbs(entry.kind) && entry.size > 0) || sources.iter().any(|s| s.path == entry.path);
+            let analysed = (is_cbs(entry.kind) && entry.size > 0) || parsed.contains(entry.path.as_str());
             FileSummary {
                 path: entry.path.clone(),
                 kind: entry.kind,

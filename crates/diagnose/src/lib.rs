@@ -102,16 +102,21 @@ pub fn diagnose_cbs(logs: &[CbsLog], history: &History) -> CbsDiagnosis {
     repair::unexplained_corruption(&flat, &mut claimed, &mut findings);
     repair::startup_processing(&flat, &mut observations);
     history_observations(&flat, history, &mut observations);
-    findings.sort_by_key(|f| (f.utc_time.or(f.local_time), f.outcome.line));
-    for (n, finding) in findings.iter_mut().enumerate() {
-        finding.id = format!("F{}", n + 1);
-    }
+    order_and_number(&mut findings);
     repair_manifest::attach(&mut findings);
     let mut session_counts = BTreeMap::new();
     for s in &sessions {
         *session_counts.entry(s.client.clone().unwrap_or_else(|| "(unknown client)".to_string())).or_insert(0) += 1;
     }
     CbsDiagnosis { findings, observations, sessions: failures::listed_sessions(&flat, &sessions), session_counts }
+}
+
+/// Findings in time order, numbered F1, F2, … in that order.
+fn order_and_number(findings: &mut [Finding]) {
+    findings.sort_by_key(|f| (f.utc_time.or(f.local_time), f.outcome.line));
+    for (n, finding) in findings.iter_mut().enumerate() {
+        finding.id = format!("F{}", n + 1);
+    }
 }
 
 fn history_observations(flat: &flat::Flat, history: &History, observations: &mut Vec<Observation>) {
@@ -163,7 +168,18 @@ pub fn analyze_case(
     case: &case_checks::CaseInput,
     previous: Option<&Bundle>,
 ) -> Analysis {
-    let mut analysis = analyze_bundle(bundle, rules, case);
+    analyze_case_with_timeline(bundle, rules, case, previous).0
+}
+
+/// [`analyze_case`], also handing back the timeline it built (for reports that show it), so that nothing
+/// reads the bundle a second time.
+pub fn analyze_case_with_timeline(
+    bundle: &Bundle,
+    rules: &patchdx_rules::RuleSet,
+    case: &case_checks::CaseInput,
+    previous: Option<&Bundle>,
+) -> (Analysis, timeline::Timeline) {
+    let (mut analysis, timeline) = analyze_bundle(bundle, rules, case);
     if let Some(previous) = previous {
         let current = case_checks::fingerprint(bundle);
         let old = case_checks::fingerprint(previous);
@@ -171,18 +187,22 @@ pub fn analyze_case(
         analysis.case.fingerprint = Some(current);
     }
     analysis.summary = summary::summarize(&analysis);
-    analysis
+    (analysis, timeline)
 }
 
-fn analyze_bundle(bundle: &Bundle, rules: &patchdx_rules::RuleSet, case: &case_checks::CaseInput) -> Analysis {
+fn analyze_bundle(
+    bundle: &Bundle,
+    rules: &patchdx_rules::RuleSet,
+    case: &case_checks::CaseInput,
+) -> (Analysis, timeline::Timeline) {
     let evidence = evidence::read_evidence(bundle);
     let timeline = evidence.timeline();
     let evidence::BundleEvidence { files, warnings, cbs_logs, history, .. } = evidence;
     let mut diagnosis = diagnose_cbs(&cbs_logs, &history);
+    let before = diagnosis.findings.len();
     sources::source_findings(&mut diagnosis.findings, &timeline, &history);
-    diagnosis.findings.sort_by_key(|f| (f.utc_time.or(f.local_time), f.outcome.line));
-    for (n, finding) in diagnosis.findings.iter_mut().enumerate() {
-        finding.id = format!("F{}", n + 1);
+    if diagnosis.findings.len() != before {
+        order_and_number(&mut diagnosis.findings);
     }
     rules_apply::attach(&mut diagnosis.findings, &timeline, rules);
     coverage::attach(&mut diagnosis.findings, &timeline);
@@ -203,7 +223,7 @@ fn analyze_bundle(bundle: &Bundle, rules: &patchdx_rules::RuleSet, case: &case_c
         freshness: case.reported_failure_local.and_then(|t| case_checks::freshness(&timeline, t)),
         ..CaseSection::default()
     };
-    Analysis {
+    let analysis = Analysis {
         schema: SCHEMA,
         tool_version: env!("CARGO_PKG_VERSION"),
         input: bundle.root.clone(),
@@ -216,13 +236,14 @@ fn analyze_bundle(bundle: &Bundle, rules: &patchdx_rules::RuleSet, case: &case_c
             sessions: diagnosis.sessions,
             session_counts: diagnosis.session_counts,
         },
-        sources: timeline.files,
+        sources: timeline.files.clone(),
         case,
         summary: summary::CaseSummary::default(),
         attempts,
         files,
         warnings,
-    }
+    };
+    (analysis, timeline)
 }
 
 fn verdict_summary(
