@@ -266,31 +266,16 @@ pub(crate) fn failed_operations(flat: &Flat, sessions: &[SessionBuild], claimed:
             (Confidence::Medium, "chain joined by time and code; the records name no session".to_string())
         };
         let cascade: Vec<Evidence> = chain.iter().filter(|&&i| i != first_cause).map(|&i| flat.evidence(i)).collect();
+        let title = format!("{subject} failed with {}", code_ref.label());
         findings.push(Finding {
-            id: String::new(),
-            verdict: Verdict::Failed,
-            title: format!("{subject} failed with {}", code_ref.label()),
             kb,
             package,
             session: session.map(|s| s.id.clone()),
             client: session.and_then(|s| s.client.clone()),
             phase: phase_of(flat, &chain, first_cause),
             code: Some(code_ref),
-            local_time: event_at(terminal.index).time,
-            utc_time: event_at(terminal.index).utc,
-            utc_offset: flat.offset_label(terminal.index),
-            first_cause: flat.evidence(first_cause),
             cascade,
-            outcome: flat.evidence(terminal.index),
-            confidence,
-            confidence_reason: reason,
-            items: Vec::new(),
-            diagnosis: Vec::new(),
-            corroboration: Vec::new(),
-            coverage: None,
-            covered_by: Vec::new(),
-            not_covered_by: Vec::new(),
-            repair: None,
+            ..flat.finding(Verdict::Failed, title, first_cause, terminal.index, confidence, &reason)
         });
     }
     findings

@@ -39,6 +39,29 @@ impl<'a> Flat<'a> {
         }
     }
 
+    /// A finding from the record at `first` to the record at `outcome`, timed by the outcome.
+    pub fn finding(
+        &self,
+        verdict: crate::model::Verdict,
+        title: String,
+        first: usize,
+        outcome: usize,
+        confidence: crate::model::Confidence,
+        reason: &str,
+    ) -> crate::model::Finding {
+        crate::model::Finding {
+            utc_offset: self.offset_label(outcome),
+            ..crate::model::Finding::new(
+                verdict,
+                title,
+                self.evidence(first),
+                self.evidence(outcome),
+                confidence,
+                reason.to_string(),
+            )
+        }
+    }
+
     pub fn offset_label(&self, index: usize) -> Option<String> {
         let event = self.event(index);
         self.piece(index).offset_at(event.line).map(patchdx_formats::time::format_offset)

@@ -117,6 +117,46 @@ pub struct Finding {
     pub repair: Option<crate::repair_manifest::RepairManifest>,
 }
 
+impl Finding {
+    /// A finding with what every stage knows first; its time is the outcome's. The other fields are filled by
+    /// the stage that builds it or by the later stages that know them (rules, other sources, coverage, repair).
+    pub fn new(
+        verdict: Verdict,
+        title: String,
+        first_cause: Evidence,
+        outcome: Evidence,
+        confidence: Confidence,
+        confidence_reason: String,
+    ) -> Self {
+        Finding {
+            id: String::new(),
+            verdict,
+            title,
+            kb: None,
+            package: None,
+            session: None,
+            client: None,
+            phase: None,
+            code: None,
+            local_time: outcome.local_time,
+            utc_time: outcome.utc_time,
+            utc_offset: None,
+            first_cause,
+            cascade: Vec::new(),
+            outcome,
+            confidence,
+            confidence_reason,
+            items: Vec::new(),
+            diagnosis: Vec::new(),
+            corroboration: Vec::new(),
+            coverage: None,
+            covered_by: Vec::new(),
+            not_covered_by: Vec::new(),
+            repair: None,
+        }
+    }
+}
+
 /// Something worth knowing that is not a failure (a repair run, boot-time processing, a rotation problem).
 #[derive(Debug, Clone, Serialize)]
 pub struct Observation {

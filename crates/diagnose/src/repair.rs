@@ -84,35 +84,20 @@ pub(crate) fn store_repairs(
         let failed = repaired_count < detected || patchdx_codes::is_failure(result_code);
         let outcome_index = repaired.map_or(index, |(i, _)| i);
         let first = chain.first().copied().unwrap_or(index);
+        let verdict = if failed { Verdict::Failed } else { Verdict::Repaired };
+        let title = if failed {
+            format!("Component store corruption not repaired: {detected} detected, {repaired_count} repaired")
+        } else {
+            format!("Component store corruption found and repaired: {detected} detected, {repaired_count} repaired")
+        };
+        let reason = "DISM's own Summary block states the counts";
         findings.push(Finding {
-            id: String::new(),
-            verdict: if failed { Verdict::Failed } else { Verdict::Repaired },
-            title: if failed {
-                format!("Component store corruption not repaired: {detected} detected, {repaired_count} repaired")
-            } else {
-                format!("Component store corruption found and repaired: {detected} detected, {repaired_count} repaired")
-            },
-            kb: None,
-            package: None,
-            session: None,
             client: Some("DISM (store corruption detect/repair)".to_string()),
             phase: Some("component store check".to_string()),
             code: result.map(|_| CodeRef::new(result_code, None)),
-            local_time: flat.event(outcome_index).time,
-            utc_time: flat.event(outcome_index).utc,
-            utc_offset: flat.offset_label(outcome_index),
-            first_cause: flat.evidence(first),
             cascade: evidence.into_iter().skip(1).collect(),
-            outcome: flat.evidence(outcome_index),
-            confidence: Confidence::High,
-            confidence_reason: "DISM's own Summary block states the counts".to_string(),
             items,
-            diagnosis: Vec::new(),
-            corroboration: Vec::new(),
-            coverage: None,
-            covered_by: Vec::new(),
-            not_covered_by: Vec::new(),
-            repair: None,
+            ..flat.finding(verdict, title, first, outcome_index, Confidence::High, reason)
         });
     }
 }
@@ -146,31 +131,19 @@ pub(crate) fn sfc_results(
             .collect();
         let first = group[0];
         let last = group[group.len() - 1];
+        let title = format!("SFC could not repair {} file(s)", items.len());
+        let reason = "SFC states it cannot repair these member files";
+        let base = flat.finding(Verdict::Failed, title, first, last, Confidence::High, reason);
         findings.push(Finding {
-            id: String::new(),
-            verdict: Verdict::Failed,
-            title: format!("SFC could not repair {} file(s)", items.len()),
-            kb: None,
-            package: None,
-            session: None,
             client: Some("SFC (Windows Resource Protection)".to_string()),
             phase: Some("system file check".to_string()),
-            code: None,
+            // Dated by the first file SFC gave up on: that is when the damage was found.
             local_time: flat.event(first).time,
             utc_time: flat.event(first).utc,
             utc_offset: flat.offset_label(first),
-            first_cause: flat.evidence(first),
             cascade: group.iter().skip(1).map(|&i| flat.evidence(i)).collect(),
-            outcome: flat.evidence(last),
-            confidence: Confidence::High,
-            confidence_reason: "SFC states it cannot repair these member files".to_string(),
             items,
-            diagnosis: Vec::new(),
-            corroboration: Vec::new(),
-            coverage: None,
-            covered_by: Vec::new(),
-            not_covered_by: Vec::new(),
-            repair: None,
+            ..base
         });
     }
     for group in group_by_time(flat, &repaired, 7200) {
@@ -212,31 +185,20 @@ pub(crate) fn unexplained_corruption(flat: &Flat, claimed: &mut [bool], findings
         }
         let first = group[0];
         let last = group[group.len() - 1];
+        let title = "Component store flagged as corrupt, and no repair run follows in the logs".to_string();
+        let reason = "CBS/CSI flagged the store corrupt; no DISM summary shows it repaired";
+        let base = flat.finding(Verdict::Failed, title, first, last, Confidence::Medium, reason);
+        let event = flat.event(first);
         findings.push(Finding {
-            id: String::new(),
-            verdict: Verdict::Failed,
-            title: "Component store flagged as corrupt, and no repair run follows in the logs".to_string(),
-            kb: flat.event(first).kb.clone(),
-            package: flat.event(first).package.clone(),
-            session: None,
-            client: None,
-            phase: None,
-            code: flat.event(first).code.map(|c| CodeRef::new(c, flat.event(first).code_name_in_log.as_deref())),
-            local_time: flat.event(first).time,
-            utc_time: flat.event(first).utc,
+            kb: event.kb.clone(),
+            package: event.package.clone(),
+            code: event.code.map(|c| CodeRef::new(c, event.code_name_in_log.as_deref())),
+            // Dated by the first flag: that is when the store was found corrupt.
+            local_time: event.time,
+            utc_time: event.utc,
             utc_offset: flat.offset_label(first),
-            first_cause: flat.evidence(first),
             cascade: group.iter().skip(1).map(|&i| flat.evidence(i)).collect(),
-            outcome: flat.evidence(last),
-            confidence: Confidence::Medium,
-            confidence_reason: "CBS/CSI flagged the store corrupt; no DISM summary shows it repaired".to_string(),
-            items: Vec::new(),
-            diagnosis: Vec::new(),
-            corroboration: Vec::new(),
-            coverage: None,
-            covered_by: Vec::new(),
-            not_covered_by: Vec::new(),
-            repair: None,
+            ..base
         });
     }
 }

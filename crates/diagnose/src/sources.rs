@@ -137,41 +137,29 @@ pub(crate) fn source_findings(findings: &mut Vec<Finding>, timeline: &Timeline, 
                 history.last_local.map(|t| t.to_string()).unwrap_or_default()
             )),
         };
+        let title = match &code_ref {
+            Some(c) => format!("{title_subject} {what} with {}", c.label()),
+            None => format!("{title_subject} {what}"),
+        };
+        let confidence = if group.len() > 1 { Confidence::Medium } else { Confidence::Low };
+        let reason = format!(
+            "the same failure recorded by {}{}",
+            sources.join(", "),
+            if coverage.is_none() { "; CBS covers this time but holds no matching failure" } else { "" }
+        );
         findings.push(Finding {
-            id: String::new(),
-            verdict: Verdict::Failed,
-            title: match &code_ref {
-                Some(c) => format!("{title_subject} {what} with {}", c.label()),
-                None => format!("{title_subject} {what}"),
-            },
             kb,
             package: group.iter().find_map(|e| e.package.clone()),
-            session: None,
             client: group.iter().find_map(|e| e.client.clone()),
             phase: group.iter().find_map(|e| e.phase.clone()),
             code: code_ref,
-            local_time: outcome.local,
-            utc_time: outcome.utc,
             utc_offset: match (outcome.local, outcome.utc) {
                 (Some(l), Some(u)) => Some(patchdx_formats::time::format_offset((l.millis() - u.millis()) / 1000)),
                 _ => None,
             },
-            first_cause: evidence_of(first),
             cascade: group.iter().skip(1).map(|e| evidence_of(e)).collect(),
-            outcome: evidence_of(outcome),
-            confidence: if group.len() > 1 { Confidence::Medium } else { Confidence::Low },
-            confidence_reason: format!(
-                "the same failure recorded by {}{}",
-                sources.join(", "),
-                if coverage.is_none() { "; CBS covers this time but holds no matching failure" } else { "" }
-            ),
-            items: Vec::new(),
-            diagnosis: Vec::new(),
-            corroboration: Vec::new(),
             coverage,
-            covered_by: Vec::new(),
-            not_covered_by: Vec::new(),
-            repair: None,
+            ..Finding::new(Verdict::Failed, title, evidence_of(first), evidence_of(outcome), confidence, reason)
         });
     }
     joined_to_cbs
