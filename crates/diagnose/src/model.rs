@@ -22,6 +22,17 @@ pub struct Evidence {
     pub text: String,
 }
 
+impl Evidence {
+    /// Where the record is: `file:line`, `file#record` for event-log records, or the file alone.
+    pub fn place(&self) -> String {
+        match (self.record, self.line) {
+            (Some(record), _) => format!("{}#{record}", self.file),
+            (None, 0) => self.file.clone(),
+            (None, line) => format!("{}:{line}", self.file),
+        }
+    }
+}
+
 /// An error code with what it means.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct CodeRef {

@@ -12,14 +12,6 @@ pub struct CaseSummary {
     pub zh_cn: String,
 }
 
-fn place(f: &Finding) -> String {
-    let e = &f.outcome;
-    match e.record {
-        Some(r) => format!("{}#{r}", e.file),
-        None => format!("{}:{}", e.file, e.line),
-    }
-}
-
 fn when(f: &Finding) -> String {
     match (f.local_time, f.utc_time) {
         (Some(l), Some(u)) => format!("{l} local (UTC{}) = {u} UTC", f.utc_offset.as_deref().unwrap_or("?")),
@@ -66,10 +58,20 @@ pub fn summarize(analysis: &Analysis) -> CaseSummary {
         let label = code.map(|c| c.label()).unwrap_or_else(|| "no code".to_string());
         let meaning_en = code.and_then(|c| c.en.clone()).unwrap_or_default();
         let meaning_zh = code.and_then(|c| c.zh_cn.clone()).unwrap_or_default();
-        let _ =
-            writeln!(en, "- {}: {} failed with {label} ({meaning_en}) — evidence {}.", when(f), subject(f), place(f));
-        let _ =
-            writeln!(zh, "- {}：{} 安装失败，错误码 {label}（{meaning_zh}）— 证据 {}。", when(f), subject(f), place(f));
+        let _ = writeln!(
+            en,
+            "- {}: {} failed with {label} ({meaning_en}) — evidence {}.",
+            when(f),
+            subject(f),
+            f.outcome.place()
+        );
+        let _ = writeln!(
+            zh,
+            "- {}：{} 安装失败，错误码 {label}（{meaning_zh}）— 证据 {}。",
+            when(f),
+            subject(f),
+            f.outcome.place()
+        );
         if f.first_cause != f.outcome && f.coverage.is_none() {
             let _ = writeln!(
                 en,

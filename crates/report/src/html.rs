@@ -204,11 +204,7 @@ fn time(t: Option<CivilTime>) -> String {
 }
 
 fn evidence(ev: &Evidence) -> EvidenceView {
-    let place = match (ev.record, ev.line) {
-        (Some(record), _) => format!("{}#{record}", ev.file),
-        (None, 0) => ev.file.clone(),
-        (None, line) => format!("{}:{line}", ev.file),
-    };
+    let place = ev.place();
     let time = match (ev.local_time, ev.utc_time) {
         (Some(l), Some(u)) => format!("{l} local = {u} UTC"),
         (Some(l), None) => format!("{l} local"),
@@ -289,17 +285,6 @@ fn finding(f: &Finding) -> FindingView {
             .map(|d| format!("{} [{}] (rule {})", d.title.en, d.category, d.rule))
             .collect(),
         repair: f.repair.clone(),
-    }
-}
-
-fn human_duration(seconds: i64) -> String {
-    let (d, h, m) = (seconds / 86_400, (seconds % 86_400) / 3600, (seconds % 3600) / 60);
-    if d > 0 {
-        format!("{d}d {h}h")
-    } else if h > 0 {
-        format!("{h}h {m}m")
-    } else {
-        format!("{m}m")
     }
 }
 
@@ -403,13 +388,17 @@ fn chart(analysis: &Analysis) -> Option<Chart> {
             && a - end > 3_600_000
         {
             let (g0, g1) = (scale.x(end), scale.x(*a));
-            let label = format!("gap {}", human_duration((a - end) / 1000));
+            let label = format!("gap {}", crate::human_duration((a - end) / 1000));
             gaps.push((
                 Bar {
                     x: px(g0),
                     w: px((g1 - g0).max(2.0)),
                     class: "gap",
-                    title: format!("no CBS history for {} before {}", human_duration((a - end) / 1000), piece.path),
+                    title: format!(
+                        "no CBS history for {} before {}",
+                        crate::human_duration((a - end) / 1000),
+                        piece.path
+                    ),
                 },
                 label,
             ));
@@ -608,7 +597,7 @@ pub fn render_html(analysis: &Analysis, timeline: &Timeline) -> String {
                 first: time(p.first_local),
                 last: time(p.last_local),
                 lines: p.lines,
-                gap: p.gap_before_seconds.filter(|g| *g > 3600).map(human_duration).unwrap_or_default(),
+                gap: p.gap_before_seconds.filter(|g| *g > 3600).map(crate::human_duration).unwrap_or_default(),
             })
             .collect(),
         missing_pieces: h.missing_pieces.join(", "),

@@ -19,3 +19,15 @@ pub fn render_json(analysis: &Analysis) -> String {
     serde_json::to_string_pretty(analysis)
         .unwrap_or_else(|e| format!("{{\"error\": \"cannot serialise analysis: {e}\"}}"))
 }
+
+/// A duration as a person reads it in a report: `1d 0h`, `3h 12m`, `47m`.
+pub(crate) fn human_duration(seconds: i64) -> String {
+    let (d, h, m) = (seconds / 86_400, (seconds % 86_400) / 3600, (seconds % 3600) / 60);
+    if d > 0 {
+        format!("{d}d {h}h")
+    } else if h > 0 {
+        format!("{h}h {m}m")
+    } else {
+        format!("{m}m")
+    }
+}

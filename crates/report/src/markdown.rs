@@ -1,20 +1,12 @@
 //! The analysis as Markdown, for a case record or a ticket: verdict, findings with quoted evidence, case
 //! checks, CBS coverage, the case summary in both languages, files and warnings.
 
-use patchdx_diagnose::{Analysis, Evidence, Finding, Verdict};
+use patchdx_diagnose::{Analysis, Finding, Verdict};
 use std::fmt::Write;
 
 /// Escapes text for a Markdown table cell or paragraph.
 fn cell(text: &str) -> String {
     text.replace('\\', "\\\\").replace('|', "\\|").replace('`', "'").replace('\n', " ")
-}
-
-fn place(ev: &Evidence) -> String {
-    match ev.record {
-        Some(r) => format!("{}#{r}", ev.file),
-        None if ev.line == 0 => ev.file.clone(),
-        None => format!("{}:{}", ev.file, ev.line),
-    }
 }
 
 /// A fenced block that cannot be closed early by the quoted text.
@@ -64,11 +56,11 @@ fn finding(out: &mut String, f: &Finding) {
         let _ = writeln!(out, "| coverage | {} |", cell(coverage));
     }
     let _ = writeln!(out, "\nFirst cause, then the cascade and the outcome:\n");
-    let mut lines = vec![format!("{}  {}", place(&f.first_cause), f.first_cause.text.trim())];
-    lines.extend(f.cascade.iter().map(|e| format!("{}  {}", place(e), e.text.trim())));
+    let mut lines = vec![format!("{}  {}", f.first_cause.place(), f.first_cause.text.trim())];
+    lines.extend(f.cascade.iter().map(|e| format!("{}  {}", e.place(), e.text.trim())));
     let _ = write!(out, "{}", fenced(&lines));
     if !f.corroboration.is_empty() {
-        let lines: Vec<String> = f.corroboration.iter().map(|e| format!("{}  {}", place(e), e.text.trim())).collect();
+        let lines: Vec<String> = f.corroboration.iter().map(|e| format!("{}  {}", e.place(), e.text.trim())).collect();
         let _ = writeln!(out, "\nThe same failure in other sources:\n");
         let _ = write!(out, "{}", fenced(&lines));
     }
@@ -163,7 +155,7 @@ pub fn render_markdown(analysis: &Analysis) -> String {
                 cell(f.kb.as_deref().or(f.package.as_deref()).unwrap_or("-")),
                 f.code.as_ref().map(|c| c.label()).unwrap_or_default(),
                 f.local_time.map(|t| t.to_string()).unwrap_or_default(),
-                cell(&place(&f.outcome))
+                cell(&f.outcome.place())
             );
         }
         let _ = writeln!(out);

@@ -63,11 +63,7 @@ fn time_pair(local: Option<CivilTime>, utc: Option<CivilTime>, offset: Option<&s
 }
 
 fn quote(s: &Style, ev: &Evidence) -> String {
-    let place = match (ev.record, ev.line) {
-        (Some(record), _) => format!("{}#{record}", ev.file),
-        (None, 0) => ev.file.clone(),
-        (None, line) => format!("{}:{line}", ev.file),
-    };
+    let place = ev.place();
     let source = ev.source.as_deref().map(|s| format!("[{s}] ")).unwrap_or_default();
     format!("{} {source}{}", s.cyan(&place), clip(ev.text.trim(), QUOTE_WIDTH))
 }
@@ -338,7 +334,7 @@ fn render_history(out: &mut String, s: &Style, analysis: &Analysis) {
         let gap = piece
             .gap_before_seconds
             .filter(|g| *g > 3600)
-            .map(|g| format!("  {}", s.yellow(&format!("(gap of {} before it)", human_duration(g)))))
+            .map(|g| format!("  {}", s.yellow(&format!("(gap of {} before it)", crate::human_duration(g)))))
             .unwrap_or_default();
         let _ = writeln!(out, "    {}  {range}  {offset}  {} lines{gap}", piece.path, piece.lines);
         if piece.overlapping_events_removed > 0 {
@@ -358,17 +354,6 @@ fn render_history(out: &mut String, s: &Style, analysis: &Analysis) {
     let counts: Vec<String> = analysis.cbs.session_counts.iter().map(|(c, n)| format!("{c} {n}")).collect();
     if !counts.is_empty() {
         let _ = writeln!(out, "  sessions by client: {}", counts.join(", "));
-    }
-}
-
-fn human_duration(seconds: i64) -> String {
-    let (d, h, m) = (seconds / 86_400, (seconds % 86_400) / 3600, (seconds % 3600) / 60);
-    if d > 0 {
-        format!("{d}d {h}h")
-    } else if h > 0 {
-        format!("{h}h {m}m")
-    } else {
-        format!("{m}m")
     }
 }
 
