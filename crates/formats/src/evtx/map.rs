@@ -25,48 +25,19 @@ pub(crate) fn to_event(f: &Fields, file: &str) -> Option<Event> {
         | "User32" => power(f),
         _ => None,
     }?;
-    let mut event = Event::new(Source::OtherEvtx, file, mapped.action, mapped.level.max(level_of(f.level)), "");
+    let mut event = mapped;
+    event.file = file.to_string();
+    event.level = event.level.max(level_of(f.level));
     event.message =
-        clip_message(&format!("{} {}: {}", short_provider(&f.provider), f.event_id, mapped.message), MESSAGE_MAX);
-    event.kb = mapped.kb;
-    event.package = mapped.package;
-    event.title = mapped.title;
-    event.update_id = mapped.update_id;
-    event.code = mapped.code.filter(|&c| c != 0);
-    event.client = mapped.client;
-    event.phase = mapped.phase;
+        clip_message(&format!("{} {}: {}", short_provider(&f.provider), f.event_id, event.message), MESSAGE_MAX);
+    event.code = event.code.filter(|&c| c != 0);
     Some(event)
 }
 
-/// The parts of an event a provider fills in.
-struct Mapped {
-    action: Action,
-    level: Level,
-    message: String,
-    kb: Option<String>,
-    package: Option<String>,
-    title: Option<String>,
-    update_id: Option<String>,
-    code: Option<u32>,
-    client: Option<String>,
-    phase: Option<String>,
-}
-
-impl Mapped {
-    fn new(action: Action, level: Level, message: String) -> Self {
-        Mapped {
-            action,
-            level,
-            message,
-            kb: None,
-            package: None,
-            title: None,
-            update_id: None,
-            code: None,
-            client: None,
-            phase: None,
-        }
-    }
+/// The event a provider's record stands for; [`to_event`] sets the file, the final level and the message
+/// prefix.
+fn provider_event(action: Action, level: Level, message: String) -> Event {
+    Event::new(Source::OtherEvtx, "", action, level, message)
 }
 
 fn level_of(raw: u8) -> Level {
@@ -138,7 +109,7 @@ fn state_name(f: &Fields, field: &str) -> Option<String> {
 /// Setup.evtx, `Microsoft-Windows-Servicing`: 1–6 are package changes (`CbsPackageInitiateChanges`,
 /// `CbsPackageChangeState`), 7–16 turn selectable updates (features) of a package on or off
 /// (`CbsUpdateChangeState`). The Debug-channel START/END events are not in exported Setup.evtx files.
-fn servicing(f: &Fields) -> Option<Mapped> {
+fn servicing(f: &Fields) -> Option<Event> {
     let package = f.text("PackageIdentifier");
     let update = f.text("UpdateName").unwrap_or("?");
     let target = state_name(f, "IntendedPackageState");
@@ -214,7 +185,7 @@ fn servicing(f: &Fields) -> Option<Mapped> {
         ),
         _ => return None,
     };
-    let mut mapped = Mapped::new(action, level, format!("{message}; client {}", f.text("Client").unwrap_or("?")));
+    let mut mapped = provider_event(action, level, format!("{message}; client {}", f.text("Client").unwrap_or("?")));
     mapped.kb = package.and_then(kb_of);
     mapped.package = owned(package);
     mapped.code = code;
@@ -225,19 +196,19 @@ fn servicing(f: &Fields) -> Option<Mapped> {
 
 /// Setup.evtx, `Microsoft-Windows-WUSA` (the standalone .msu installer): 2 installed, 3 failed with the
 /// code in DECIMAL (`ErrorCode: 2147942402` is 0x80070002). Event 1 is a Debug-channel trace line.
-fn wusa(f: &Fields) -> Option<Mapped> {
+fn wusa(f: &Fields) -> Option<Event> {
     let title = f.text("UpdateTitle");
     let command = f.text("CommandLine");
     let name = title.or(command).unwrap_or("?");
     let mut mapped = match f.event_id {
-        2 => Mapped::new(
+        2 => provider_event(
             Action::InstallSucceeded,
             Level::Info,
             format!("Windows update {name} was successfully installed"),
         ),
         3 => {
             let code = f.text("ErrorCode").and_then(code_any);
-            let mut m = Mapped::new(
+            let mut m = provider_event(
                 Action::InstallFailed,
                 Level::Error,
                 format!(
@@ -260,7 +231,7 @@ fn wusa(f: &Fields) -> Option<Mapped> {
 /// `Microsoft-Windows-WindowsUpdateClient`, in System (16–24, 43, 44) and in its Operational log (25, 26,
 /// 31, 41). Payload: `updateTitle`, `updateGuid`, `updateRevisionNumber`, `serviceGuid`, and `errorCode`
 /// on failures (the manifest's name; the code is also searched among all values in case it differs).
-fn update_client(f: &Fields) -> Option<Mapped> {
+fn update_client(f: &Fields) -> Option<Event> {
     use Action::*;
     let (action, level, what) = match f.event_id {
         16 => (ScanFailed, Level::Warning, "unable to connect to the automatic updates service"),
@@ -288,7 +259,7 @@ fn update_client(f: &Fields) -> Option<Mapped> {
     if let Some(title) = title {
         message.push_str(&format!(": {title}"));
     }
-    let mut mapped = Mapped::new(action, level, message);
+    let mut mapped = provider_event(action, level, message);
     mapped.kb = title.and_then(kb_of);
     mapped.title = owned(title);
     mapped.update_id = f.text("updateGuid").map(|g| g.trim_matches(['{', '}']).to_string());
@@ -331,7 +302,7 @@ fn update_client_code(f: &Fields) -> Option<u32> {
 ///   the caller (client), P9 the service id, P10 unknown.
 /// - `WindowsUpdateFailure2` / `WindowsUpdateFailure` (Windows 7/8) — P1 client version, P2 HRESULT, P3
 ///   update id, P4 operation; the rest is not decoded.
-fn wer_report(f: &Fields) -> Option<Mapped> {
+fn wer_report(f: &Fields) -> Option<Event> {
     let name = f.nth(2)?;
     let p = |n: usize| f.nth(4 + n);
     match name {
@@ -350,7 +321,7 @@ fn wer_report(f: &Fields) -> Option<Mapped> {
                 p(10).unwrap_or("?"),
                 p(1).unwrap_or("?"),
             );
-            let mut mapped = Mapped::new(Action::FailureReport, Level::Error, message);
+            let mut mapped = provider_event(Action::FailureReport, Level::Error, message);
             mapped.kb = package.and_then(kb_of);
             mapped.package = package.map(|pkg| match p(3) {
                 Some(version) => format!("{pkg}~{version}"),
@@ -382,7 +353,7 @@ fn wer_report(f: &Fields) -> Option<Mapped> {
             {
                 message.push_str(&format!(", extended error 0x{extended:08x}"));
             }
-            let mut mapped = Mapped::new(Action::FailureReport, Level::Error, message);
+            let mut mapped = provider_event(Action::FailureReport, Level::Error, message);
             mapped.code = code;
             mapped.update_id = update_id.map(|id| id.trim_matches(['{', '}']).to_string());
             mapped.phase = owned(p(4));
@@ -395,7 +366,7 @@ fn wer_report(f: &Fields) -> Option<Mapped> {
 
 /// Boots and shutdowns in System.evtx, which tell whether a required restart happened and whether the
 /// machine went down uncleanly in the middle of servicing.
-fn power(f: &Fields) -> Option<Mapped> {
+fn power(f: &Fields) -> Option<Event> {
     let (action, level, message) = match (f.provider.as_str(), f.event_id) {
         ("Microsoft-Windows-Kernel-General", 12) => {
             let version =
@@ -435,7 +406,7 @@ fn power(f: &Fields) -> Option<Mapped> {
         ),
         ("User32", 1074) => {
             let value = |name: &str, index: usize| f.text(name).or_else(|| f.nth(index));
-            let mut m = Mapped::new(
+            let mut m = provider_event(
                 Action::Shutdown,
                 Level::Info,
                 format!(
@@ -456,5 +427,5 @@ fn power(f: &Fields) -> Option<Mapped> {
         }
         _ => return None,
     };
-    Some(Mapped::new(action, level, message))
+    Some(provider_event(action, level, message))
 }
