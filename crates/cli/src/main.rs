@@ -191,7 +191,7 @@ fn timeline(args: TimelineArgs) -> anyhow::Result<u8> {
             Some(regex::Regex::new(re).with_context(|| format!("--grep {re:?} is not a valid regular expression"))?);
     }
     let bundle = patchdx_bundle::open(&args.path, &options).context("cannot open the input")?;
-    let evidence = patchdx_diagnose::read_evidence(&bundle);
+    let mut evidence = patchdx_diagnose::read_evidence(&bundle);
     let timeline = evidence.timeline();
     let events: Vec<&patchdx_formats::event::Event> = timeline.events.iter().filter(|e| filter.keeps(e)).collect();
     let rendered = if args.json {

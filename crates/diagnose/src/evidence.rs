@@ -15,7 +15,7 @@ pub struct BundleEvidence {
     /// CBS pieces in history order, then SFC extracts.
     pub cbs_logs: Vec<CbsLog>,
     pub history: History,
-    /// Every non-CBS source file that was parsed.
+    /// Every non-CBS source file that was parsed (moved into the timeline by [`BundleEvidence::timeline`]).
     pub sources: Vec<SourceFile>,
 }
 
@@ -107,10 +107,11 @@ pub fn read_evidence(bundle: &Bundle) -> BundleEvidence {
 }
 
 impl BundleEvidence {
-    /// All sources, CBS included, on one UTC timeline.
-    pub fn timeline(&self) -> Timeline {
+    /// All sources, CBS included, on one UTC timeline. The non-CBS sources move into it (their events are not
+    /// copied); the CBS logs stay, since the diagnosis reads them.
+    pub fn timeline(&mut self) -> Timeline {
         let mut files: Vec<SourceFile> = self.cbs_logs.iter().map(cbs::timeline::to_source_file).collect();
-        files.extend(self.sources.iter().cloned());
+        files.append(&mut self.sources);
         timeline::build(files)
     }
 }

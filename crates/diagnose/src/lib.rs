@@ -195,7 +195,7 @@ fn analyze_bundle(
     rules: &patchdx_rules::RuleSet,
     case: &case_checks::CaseInput,
 ) -> (Analysis, timeline::Timeline) {
-    let evidence = evidence::read_evidence(bundle);
+    let mut evidence = evidence::read_evidence(bundle);
     let timeline = evidence.timeline();
     let evidence::BundleEvidence { files, warnings, cbs_logs, history, .. } = evidence;
     let mut diagnosis = diagnose_cbs(&cbs_logs, &history);
