@@ -129,6 +129,20 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// The named facts a report lists under the title, in order, those that are known.
+    pub fn facts(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("update", &self.kb),
+            ("package", &self.package),
+            ("session", &self.session),
+            ("client", &self.client),
+            ("phase", &self.phase),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| value.as_deref().map(|v| (name, v)))
+        .collect()
+    }
+
     /// A finding with what every stage knows first; its time is the outcome's. The other fields are filled by
     /// the stage that builds it or by the later stages that know them (rules, other sources, coverage, repair).
     pub fn new(

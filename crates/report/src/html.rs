@@ -232,18 +232,7 @@ fn finding(f: &Finding) -> FindingView {
         None => "local time unknown".to_string(),
     };
     let when_utc = f.utc_time.map(|u| format!("{u} UTC")).unwrap_or_else(|| "UTC unknown".to_string());
-    let mut facts = Vec::new();
-    for (name, value) in [
-        ("update", &f.kb),
-        ("package", &f.package),
-        ("session", &f.session),
-        ("client", &f.client),
-        ("phase", &f.phase),
-    ] {
-        if let Some(v) = value {
-            facts.push((name, v.clone()));
-        }
-    }
+    let facts: Vec<(&str, String)> = f.facts().into_iter().map(|(name, value)| (name, value.to_string())).collect();
     let code = f.code.as_ref().map(|c| CodeView {
         label: c.label(),
         en: c.en.clone().unwrap_or_else(|| "not in patchdx's code table".to_string()),

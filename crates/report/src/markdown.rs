@@ -31,16 +31,8 @@ fn finding(out: &mut String, f: &Finding) {
             f.utc_offset.as_deref().map(|o| format!(" (UTC{o})")).unwrap_or_default()
         );
     }
-    for (name, value) in [
-        ("update", &f.kb),
-        ("package", &f.package),
-        ("session", &f.session),
-        ("client", &f.client),
-        ("phase", &f.phase),
-    ] {
-        if let Some(v) = value {
-            let _ = writeln!(out, "| {name} | `{}` |", cell(v));
-        }
+    for (name, value) in f.facts() {
+        let _ = writeln!(out, "| {name} | `{}` |", cell(value));
     }
     if let Some(c) = &f.code {
         let _ = writeln!(
