@@ -149,13 +149,17 @@ fn render_finding(out: &mut String, s: &Style, f: &Finding, verbose: bool) {
     if let Some(p) = &f.package {
         let _ = writeln!(out, "  package     {p}");
     }
-    if f.session.is_some() || f.client.is_some() {
-        let _ = writeln!(
-            out,
-            "  session     {}{}",
-            f.session.as_deref().unwrap_or("-"),
-            f.client.as_deref().map(|c| format!(" (client {c})")).unwrap_or_default()
-        );
+    match (&f.session, &f.client) {
+        (Some(session), Some(client)) => {
+            let _ = writeln!(out, "  session     {session} (client {client})");
+        }
+        (Some(session), None) => {
+            let _ = writeln!(out, "  session     {session}");
+        }
+        (None, Some(client)) => {
+            let _ = writeln!(out, "  client      {client}");
+        }
+        (None, None) => {}
     }
     if let Some(phase) = &f.phase {
         let _ = writeln!(out, "  phase       {phase}");
