@@ -14,6 +14,7 @@ pub(crate) struct Walker {
     expanded_bytes: u64,
     next_member: u64,
     stopped_expanding: bool,
+    file_limit_warned: bool,
 }
 
 impl Walker {
@@ -26,6 +27,7 @@ impl Walker {
             expanded_bytes: 0,
             next_member: 0,
             stopped_expanding: false,
+            file_limit_warned: false,
         }
     }
 
@@ -37,7 +39,27 @@ impl Walker {
         self.warnings.push(Warning { path: path.to_string(), severity, message: message.into() });
     }
 
+    /// Lists a folder tree, recognises its files on every core (reading each file's head is most of the cost
+    /// of opening a folder bundle), then lists or expands them in name order.
     pub(crate) fn walk_dir(&mut self, dir: &Path, prefix: &str) -> Result<(), OpenError> {
+        let mut files = Vec::new();
+        self.gather(dir, prefix, &mut files)?;
+        let encoding = self.options.encoding;
+        let sniffed = sniff_all(&files, encoding);
+        for ((disk_path, display), sniffed) in files.into_iter().zip(sniffed) {
+            if self.over_file_limit(&display) {
+                break;
+            }
+            match sniffed {
+                Ok(sniffed) => self.admit(disk_path, display, 0, sniffed),
+                Err(message) => self.warn(&display, Severity::Unreadable, message),
+            }
+        }
+        Ok(())
+    }
+
+    /// Collects the regular files under `dir` in name order (at most one more than the file limit).
+    fn gather(&mut self, dir: &Path, prefix: &str, files: &mut Vec<(PathBuf, String)>) -> Result<(), OpenError> {
         let mut children: Vec<_> = std::fs::read_dir(dir)
             .map_err(|source| OpenError::Io { path: dir.display().to_string(), source })?
             .filter_map(|e| match e {
@@ -50,18 +72,21 @@ impl Walker {
             .collect();
         children.sort_by_key(|e| e.file_name());
         for child in children {
+            if files.len() > self.options.limits.max_files {
+                return Ok(());
+            }
             let name = child.file_name().to_string_lossy().into_owned();
             let display = if prefix.is_empty() { name.clone() } else { format!("{prefix}/{name}") };
             match child.file_type() {
                 Ok(t) if t.is_dir() => {
-                    if let Err(OpenError::Io { path, source }) = self.walk_dir(&child.path(), &display) {
+                    if let Err(OpenError::Io { path, source }) = self.gather(&child.path(), &display, files) {
                         self.warn(&path, Severity::Unreadable, format!("cannot list folder: {source}"));
                     }
                 }
-                Ok(t) if t.is_file() => self.consider(child.path(), display, 0),
+                Ok(t) if t.is_file() => files.push((child.path(), display)),
                 // A link to a file is read; a link to a folder is not followed (it could loop).
                 Ok(t) if t.is_symlink() && std::fs::metadata(child.path()).is_ok_and(|m| m.is_file()) => {
-                    self.consider(child.path(), display, 0)
+                    files.push((child.path(), display))
                 }
                 Ok(_) => self.warn(&display, Severity::Notice, "not a regular file (folder link or device); skipped"),
                 Err(err) => self.warn(&display, Severity::Unreadable, format!("cannot stat: {err}")),
@@ -70,39 +95,37 @@ impl Walker {
         Ok(())
     }
 
+    /// True (after warning once) when the bundle already holds as many files as it may.
+    fn over_file_limit(&mut self, display: &str) -> bool {
+        let max = self.options.limits.max_files;
+        if self.entries.len() < max {
+            return false;
+        }
+        if !self.file_limit_warned {
+            self.file_limit_warned = true;
+            let message = format!("more than {max} files in the bundle; the rest are not read");
+            self.warn(display, Severity::Damaged, message);
+        }
+        true
+    }
+
     /// Recognises one file and either lists it or expands it.
     pub(crate) fn consider(&mut self, disk_path: PathBuf, display: String, depth: u32) {
-        if self.entries.len() >= self.options.limits.max_files {
-            if self.entries.len() == self.options.limits.max_files {
-                self.warn(
-                    &display,
-                    Severity::Damaged,
-                    format!("more than {} files in the bundle; the rest are not read", self.options.limits.max_files),
-                );
-            }
+        if self.over_file_limit(&display) {
             return;
         }
-        let size = match std::fs::metadata(&disk_path) {
-            Ok(m) => m.len(),
-            Err(err) => {
-                return self.warn(&display, Severity::Unreadable, format!("cannot read: {err}"));
-            }
-        };
-        let head = match read_head(&disk_path, detect::SNIFF_BYTES) {
-            Ok(h) => h,
-            Err(err) => {
-                return self.warn(&display, Severity::Unreadable, format!("cannot read: {err}"));
-            }
-        };
-        let base = display.rsplit(['/', '!']).next().unwrap_or(&display).to_ascii_lowercase();
-        let (mut kind, encoding) = detect::detect_kind(&head, &base, self.options.encoding);
-        let mut encoding_evidence = encoding.map(|_| match self.options.encoding {
-            Some(_) => detect::EncodingEvidence::UserOverride,
-            None => detect::detect_encoding(&head).1,
-        });
+        match sniff(&disk_path, &display, self.options.encoding) {
+            Ok(sniffed) => self.admit(disk_path, display, depth, sniffed),
+            Err(message) => self.warn(&display, Severity::Unreadable, message),
+        }
+    }
+
+    /// Lists a recognised file, expanding it first when it is an archive.
+    fn admit(&mut self, disk_path: PathBuf, display: String, depth: u32, sniffed: Sniffed) {
+        let Sniffed { size, mut kind, encoding, mut encoding_evidence } = sniffed;
         if kind == FileKind::Empty {
             self.warn(&display, Severity::Notice, "empty file (0 bytes): nothing to read");
-            kind = detect::kind_from_name(&base).unwrap_or(FileKind::Empty);
+            kind = detect::kind_from_name(&base_name(&display)).unwrap_or(FileKind::Empty);
             encoding_evidence = None;
         }
         if kind.is_archive() && depth < self.options.limits.max_depth {
@@ -340,4 +363,60 @@ fn unsafe_member_name(name: &str) -> bool {
     normalized.starts_with('/')
         || normalized.as_bytes().get(1) == Some(&b':')
         || normalized.split('/').any(|part| part == "..")
+}
+
+/// What a file's size and first bytes say about it.
+struct Sniffed {
+    size: u64,
+    kind: FileKind,
+    encoding: Option<detect::TextEncoding>,
+    encoding_evidence: Option<detect::EncodingEvidence>,
+}
+
+/// The lower-case file name of an inside-bundle path (`a/b.zip!c/CBS.log` → `cbs.log`).
+fn base_name(display: &str) -> String {
+    display.rsplit(['/', '!']).next().unwrap_or(display).to_ascii_lowercase()
+}
+
+/// Reads a file's size and head and recognises it; the error is the warning to give.
+fn sniff(disk_path: &Path, display: &str, forced: Option<detect::TextEncoding>) -> Result<Sniffed, String> {
+    let size = std::fs::metadata(disk_path).map_err(|err| format!("cannot read: {err}"))?.len();
+    let head = read_head(disk_path, detect::SNIFF_BYTES).map_err(|err| format!("cannot read: {err}"))?;
+    let (kind, encoding) = detect::detect_kind(&head, &base_name(display), forced);
+    let encoding_evidence = encoding.map(|_| match forced {
+        Some(_) => detect::EncodingEvidence::UserOverride,
+        None => detect::detect_encoding(&head).1,
+    });
+    Ok(Sniffed { size, kind, encoding, encoding_evidence })
+}
+
+/// [`sniff`] for many files on every core, results in the order given.
+fn sniff_all(files: &[(PathBuf, String)], forced: Option<detect::TextEncoding>) -> Vec<Result<Sniffed, String>> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8).min(files.len().max(1));
+    let mut results: Vec<(usize, Result<Sniffed, String>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some((disk_path, display)) = files.get(i) else { break };
+                        done.push((i, sniff(disk_path, display, forced)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+    });
+    results.sort_by_key(|(i, _)| *i);
+    // A worker that panicked lost its files; say so for each rather than dropping them.
+    let mut by_index = results.into_iter().peekable();
+    (0..files.len())
+        .map(|i| match by_index.next_if(|(j, _)| *j == i) {
+            Some((_, result)) => result,
+            None => Err("could not be recognised (internal error while reading its head)".to_string()),
+        })
+        .collect()
 }
