@@ -516,3 +516,21 @@ fn archive_nested_deeper_than_max_depth_is_not_opened() {
     assert!(!bundle.entries.iter().any(|e| e.path.starts_with(&format!("{cab}!/"))));
     assert_valid_cbs(&bundle, "outer.zip!/CBS.log");
 }
+
+#[test]
+fn folder_with_more_files_than_the_limit_lists_the_first_ones_in_name_order_and_warns_once() {
+    let (_dir, root) = bundle_dir();
+    for name in ["a/CBS.log", "b/CBS.log", "c/CBS.log", "d/CBS.log"] {
+        write(&root.join(name), VALID_CBS.as_bytes());
+    }
+    let options = OpenOptions { limits: Limits { max_files: 2, ..Limits::default() }, ..OpenOptions::default() };
+    let bundle = open_with(&root, &options);
+    let listed: Vec<&str> = bundle.entries.iter().map(|e| e.path.as_str()).collect();
+    // bundle_dir() holds a good CBS.log at its root already.
+    assert_eq!(listed, ["CBS.log", "a/CBS.log"]);
+    assert!(bundle.entries.iter().all(|e| e.kind == FileKind::Cbs));
+    assert_warnings(
+        &bundle,
+        &[("b/CBS.log", Severity::Damaged, "more than 2 files in the bundle; the rest are not read")],
+    );
+}
