@@ -50,8 +50,10 @@ fn case_bundle_timeline_is_in_utc_order_with_each_files_offset() {
         failures,
         vec![
             ("2022-09-09 07:58:23".to_string(), Source::SessionsXml),
+            ("2022-09-09 07:58:23.092".to_string(), Source::WindowsUpdateLog),
             ("2022-09-09 07:58:23.417".to_string(), Source::ReportingEvents),
             ("2022-10-10 08:38:25".to_string(), Source::SessionsXml),
+            ("2022-10-10 08:38:25.402".to_string(), Source::WindowsUpdateLog),
             ("2022-10-10 08:38:25.731".to_string(), Source::ReportingEvents),
         ]
     );

@@ -61,6 +61,8 @@ struct State {
     contexts: HashMap<String, Context>,
     /// Thread → index of the event whose `UpdateId =` line should follow.
     awaiting_id: HashMap<String, usize>,
+    /// Thread → update ids named by the install call running on it (`Title =` then `UpdateId =`).
+    call_updates: HashMap<String, Vec<String>>,
     /// Thread → title seen outside any download/install context, waiting for its `UpdateId =`.
     loose_title: HashMap<String, String>,
     titles: HashMap<String, String>,
@@ -219,6 +221,7 @@ fn handle(state: &mut State, events: &mut Vec<Event>, path: &str, number: u64, l
             state.contexts.insert(thread.to_string(), Context::Download(caller(rest)));
         } else if rest.contains("Installing updates") {
             state.contexts.insert(thread.to_string(), Context::Install(caller(rest)));
+            state.call_updates.remove(thread);
         }
         return;
     }
@@ -237,6 +240,7 @@ fn handle(state: &mut State, events: &mut Vec<Event>, path: &str, number: u64, l
         }
         state.contexts.remove(thread);
         state.awaiting_id.remove(thread);
+        state.call_updates.remove(thread);
         return;
     }
     if let Some(client) = after_key(text, "Beginning Installing of updates, CallerId = ") {
@@ -274,6 +278,8 @@ fn handle(state: &mut State, events: &mut Vec<Event>, path: &str, number: u64, l
         if let Some(i) = state.awaiting_id.remove(thread) {
             if events[i].action == Action::DownloadStarted {
                 state.downloaded.remove(&id);
+            } else {
+                state.call_updates.entry(thread.to_string()).or_default().push(id.clone());
             }
             if let Some(title) = events[i].title.clone() {
                 state.titles.insert(id.clone(), title);
@@ -342,9 +348,15 @@ fn handle(state: &mut State, events: &mut Vec<Event>, path: &str, number: u64, l
         return;
     }
     if let Some(code) = install_failure(text) {
+        // `Completed install of CBS update … hr=` names no update; inside a call that installs exactly one, the
+        // failure is that update's (so it can be put beside the same failure in other sources).
+        let sole = match state.call_updates.get(thread).map(Vec::as_slice) {
+            Some([only]) => Some(only.clone()),
+            _ => None,
+        };
         let event = emit!(Action::InstallFailed, Level::Error);
         event.code = Some(code);
-        event.update_id = update_id_in(text);
+        event.update_id = update_id_in(text).or(sole);
         return;
     }
     // --- traces -----------------------------------------------------------------------------------------

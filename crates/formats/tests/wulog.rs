@@ -226,3 +226,56 @@ fn legacy_report_event_and_failed_scan() {
     assert_eq!(time(failed.local), "2022-09-09 15:58:23.456");
     assert_eq!(time(failed.utc), "2022-09-09 07:58:23.456");
 }
+
+/// `Completed install of CBS update … hr=` names no update: inside an install call of exactly one update the
+/// failure is that update's; inside a call of two it stays unattributed rather than guessed.
+#[test]
+fn handler_failure_is_attributed_only_inside_a_call_of_one_update() {
+    let call = |tid: &str, minute: u32, updates: &[(&str, &str)]| {
+        let mut lines = vec![format!(
+            "2022/09/09 15:{minute:02}:00.1000000 1088  {tid}  Agent           * START * Installing updates CallerId = AutomaticUpdates  Id = 1"
+        )];
+        for (title, id) in updates {
+            lines.push(format!("2022/09/09 15:{minute:02}:00.2000000 1088  {tid}  Agent             Title = {title}"));
+            lines.push(format!(
+                "2022/09/09 15:{minute:02}:00.3000000 1088  {tid}  Agent             UpdateId = {id}.201"
+            ));
+        }
+        lines.push(format!(
+            "2022/09/09 15:{minute:02}:40.0920000 1088  {tid}  Handler         Completed install of CBS update with type=0, requiresReboot=0, installerError=1, hr=0x80073712"
+        ));
+        lines.push(format!(
+            "2022/09/09 15:{minute:02}:40.4100000 1088  {tid}  Agent           * END * Install call completed, ResultCode = 4 (Failed), hr = 0x80073712, reboot required = No"
+        ));
+        lines
+    };
+    let mut lines = call("4412", 10, &[("Cumulative Update (KB5014805)", "5B8E3C1A-4F1E-4A57-9D0E-2C4A7F9B6E21")]);
+    lines.extend(call(
+        "4413",
+        20,
+        &[
+            ("Cumulative Update (KB5014805)", "5B8E3C1A-4F1E-4A57-9D0E-2C4A7F9B6E21"),
+            ("Servicing Stack Update (KB5017400)", "C2D9A1E4-7B3F-4D0A-8E61-0F5B3A9C7D12"),
+        ],
+    ));
+    let dir = std::env::temp_dir().join(format!("patchdx-wulog-call-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("WindowsUpdate.log");
+    std::fs::write(&path, lines.join("\r\n") + "\r\n").expect("write sample");
+    let bundle = patchdx_bundle::open(&path, &Default::default()).expect("open sample");
+    assert_eq!(bundle.entries[0].kind, FileKind::WindowsUpdateLog);
+    let file = wulog::read(&bundle.entries[0]);
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let failed: Vec<(Option<u64>, Option<&str>, Option<&str>, Option<u32>)> = of(&file, Action::InstallFailed)
+        .iter()
+        .map(|e| (e.line, e.update_id.as_deref(), e.kb.as_deref(), e.code))
+        .collect();
+    assert_eq!(
+        failed,
+        vec![
+            (Some(4), Some("5B8E3C1A-4F1E-4A57-9D0E-2C4A7F9B6E21"), Some("KB5014805"), Some(0x8007_3712)),
+            (Some(11), None, None, Some(0x8007_3712)),
+        ]
+    );
+}
