@@ -28,16 +28,20 @@ fn code_regex() -> &'static Regex {
     })
 }
 
+/// Cheap test run before the regex: is there a `0x`/`0X` or a `HRESULT_FROM`? (Runs on every line the CBS scan
+/// picks out, so it builds no searcher per call.)
+fn might_hold_a_code(bytes: &[u8]) -> bool {
+    static FROM: OnceLock<memchr::memmem::Finder<'static>> = OnceLock::new();
+    memchr::memchr2_iter(b'x', b'X', bytes).any(|at| at > 0 && bytes[at - 1] == b'0')
+        || FROM.get_or_init(|| memchr::memmem::Finder::new("HRESULT_FROM")).find(bytes).is_some()
+}
+
 /// All codes in `text`, in order of appearance.
 pub fn find_codes(text: &str) -> Vec<FoundCode> {
     let mut found = Vec::new();
     // Every spelling carries "0x"/"0X" or HRESULT_FROM_WIN32; most lines have neither, and the regex is the
     // costliest step of reading a line.
-    let bytes = text.as_bytes();
-    if memchr::memmem::find(bytes, b"0x").is_none()
-        && memchr::memmem::find(bytes, b"0X").is_none()
-        && !text.contains("HRESULT_FROM")
-    {
+    if !might_hold_a_code(text.as_bytes()) {
         return found;
     }
     for caps in code_regex().captures_iter(text) {

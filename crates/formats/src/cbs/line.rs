@@ -5,6 +5,21 @@ use crate::hresult::{FoundCode, primary_code};
 use crate::time::CivilTime;
 use serde::Serialize;
 
+/// `str::find` / `str::contains` with the searcher built once per call site: `str` builds one on every call, and
+/// that was the costliest part of classifying the lines the scan picks out.
+macro_rules! find {
+    ($haystack:expr, $needle:literal) => {{
+        static FINDER: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
+        FINDER.get_or_init(|| memchr::memmem::Finder::new($needle)).find($haystack.as_bytes())
+    }};
+}
+macro_rules! has {
+    ($haystack:expr, $needle:literal) => {
+        find!($haystack, $needle).is_some()
+    };
+}
+pub(crate) use find;
+
 /// Severity column of a CBS line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -151,7 +166,7 @@ fn field<'a>(text: &'a str, name: &str) -> Option<&'a str> {
 
 /// The package identity (`Name~31bf3856ad364e35~arch~lang~version`) named on a line.
 pub fn package_identity(text: &str) -> Option<&str> {
-    let at = text.find("~31bf3856ad364e35~")?;
+    let at = find!(text, "~31bf3856ad364e35~")?;
     let start =
         text[..at].rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))).map_or(0, |i| i + 1);
     let end = text[at..]
@@ -187,10 +202,10 @@ fn is_benign(component: &str, message: &str, code: &Option<FoundCode>) -> bool {
     }
     let value = code.as_ref().map_or(0, |c| c.value);
     matches!(value, 0x8007_0002 | 0x8007_0003 | 0x8007_0490 | 0x8007_012F | 0x8007_0216)
-        || (value == 0x800F_0805 && (message.contains("OpenPackage") || message.contains("open package")))
-        || (value == 0x800F_080C && message.contains("Failed to get internal update"))
-        || (value == 0x8375_0009 && message.contains("onesettings"))
-        || message.contains("Failed to query registry value")
+        || (value == 0x800F_0805 && (has!(message, "OpenPackage") || has!(message, "open package")))
+        || (value == 0x800F_080C && has!(message, "Failed to get internal update"))
+        || (value == 0x8375_0009 && has!(message, "onesettings"))
+        || has!(message, "Failed to query registry value")
 }
 
 /// Classifies a line (prefix already split). Returns `None` for lines of no diagnostic value.
@@ -205,7 +220,7 @@ pub fn classify(level: Level, component: &str, message: &str) -> Option<Classifi
         CbsEventKind::ServicingStackLoaded { version: rest.split_whitespace().next().unwrap_or("").to_string() }
     } else if let Some(rest) = m.strip_prefix("TI: Last boot time: ") {
         CbsEventKind::LastBootTime { boot: rest.trim().to_string() }
-    } else if m.contains(" initialized by client ") && m.starts_with("Session:") {
+    } else if has!(m, " initialized by client ") && m.starts_with("Session:") {
         let client = after(m, " initialized by client ").unwrap_or("");
         let client = client.split(", external").next().unwrap_or(client).trim().trim_end_matches('.');
         CbsEventKind::SessionStart { session: session_id(m)?, client: client.to_string() }
@@ -220,7 +235,7 @@ pub fn classify(level: Level, component: &str, message: &str) -> Option<Classifi
     } else if m.starts_with("Exec: Processing complete") {
         let session = field(m, "Session:").or_else(|| after(m, "):")).and_then(session_id)?;
         CbsEventKind::ExecComplete { session }
-    } else if (m.starts_with("Session:") || m.starts_with("Asynchronous Session:")) && m.contains(" finalized.") {
+    } else if (m.starts_with("Session:") || m.starts_with("Asynchronous Session:")) && has!(m, " finalized.") {
         let reboot = after(m, "Reboot required: ").map(|r| r.starts_with("yes"));
         CbsEventKind::SessionFinalized {
             session: session_id(m)?,
@@ -231,9 +246,9 @@ pub fn classify(level: Level, component: &str, message: &str) -> Option<Classifi
         CbsEventKind::StartupState { state: state.trim().to_string() }
     } else if m.starts_with("Startup: Processing complete") || m.starts_with("Startup processing completed") {
         CbsEventKind::StartupComplete
-    } else if m.starts_with("Startup: Package:") && m.contains("completed startup processing") {
+    } else if m.starts_with("Startup: Package:") && has!(m, "completed startup processing") {
         CbsEventKind::StartupPackage { new_state: field(m, "new state:").unwrap_or("").to_string() }
-    } else if m.contains("pending.xml") && !m.contains("WER report") {
+    } else if has!(m, "pending.xml") && !has!(m, "WER report") {
         CbsEventKind::PendingXml
     } else if m.starts_with("WER: Generating failure report") {
         CbsEventKind::WerReport {
@@ -248,26 +263,26 @@ pub fn classify(level: Level, component: &str, message: &str) -> Option<Classifi
         let fixed = cells.contains(&"(Fixed)");
         let item = cells.last().copied().unwrap_or("").to_string();
         CbsEventKind::CorruptionRow { category, fixed, item }
-    } else if m.contains("[SR] Cannot repair member file") {
+    } else if has!(m, "[SR] Cannot repair member file") {
         CbsEventKind::SfcCannotRepair { file: sr_file(m) }
-    } else if m.contains("[SR] Repairing file") || m.contains("[SR] Repaired file") {
+    } else if has!(m, "[SR] Repairing file") || has!(m, "[SR] Repaired file") {
         CbsEventKind::SfcRepaired { file: sr_file(m) }
-    } else if m.contains("[SR] Verify and Repair Transaction completed") {
-        CbsEventKind::SfcTransactionComplete { all_repaired: m.contains("successfully repaired") }
+    } else if has!(m, "[SR] Verify and Repair Transaction completed") {
+        CbsEventKind::SfcTransactionComplete { all_repaired: has!(m, "successfully repaired") }
     } else if let Some(n) = m.strip_prefix("Total Detected Corruption:") {
         CbsEventKind::SummaryDetected { count: n.trim().parse().ok()? }
     } else if let Some(n) = m.strip_prefix("Total Repaired Corruption:") {
         CbsEventKind::SummaryRepaired { count: n.trim().parse().ok()? }
     } else if m.starts_with("Operation result:") {
         CbsEventKind::OperationResult
-    } else if m.contains("Mark store corruption flag")
-        || m.contains("mark store corrupt")
-        || m.contains("Store corruption, manifest missing")
+    } else if has!(m, "Mark store corruption flag")
+        || has!(m, "mark store corrupt")
+        || has!(m, "Store corruption, manifest missing")
     {
         CbsEventKind::StoreMarkedCorrupt
-    } else if m.contains("(F)") && component == "CSI" {
+    } else if has!(m, "(F)") && component == "CSI" {
         CbsEventKind::CsiFatal
-    } else if m.contains("Inner Error Message from AI") {
+    } else if has!(m, "Inner Error Message from AI") {
         CbsEventKind::InstallerError
     } else if let Some(path) = m.strip_prefix("Archived backup log: ") {
         let name = path.trim().trim_end_matches('.').rsplit(['\\', '/']).next().unwrap_or("").to_string();
@@ -278,7 +293,7 @@ pub fn classify(level: Level, component: &str, message: &str) -> Option<Classifi
         || m.starts_with("Startup: Failed to process advanced operation queue")
     {
         CbsEventKind::FailedOperation
-    } else if is_failure_code(&code) || (level == Level::Error && (m.contains("Failed") || m.contains("failed"))) {
+    } else if is_failure_code(&code) || (level == Level::Error && (has!(m, "Failed") || has!(m, "failed"))) {
         if is_benign(component, m, &code) { CbsEventKind::Benign } else { CbsEventKind::Failure }
     } else {
         return None;

@@ -115,8 +115,12 @@ pub(crate) fn scan_chunk(index: usize, text: &[u8], cut: &[(usize, u64)]) -> Chu
 }
 
 fn examine_line(out: &mut ChunkScan, chunk: &[u8], start: usize, raw: &[u8], line_no: u64) {
-    // Valid UTF-8 (nearly every line) is borrowed; only broken bytes pay for a lossy copy.
-    let text = String::from_utf8_lossy(raw);
+    // Valid UTF-8 (nearly every line) is borrowed; only broken bytes pay for a lossy copy. `from_utf8` first:
+    // its word-at-a-time ASCII check is several times faster than the byte loop of `from_utf8_lossy`.
+    let text = match std::str::from_utf8(raw) {
+        Ok(valid) => std::borrow::Cow::Borrowed(valid),
+        Err(_) => String::from_utf8_lossy(raw),
+    };
     let text: &str = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let (time, level, component, message) = match line::parse_prefix(text) {
         Some(p) => (Some(p.time), p.level, intern_component(p.component), p.message),
@@ -179,8 +183,8 @@ fn examine_line(out: &mut ChunkScan, chunk: &[u8], start: usize, raw: &[u8], lin
 fn offset_samples(out: &mut ChunkScan, local: CivilTime, component: &str, message: &str, line_no: u64) {
     let utc = if component == "CSI" {
         message.find('@').and_then(|at| CivilTime::parse_csi_stamp(&message.as_bytes()[at + 1..])).map(|(t, _)| t)
-    } else if let Some(rest) = message.split("Universal Time is: ").nth(1) {
-        CivilTime::parse_dashed(rest.as_bytes())
+    } else if let Some(at) = line::find!(message, "Universal Time is: ") {
+        CivilTime::parse_dashed(&message.as_bytes()[at + "Universal Time is: ".len()..])
     } else {
         None
     };
