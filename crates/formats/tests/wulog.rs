@@ -267,7 +267,7 @@ fn handler_failure_is_attributed_only_inside_a_call_of_one_update() {
     let file = wulog::read(&bundle.entries[0]);
     let _ = std::fs::remove_dir_all(&dir);
 
-    let failed: Vec<(Option<u64>, Option<&str>, Option<&str>, Option<u32>)> = of(&file, Action::InstallFailed)
+    let failed: Vec<_> = of(&file, Action::InstallFailed)
         .iter()
         .map(|e| (e.line, e.update_id.as_deref(), e.kb.as_deref(), e.code))
         .collect();
