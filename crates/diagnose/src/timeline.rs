@@ -1,9 +1,12 @@
-//! One UTC timeline of every source: each file's UTC offset is taken from the file itself where it says, and
-//! otherwise inferred from the machine's other files (stated with how and how sure), then all events are
-//! ordered by UTC.
+//! One UTC timeline of every source: each file's UTC offset is taken from the file itself where it says;
+//! otherwise from the events it shares with files whose UTC is known (see the `offset_match` module); otherwise
+//! assumed from the machine's other files — always stated with how and how sure. Then all events are ordered
+//! by UTC.
 
+use crate::offset_match::{KnownIndex, Outcome};
 use patchdx_formats::CivilTime;
 use patchdx_formats::event::{Confidence, Event, OffsetInference, Source, SourceFile};
+use patchdx_formats::time::format_offset;
 use regex::Regex;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -54,22 +57,89 @@ fn machine_offset(files: &[SourceFile]) -> Option<(i64, String)> {
     Some((offset, named))
 }
 
-/// Lays every file on one timeline (files keep their own events; the timeline gets copies).
-pub fn build(mut files: Vec<SourceFile>) -> Timeline {
-    let machine = machine_offset(&files);
-    for file in &mut files {
-        if file.offset.offset_seconds.is_none()
-            && writes_local_time(file.source)
-            && let Some((offset, seen_in)) = &machine
+/// The offset of a file that states none, or a note on one that states its own, from what matching found.
+fn place(file: &mut SourceFile, outcome: Outcome, machine: Option<&(i64, String)>) {
+    if file.offset.offset_seconds.is_some() {
+        // The file's own statement wins; a disagreement is worth a note (a machine whose zone changed, or a
+        // file whose stated zone is wrong), not a silent correction. One pairing against a file that states its
+        // zone is more likely a coincidence than a wrong zone, so it takes two.
+        if let Outcome::Agreed { offset_seconds, occurrences, evidence, disagreeing_own } = outcome
+            && occurrences >= 2
+            && !disagreeing_own.is_empty()
         {
+            let mut own: Vec<String> = disagreeing_own.iter().map(|&o| format_offset(o)).collect();
+            own.sort();
+            own.dedup();
+            let note = format!(
+                "cross-source matching disagrees with the offset this file states: {evidence} gives UTC{}, the \
+                 file says UTC{} there; the file's own offset is kept (the machine's zone may have changed, or \
+                 one of the files is wrong)",
+                format_offset(offset_seconds),
+                own.join("/")
+            );
+            file.note = Some(file.note.take().map_or(note.clone(), |n| format!("{n}; {note}")));
+        }
+        return;
+    }
+    let conflict = match outcome {
+        Outcome::Agreed { offset_seconds, occurrences, evidence, .. } => {
+            // One match could be a coincidence of two similar results; two or more agreeing cannot.
+            let confidence = if occurrences >= 2 { Confidence::High } else { Confidence::Medium };
+            file.offset = OffsetInference::known(offset_seconds, evidence, confidence);
+            return;
+        }
+        Outcome::Conflict(counts) => {
+            let list: Vec<String> = counts
+                .iter()
+                .map(|(o, n)| format!("UTC{} from {n} event{}", format_offset(*o), if *n == 1 { "" } else { "s" }))
+                .collect();
+            format!(
+                "; matching the same events in other files gave different offsets ({}), so it decided nothing",
+                list.join(", ")
+            )
+        }
+        Outcome::None => String::new(),
+    };
+    match machine {
+        Some((offset, seen_in)) => {
             file.offset = OffsetInference::known(
                 *offset,
                 format!(
-                    "no zone in this file; assumed the machine's offset {} seen in {seen_in}",
-                    patchdx_formats::time::format_offset(*offset)
+                    "no zone in this file; assumed the machine's offset {} seen in {seen_in}{conflict}",
+                    format_offset(*offset)
                 ),
                 Confidence::Medium,
             );
+        }
+        None if !conflict.is_empty() => file.offset.method = format!("unknown{conflict}"),
+        None => {}
+    }
+}
+
+/// Lays every file on one timeline (files keep their own events; the timeline gets copies).
+pub fn build(mut files: Vec<SourceFile>) -> Timeline {
+    // Files that state their offset get UTC on every event first: the others are matched against them.
+    let stated: Vec<bool> = files.iter().map(|f| f.offset.offset_seconds.is_some()).collect();
+    for file in files.iter_mut().filter(|f| f.offset.offset_seconds.is_some()) {
+        file.apply_offset();
+    }
+    let machine = machine_offset(&files);
+    let outcomes: Vec<Outcome> =
+        {
+            let index = KnownIndex::new(&files, |i| stated.get(i).copied().unwrap_or(false));
+            (0..files.len())
+                .map(|i| {
+                    if files.get(i).is_some_and(|f| writes_local_time(f.source)) {
+                        index.infer(i)
+                    } else {
+                        Outcome::None
+                    }
+                })
+                .collect()
+        };
+    for (file, outcome) in files.iter_mut().zip(outcomes) {
+        if writes_local_time(file.source) {
+            place(file, outcome, machine.as_ref());
         }
         file.apply_offset();
         // Event logs record UTC; show them in the machine's local time too.

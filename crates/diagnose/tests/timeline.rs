@@ -1,5 +1,5 @@
 //! The example bundle of case CAS-07293 on one timeline: every file's UTC offset is the one it states or, when
-//! it states none, the machine's offset seen in the files that do; events are in UTC order.
+//! it states none, the one its events shared with the files that state theirs give; events are in UTC order.
 
 mod common;
 use common::*;
@@ -24,15 +24,32 @@ fn case_bundle_timeline_is_in_utc_order_with_each_files_offset() {
         ),
         ("Windows/Logs/CBS/CbsPersist_20221012031005.log", Source::Cbs, eight, Confidence::High),
         ("Windows/Logs/CBS/CBS.log", Source::Cbs, eight, Confidence::High),
-        ("Windows/Logs/WindowsUpdate/WindowsUpdate.log", Source::WindowsUpdateLog, eight, Confidence::Medium),
+        ("Windows/Logs/WindowsUpdate/WindowsUpdate.log", Source::WindowsUpdateLog, eight, Confidence::High),
         ("Windows/SoftwareDistribution/ReportingEvents.log", Source::ReportingEvents, eight, Confidence::High),
-        ("Windows/servicing/Sessions/Sessions.xml", Source::SessionsXml, eight, Confidence::Medium),
+        ("Windows/servicing/Sessions/Sessions.xml", Source::SessionsXml, eight, Confidence::High),
     ];
     let expected: Vec<(String, Source, Option<i64>, Confidence)> =
         expected.into_iter().map(|(p, s, o, c)| (p.to_string(), s, o, c)).collect();
     assert_eq!(offsets, expected);
-    let assumed = timeline.files.iter().find(|f| f.source == Source::WindowsUpdateLog).expect("WU log");
-    assert!(assumed.offset.method.contains("assumed the machine's offset +08:00"), "{}", assumed.offset.method);
+    // WindowsUpdate.log states no zone: its two KB5014805 failures are ReportingEvents' (which carries +0800),
+    // 15:58:23.092 local against 07:58:23.417 UTC and 16:38:25.402 against 08:38:25.731.
+    let method = |source: Source| {
+        timeline.files.iter().find(|f| f.source == source).map(|f| f.offset.method.clone()).unwrap_or_default()
+    };
+    assert_eq!(
+        method(Source::WindowsUpdateLog),
+        "matched 2 events with ReportingEvents.log (KB5014805 install failed 0x80073712 at 2022-09-09 15:58:23, \
+         2022-10-10 16:38:25 local)"
+    );
+    // Sessions.xml neither: the same two failures, and two installs CBS (CSI stamps) and ReportingEvents hold.
+    assert_eq!(
+        method(Source::SessionsXml),
+        "matched 4 events with CbsPersist_20221011010000.log, CbsPersist_20221012031005.log, ReportingEvents.log \
+         (KB5014805 install failed 0x80073712 at 2022-09-09 15:58:23, 2022-10-10 16:38:25 local; KB5017400 install \
+         succeeded at 2022-09-27 03:06:11 local; KB4052623 install succeeded at 2022-10-11 14:22:22 local)"
+    );
+    // The files that state their zone agree with every match: no note about a disagreement.
+    assert!(timeline.files.iter().all(|f| !f.note.as_deref().unwrap_or("").contains("cross-source")));
 
     // Ordered by UTC.
     let instants: Vec<_> = timeline.events.iter().filter_map(|e| e.instant()).collect();
