@@ -187,9 +187,7 @@ pub fn analyze_case_with_timeline(
         analysis.case.previous = Some(case_checks::compare_with_previous(&current, &old, &previous.root));
         analysis.case.fingerprint = Some(current);
     }
-    eprintln!("  D before-summary {:?}", T0.get_or_init(std::time::Instant::now).elapsed());
     analysis.summary = summary::summarize(&analysis);
-    eprintln!("  D summary {:?}", T0.get_or_init(std::time::Instant::now).elapsed());
     (analysis, timeline)
 }
 
@@ -198,24 +196,17 @@ fn analyze_bundle(
     rules: &patchdx_rules::RuleSet,
     case: &case_checks::CaseInput,
 ) -> (Analysis, timeline::Timeline) {
-    let t0 = *T0.get_or_init(std::time::Instant::now);
     let mut evidence = evidence::read_evidence(bundle);
-    eprintln!("  D read_evidence {:?}", t0.elapsed());
     let timeline = evidence.timeline();
-    eprintln!("  D timeline {:?}", t0.elapsed());
     let evidence::BundleEvidence { files, warnings, cbs_logs, history, .. } = evidence;
     let mut diagnosis = diagnose_cbs(&cbs_logs, &history);
-    eprintln!("  D diagnose_cbs {:?}", t0.elapsed());
     let before = diagnosis.findings.len();
     sources::source_findings(&mut diagnosis.findings, &timeline, &history);
     if diagnosis.findings.len() != before {
         order_and_number(&mut diagnosis.findings);
     }
-    eprintln!("  D sources {:?}", t0.elapsed());
     rules_apply::attach(&mut diagnosis.findings, &timeline, rules);
-    eprintln!("  D rules {:?}", t0.elapsed());
     coverage::attach(&mut diagnosis.findings, &timeline);
-    eprintln!("  D coverage {:?}", t0.elapsed());
     let failures = diagnosis.findings.iter().filter(|f| f.verdict == model::Verdict::Failed).count();
     let repaired = diagnosis.findings.iter().filter(|f| f.verdict == model::Verdict::Repaired).count();
     let unreadable = warnings.iter().any(|w| w.severity >= Severity::Damaged);
@@ -227,15 +218,12 @@ fn analyze_bundle(
         0
     };
     let summary = verdict_summary(failures, repaired, unreadable, &diagnosis.findings, &history);
-    let t1 = std::time::Instant::now();
     let attempts = attempts::reconstruct(&timeline);
-    eprintln!("  D attempts {:?}", t1.elapsed());
     let case = CaseSection {
         kb_check: case_checks::check_kbs(case, &diagnosis.findings, &timeline),
         freshness: case.reported_failure_local.and_then(|t| case_checks::freshness(&timeline, t)),
         ..CaseSection::default()
     };
-    eprintln!("  D case {:?}", t1.elapsed());
     let analysis = Analysis {
         schema: SCHEMA,
         tool_version: env!("CARGO_PKG_VERSION"),
@@ -256,10 +244,8 @@ fn analyze_bundle(
         files,
         warnings,
     };
-    eprintln!("  D end-of-analyze {:?}", T0.get_or_init(std::time::Instant::now).elapsed());
     (analysis, timeline)
 }
-static T0: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
 
 fn verdict_summary(
     failures: usize,
