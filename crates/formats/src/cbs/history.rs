@@ -1,10 +1,11 @@
 //! Stitches CBS.log and its rotated pieces into one ordered history: orders the pieces, drops duplicated
 //! pieces and overlapping lines, and states what time the history covers and which pieces are missing.
 
-use super::{CbsEventKind, CbsLog};
+use super::{CbsEvent, CbsEventKind, CbsLog};
 use crate::time::CivilTime;
 use serde::Serialize;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap};
+use std::hash::{Hash, Hasher};
 
 /// One piece of the history, in order.
 #[derive(Debug, Clone, Serialize)]
@@ -71,6 +72,7 @@ pub fn stitch(logs: &mut Vec<CbsLog>) -> History {
         kept.push(log);
     }
     let mut previous_last: Option<CivilTime> = None;
+    let mut earlier = EarlierEvents::default();
     for index in 0..kept.len() {
         let (first_t, last_t) = {
             let log = &kept[index];
@@ -81,12 +83,12 @@ pub fn stitch(logs: &mut Vec<CbsLog>) -> History {
             && first <= prev_last
         {
             // Overlap: drop events an earlier piece already holds (same time and text).
-            let seen: HashSet<(Option<CivilTime>, String)> =
-                kept[..index].iter().flat_map(|k| k.events.iter().map(|e| (e.time, e.text.clone()))).collect();
-            let log = &mut kept[index];
-            let before = log.events.len();
-            log.events.retain(|e| !seen.contains(&(e.time, e.text.clone())));
-            removed = before - log.events.len();
+            let (before_index, rest) = kept.split_at_mut(index);
+            earlier.extend_to(before_index);
+            let log = &mut rest[0];
+            let count = log.events.len();
+            log.events.retain(|e| !earlier.holds(before_index, e));
+            removed = count - log.events.len();
         }
         let log = &kept[index];
         history.pieces.push(Piece {
@@ -137,4 +139,37 @@ fn base_stem(path: &str) -> String {
     let name = path.rsplit(['/', '\\', '!']).next().unwrap_or(path);
     let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
     stem.to_ascii_lowercase()
+}
+
+/// The events of the pieces before the current one, indexed by (time, hash of text) so that each overlapping
+/// piece is checked in one pass; built only once a piece overlaps, and grown piece by piece (rebuilding it for
+/// every overlapping piece made stitching many pieces quadratic).
+#[derive(Default)]
+struct EarlierEvents {
+    pieces_indexed: usize,
+    by_key: HashMap<(Option<CivilTime>, u64), Vec<(usize, usize)>>,
+}
+
+impl EarlierEvents {
+    fn key(event: &CbsEvent) -> (Option<CivilTime>, u64) {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        event.text.hash(&mut hasher);
+        (event.time, hasher.finish())
+    }
+
+    fn extend_to(&mut self, pieces: &[CbsLog]) {
+        for (piece, log) in pieces.iter().enumerate().skip(self.pieces_indexed) {
+            for (at, event) in log.events.iter().enumerate() {
+                self.by_key.entry(Self::key(event)).or_default().push((piece, at));
+            }
+        }
+        self.pieces_indexed = self.pieces_indexed.max(pieces.len());
+    }
+
+    /// Whether an earlier piece holds an event with this time and exactly this text.
+    fn holds(&self, pieces: &[CbsLog], event: &CbsEvent) -> bool {
+        self.by_key.get(&Self::key(event)).is_some_and(|places| {
+            places.iter().any(|&(piece, at)| pieces[piece].events.get(at).is_some_and(|e| e.text == event.text))
+        })
+    }
 }

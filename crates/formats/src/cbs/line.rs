@@ -210,8 +210,10 @@ fn is_benign(component: &str, message: &str, code: &Option<FoundCode>) -> bool {
 
 /// Classifies a line (prefix already split). Returns `None` for lines of no diagnostic value.
 pub fn classify(level: Level, component: &str, message: &str) -> Option<Classified> {
-    let code = primary_code(message);
     let m = message;
+    // The code is read (a regex over the line) only once the line is known to matter: most lines the scan
+    // picks out turn out to be of no diagnostic value.
+    let mut code_read = None;
     let kind = if m.starts_with("TI: --- Initializing Trusted Installer")
         || m.starts_with("Starting TrustedInstaller initialization")
     {
@@ -293,12 +295,16 @@ pub fn classify(level: Level, component: &str, message: &str) -> Option<Classifi
         || m.starts_with("Startup: Failed to process advanced operation queue")
     {
         CbsEventKind::FailedOperation
-    } else if is_failure_code(&code) || (level == Level::Error && (has!(m, "Failed") || has!(m, "failed"))) {
-        if is_benign(component, m, &code) { CbsEventKind::Benign } else { CbsEventKind::Failure }
     } else {
-        return None;
+        let code = primary_code(m);
+        if !(is_failure_code(&code) || (level == Level::Error && (has!(m, "Failed") || has!(m, "failed")))) {
+            return None;
+        }
+        let kind = if is_benign(component, m, &code) { CbsEventKind::Benign } else { CbsEventKind::Failure };
+        code_read = Some(code);
+        kind
     };
-    Some(Classified { kind, code })
+    Some(Classified { kind, code: code_read.unwrap_or_else(|| primary_code(m)) })
 }
 
 fn sr_file(message: &str) -> String {
