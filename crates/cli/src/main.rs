@@ -213,11 +213,11 @@ fn timeline(args: TimelineArgs) -> anyhow::Result<u8> {
 fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
     let mut options = open_options(args.encoding.as_deref())?;
     options.limits.max_expanded_bytes = args.max_expand_mib.saturating_mul(1 << 20);
+    // The rules are parsed and compiled on another thread while the bundle is read: they are needed only
+    // once the evidence is in, and loading them costs about as much as reading a small bundle.
+    let rules_dir = args.rules.clone();
+    let loading = std::thread::spawn(move || rules_cmd::load(rules_dir.as_deref()));
     let bundle = patchdx_bundle::open(&args.path, &options).context("cannot open the input")?;
-    let rules = rules_cmd::load(args.rules.as_deref())?;
-    if !rules.problems.is_empty() {
-        anyhow::bail!("the rules have {} problems (run `patchdx rules lint`)", rules.problems.len());
-    }
     let mut case =
         patchdx_diagnose::case_checks::CaseInput { reported_kbs: args.reported_kbs.clone(), ..Default::default() };
     if let Some(path) = &args.instructions {
@@ -235,7 +235,28 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
         Some(path) => Some(patchdx_bundle::open(path, &options).context("cannot open the --previous bundle")?),
         None => None,
     };
-    let (analysis, timeline) = patchdx_diagnose::analyze_case_with_timeline(&bundle, &rules, &case, previous.as_ref());
+    let mut rules_failure = None;
+    let take_rules = || match loading.join() {
+        Ok(Ok(rules)) if rules.problems.is_empty() => rules,
+        Ok(Ok(rules)) => {
+            rules_failure =
+                Some(anyhow::anyhow!("the rules have {} problems (run `patchdx rules lint`)", rules.problems.len()));
+            patchdx_rules::RuleSet::default()
+        }
+        Ok(Err(err)) => {
+            rules_failure = Some(err);
+            patchdx_rules::RuleSet::default()
+        }
+        Err(_) => {
+            rules_failure = Some(anyhow::anyhow!("loading the rules failed (the loading thread panicked)"));
+            patchdx_rules::RuleSet::default()
+        }
+    };
+    let (analysis, timeline) =
+        patchdx_diagnose::analyze_case_with_rules_from(&bundle, take_rules, &case, previous.as_ref());
+    if let Some(err) = rules_failure {
+        return Err(err);
+    }
     let format = if args.json { Format::Json } else { args.format };
     let rendered = match format {
         Format::Json => patchdx_report::render_json(&analysis),

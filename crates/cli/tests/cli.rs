@@ -245,3 +245,25 @@ fn bundle_with_two_event_logs_finishes() {
     };
     assert_eq!(status.code(), Some(1), "KB4093137 failed with 0x800f0816 in the Setup log");
 }
+
+/// The rules load on another thread while the bundle is read: their problems must still stop `analyze`
+/// (an error exit, the count named, no report printed).
+#[test]
+fn analyze_refuses_rules_with_problems_even_though_they_load_in_the_background() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("broken.yaml"),
+        "rules:\n  - id: broken-rule\n    title: {en: \"x\", zh-CN: \"x\"}\n    category: access-denied\n    severity: high\n    confidence: medium\n    match:\n      any:\n        - message: \"([unclosed\"\n",
+    )
+    .expect("write rule");
+    let out = Command::new(env!("CARGO_BIN_EXE_patchdx"))
+        .args(["analyze", "--json", "--rules"])
+        .arg(dir.path())
+        .arg(repo().join("examples/cas-07293"))
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("problems (run `patchdx rules lint`)"), "{stderr}");
+    assert!(out.stdout.is_empty(), "a report was printed: {}", String::from_utf8_lossy(&out.stdout));
+}

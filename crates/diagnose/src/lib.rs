@@ -180,6 +180,18 @@ pub fn analyze_case_with_timeline(
     case: &case_checks::CaseInput,
     previous: Option<&Bundle>,
 ) -> (Analysis, timeline::Timeline) {
+    analyze_case_with_rules_from(bundle, || rules, case, previous)
+}
+
+/// [`analyze_case_with_timeline`] with rules that are asked for only once the evidence is read, so that a
+/// caller can load them on another thread meanwhile (parsing and compiling them costs a few milliseconds,
+/// as much as reading a small bundle).
+pub fn analyze_case_with_rules_from<R: std::borrow::Borrow<patchdx_rules::RuleSet>>(
+    bundle: &Bundle,
+    rules: impl FnOnce() -> R,
+    case: &case_checks::CaseInput,
+    previous: Option<&Bundle>,
+) -> (Analysis, timeline::Timeline) {
     let (mut analysis, timeline) = analyze_bundle(bundle, rules, case);
     if let Some(previous) = previous {
         let current = case_checks::fingerprint(bundle);
@@ -191,9 +203,9 @@ pub fn analyze_case_with_timeline(
     (analysis, timeline)
 }
 
-fn analyze_bundle(
+fn analyze_bundle<R: std::borrow::Borrow<patchdx_rules::RuleSet>>(
     bundle: &Bundle,
-    rules: &patchdx_rules::RuleSet,
+    rules: impl FnOnce() -> R,
     case: &case_checks::CaseInput,
 ) -> (Analysis, timeline::Timeline) {
     let mut evidence = evidence::read_evidence(bundle);
@@ -205,7 +217,7 @@ fn analyze_bundle(
     if diagnosis.findings.len() != before {
         order_and_number(&mut diagnosis.findings);
     }
-    rules_apply::attach(&mut diagnosis.findings, &timeline, rules);
+    rules_apply::attach(&mut diagnosis.findings, &timeline, rules().borrow());
     coverage::attach(&mut diagnosis.findings, &timeline);
     let failures = diagnosis.findings.iter().filter(|f| f.verdict == model::Verdict::Failed).count();
     let repaired = diagnosis.findings.iter().filter(|f| f.verdict == model::Verdict::Repaired).count();
