@@ -147,11 +147,14 @@ fn base_stem(path: &str) -> String {
 #[derive(Default)]
 struct EarlierEvents {
     pieces_indexed: usize,
-    by_key: HashMap<(Option<CivilTime>, u64), Vec<(usize, usize)>>,
+    by_key: HashMap<EventKey, Vec<(usize, usize)>>,
 }
 
+/// An event's local time and the hash of its text.
+type EventKey = (Option<CivilTime>, u64);
+
 impl EarlierEvents {
-    fn key(event: &CbsEvent) -> (Option<CivilTime>, u64) {
+    fn key(event: &CbsEvent) -> EventKey {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         event.text.hash(&mut hasher);
         (event.time, hasher.finish())
