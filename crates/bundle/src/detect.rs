@@ -208,7 +208,11 @@ fn valid_utf8_prefix(sample: &[u8]) -> bool {
 pub fn decode_sample(sample: &[u8], encoding: TextEncoding) -> String {
     let body = &sample[encoding.bom_len().min(sample.len())..];
     match encoding.decoder_encoding() {
-        None => String::from_utf8_lossy(body).into_owned(),
+        // `from_utf8` checks ASCII a word at a time; `from_utf8_lossy` goes byte by byte.
+        None => match std::str::from_utf8(body) {
+            Ok(text) => text.to_string(),
+            Err(_) => String::from_utf8_lossy(body).into_owned(),
+        },
         Some(enc) => enc.decode_without_bom_handling(body).0.into_owned(),
     }
 }
