@@ -1,9 +1,7 @@
 //! Recognises what a file is (by content first, name second) and which text encoding it uses.
 
 use encoding_rs::Encoding;
-use regex::Regex;
 use serde::Serialize;
-use std::sync::OnceLock;
 
 /// How many leading bytes are sniffed to recognise a file.
 pub const SNIFF_BYTES: usize = 64 * 1024;
@@ -249,23 +247,132 @@ fn looks_binary(sample: &[u8]) -> bool {
     controls * 20 > head.len()
 }
 
-struct Patterns {
-    wu_win7: Regex,
-    wu_win10: Regex,
-    reporting: Regex,
-    driver: Regex,
+/// A cursor over the start of a line, for checking line shapes by hand: recognition runs on the first lines of
+/// every file, and compiling regexes for it cost more than reading the files' heads.
+struct Shape<'a> {
+    bytes: &'a [u8],
+    at: usize,
 }
 
-fn patterns() -> &'static Patterns {
-    static PATTERNS: OnceLock<Patterns> = OnceLock::new();
-    PATTERNS.get_or_init(|| Patterns {
-        wu_win7: Regex::new(r"^\d{4}-\d\d-\d\d\t\d\d:\d\d:\d\d:\d{3}\s+\d+\s+[0-9A-Fa-f]+\t").expect("static regex"),
-        wu_win10: Regex::new(r"^\d{4}[/-]\d\d[/-]\d\d \d\d:\d\d:\d\d\.\d{3,7}\s+\d+\s+\d+\s+\S").expect("static regex"),
-        reporting: Regex::new(r"^\{[0-9A-Fa-f-]{36}\}\t\d{4}-\d\d-\d\d \d\d:\d\d:\d\d:\d{3}[+-]\d{4}\t")
-            .expect("static regex"),
-        // "dispci.dll:  DisplayClassInstaller: …", "AudMig: Applying saved Audio settings" (C:\Windows\setupact.log)
-        driver: Regex::new(r"^[A-Za-z][A-Za-z0-9_]*(?:\.dll)?: ").expect("static regex"),
-    })
+impl<'a> Shape<'a> {
+    fn of(line: &'a str) -> Self {
+        Shape { bytes: line.as_bytes(), at: 0 }
+    }
+
+    /// Exactly `n` bytes that pass `test`.
+    fn exactly(&mut self, n: usize, test: impl Fn(u8) -> bool) -> bool {
+        let ok = self.bytes.get(self.at..self.at + n).is_some_and(|run| run.iter().all(|&c| test(c)));
+        self.at += n;
+        ok
+    }
+
+    /// Between `min` and `max` bytes that pass `test` (as many as there are, up to `max`).
+    fn run(&mut self, min: usize, max: usize, test: impl Fn(u8) -> bool) -> bool {
+        let n = self.bytes[self.at.min(self.bytes.len())..].iter().take(max).take_while(|&&c| test(c)).count();
+        self.at += n;
+        n >= min
+    }
+
+    fn digits(&mut self, n: usize) -> bool {
+        self.exactly(n, |c| c.is_ascii_digit())
+    }
+
+    fn byte(&mut self, want: u8) -> bool {
+        self.exactly(1, |c| c == want)
+    }
+
+    fn one_of(&mut self, set: &[u8]) -> bool {
+        self.exactly(1, |c| set.contains(&c))
+    }
+
+    fn blanks(&mut self) -> bool {
+        self.run(1, usize::MAX, |c| c.is_ascii_whitespace())
+    }
+}
+
+/// `2016-09-28\t04:30:30:123\t  988\t 1c4\t…` (Windows 7/8 WindowsUpdate.log).
+fn is_wu_win7_line(line: &str) -> bool {
+    let mut s = Shape::of(line);
+    s.digits(4)
+        && s.byte(b'-')
+        && s.digits(2)
+        && s.byte(b'-')
+        && s.digits(2)
+        && s.byte(b'\t')
+        && s.digits(2)
+        && s.byte(b':')
+        && s.digits(2)
+        && s.byte(b':')
+        && s.digits(2)
+        && s.byte(b':')
+        && s.digits(3)
+        && s.blanks()
+        && s.run(1, usize::MAX, |c| c.is_ascii_digit())
+        && s.blanks()
+        && s.run(1, usize::MAX, |c| c.is_ascii_hexdigit())
+        && s.byte(b'\t')
+}
+
+/// `2022/09/09 15:58:23.4567890 1234  5678  Agent  …` (Get-WindowsUpdateLog output, `/` or `-` in the date).
+fn is_wu_win10_line(line: &str) -> bool {
+    let mut s = Shape::of(line);
+    s.digits(4)
+        && s.one_of(b"/-")
+        && s.digits(2)
+        && s.one_of(b"/-")
+        && s.digits(2)
+        && s.byte(b' ')
+        && s.digits(2)
+        && s.byte(b':')
+        && s.digits(2)
+        && s.byte(b':')
+        && s.digits(2)
+        && s.byte(b'.')
+        && s.run(3, 7, |c| c.is_ascii_digit())
+        && s.blanks()
+        && s.run(1, usize::MAX, |c| c.is_ascii_digit())
+        && s.blanks()
+        && s.run(1, usize::MAX, |c| c.is_ascii_digit())
+        && s.blanks()
+        && s.exactly(1, |c| !c.is_ascii_whitespace())
+}
+
+/// `{GUID}\t2022-09-09 15:58:23:456+0800\t…` (ReportingEvents.log).
+fn is_reporting_line(line: &str) -> bool {
+    let mut s = Shape::of(line);
+    s.byte(b'{')
+        && s.exactly(36, |c| c.is_ascii_hexdigit() || c == b'-')
+        && s.byte(b'}')
+        && s.byte(b'\t')
+        && s.digits(4)
+        && s.byte(b'-')
+        && s.digits(2)
+        && s.byte(b'-')
+        && s.digits(2)
+        && s.byte(b' ')
+        && s.digits(2)
+        && s.byte(b':')
+        && s.digits(2)
+        && s.byte(b':')
+        && s.digits(2)
+        && s.byte(b':')
+        && s.digits(3)
+        && s.one_of(b"+-")
+        && s.digits(4)
+        && s.byte(b'\t')
+}
+
+/// `dispci.dll:  DisplayClassInstaller: …`, `AudMig: Applying saved Audio settings` (a driver installer's
+/// C:\Windows\setupact.log).
+fn is_driver_line(line: &str) -> bool {
+    let mut s = Shape::of(line);
+    if !(s.exactly(1, |c| c.is_ascii_alphabetic()) && s.run(0, usize::MAX, |c| c.is_ascii_alphanumeric() || c == b'_'))
+    {
+        return false;
+    }
+    let rest = &line[s.at..];
+    let rest = rest.strip_prefix(".dll").unwrap_or(rest);
+    rest.starts_with(": ")
 }
 
 /// The component column of a `2019-07-29 22:34:35, Info                  CBS    message` line (CBS, DISM and
@@ -336,7 +443,6 @@ const PANTHER_COMPONENTS: &[&str] = &[
 ];
 
 fn classify_text(text: &str, lower_name: &str) -> FileKind {
-    let p = patterns();
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     if trimmed.starts_with("<![LOG[") {
         return FileKind::CmTrace;
@@ -379,9 +485,9 @@ fn classify_text(text: &str, lower_name: &str) -> FileKind {
                 }
                 _ => other_prefixed += 1,
             }
-        } else if p.wu_win7.is_match(line) || p.wu_win10.is_match(line) {
+        } else if is_wu_win7_line(line) || is_wu_win10_line(line) {
             wu += 1;
-        } else if p.reporting.is_match(line) {
+        } else if is_reporting_line(line) {
             reporting += 1;
         } else if line.contains("Windows Resource Protection")
             || line.contains("Beginning system scan")
@@ -390,7 +496,7 @@ fn classify_text(text: &str, lower_name: &str) -> FileKind {
             || line.contains("Ressourcenschutz")
         {
             sfc_console = true;
-        } else if p.driver.is_match(line) {
+        } else if is_driver_line(line) {
             driver += 1;
         }
     }
