@@ -213,10 +213,14 @@ fn timeline(args: TimelineArgs) -> anyhow::Result<u8> {
 fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
     let mut options = open_options(args.encoding.as_deref())?;
     options.limits.max_expanded_bytes = args.max_expand_mib.saturating_mul(1 << 20);
-    // The rules are parsed and compiled on another thread while the bundle is read: they are needed only
-    // once the evidence is in, and loading them costs about as much as reading a small bundle.
+    // The rules are parsed and compiled (and the diagnosis' own patterns compiled) on another thread while the
+    // bundle is read: they are needed only once the evidence is in, and cost about as much as reading a small
+    // bundle.
     let rules_dir = args.rules.clone();
     let loading = std::thread::spawn(move || rules_cmd::load(rules_dir.as_deref()));
+    // Not joined: a diagnosis that needs a pattern before it is ready waits for it; one that does not need it
+    // never waits.
+    std::thread::spawn(patchdx_diagnose::warm_up);
     let bundle = patchdx_bundle::open(&args.path, &options).context("cannot open the input")?;
     let mut case =
         patchdx_diagnose::case_checks::CaseInput { reported_kbs: args.reported_kbs.clone(), ..Default::default() };

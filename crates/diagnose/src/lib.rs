@@ -143,6 +143,12 @@ fn history_observations(flat: &flat::Flat, history: &History, observations: &mut
     }
 }
 
+/// Compiles the patterns the diagnosis compiles on first use (a few milliseconds), so that a caller with a
+/// spare thread can pay for them while the bundle is being read rather than after.
+pub fn warm_up() {
+    repair_manifest::warm_up();
+}
+
 /// Analyses an opened bundle with the built-in rules.
 pub fn analyze(bundle: &Bundle) -> Analysis {
     analyze_with(bundle, &patchdx_rules::RuleSet::builtin())

@@ -263,6 +263,13 @@ regex!(MEMBER_FILE, r#"member file \[l:\d+(?:\{\d+\})?\]['"]([^'"]+)['"]"#);
 regex!(HASH_FILE, r#"file member \[l:\d+(?:\{\d+\})?\]['"]([^'"]+)['"]"#);
 regex!(PAYLOAD_FILE, r#"payload file \(\[l:[^\]]*\]['"]([^'"]+)['"]\)"#);
 
+/// Compiles the patterns now (see [`crate::warm_up`]).
+pub(crate) fn warm_up() {
+    for pattern in [&KEY, &STRONG, &SFC, &SFC_OLD, &CULTURE, &MEMBER_FILE, &HASH_FILE, &PAYLOAD_FILE] {
+        LazyLock::force(pattern);
+    }
+}
+
 #[derive(Default)]
 struct Collector {
     components: Vec<ComponentRef>,
