@@ -130,7 +130,7 @@ impl Entry {
     }
 }
 
-/// A chunk buffer no larger than the text can need: small files do not pay for clearing 4 MiB buffers.
+/// A chunk buffer no larger than the text can need: small files do not pay for clearing whole-chunk buffers.
 fn chunk_size_for(bytes: u64, encoding: TextEncoding) -> usize {
     // Decoding can grow the text: UTF-16 to at most 1.5x, a legacy code page to at most 3x (one byte can
     // become a 3-byte UTF-8 character). A line is only cut when it is longer than a chunk, so the chunk must
