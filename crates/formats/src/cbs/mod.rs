@@ -54,6 +54,8 @@ pub struct OffsetSample {
     pub line: u64,
     pub offset_seconds: i64,
     pub source: &'static str,
+    /// Lines that gave this offset: this one and the ones after it that were not kept as samples of their own.
+    pub observations: usize,
 }
 
 /// A stretch of a file with one UTC offset (machines change time zone; files record it).
@@ -403,11 +405,11 @@ fn segments(samples: &[OffsetSample]) -> Vec<OffsetSegment> {
     let mut out: Vec<OffsetSegment> = Vec::new();
     for sample in samples {
         match out.last_mut() {
-            Some(seg) if seg.offset_seconds == sample.offset_seconds => seg.samples += 1,
+            Some(seg) if seg.offset_seconds == sample.offset_seconds => seg.samples += sample.observations,
             _ => out.push(OffsetSegment {
                 from_line: sample.line,
                 offset_seconds: sample.offset_seconds,
-                samples: 1,
+                samples: sample.observations,
                 source: sample.source,
             }),
         }

@@ -200,12 +200,19 @@ fn offset_samples(out: &mut ChunkScan, local: CivilTime, component: &str, messag
         let changed = out.offsets.last().is_none_or(|s| s.offset_seconds != rounded);
         let crowded = out.offsets.len() >= MAX_OFFSET_SAMPLES_PER_CHUNK
             && out.offsets.last().is_some_and(|s| s.line + 2000 > line_no);
-        if (rounded - diff_secs).abs() <= 5 && rounded.abs() <= 14 * 3600 && (changed || !crowded) {
-            out.offsets.push(OffsetSample {
+        if (rounded - diff_secs).abs() > 5 || rounded.abs() > 14 * 3600 {
+            return;
+        }
+        match out.offsets.last_mut() {
+            // A steady offset in a crowded stretch is counted on the sample before it, so that the count of
+            // observations does not depend on how the file was cut into chunks.
+            Some(last) if !changed && crowded => last.observations += 1,
+            _ => out.offsets.push(OffsetSample {
                 line: line_no,
                 offset_seconds: rounded,
                 source: if component == "CSI" { "CSI stamp" } else { "Universal Time line" },
-            });
+                observations: 1,
+            }),
         }
     }
 }
