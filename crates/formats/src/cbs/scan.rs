@@ -100,8 +100,13 @@ pub(crate) fn scan_chunk(index: usize, text: &[u8], cut: &[(usize, u64)]) -> Chu
             break;
         };
         let hit_start = hit.start();
-        let start = memchr::memrchr(b'\n', &text[..hit_start]).map_or(0, |i| i + 1);
         let end = memchr::memchr(b'\n', &text[hit_start..]).map_or(text.len(), |i| hit_start + i);
+        if is_sfc_progress(text, hit.pattern().as_usize(), hit.end(), end) {
+            // Keep searching the rest of the line: another marker there still gets the line examined.
+            pos = hit.end();
+            continue;
+        }
+        let start = memchr::memrchr(b'\n', &text[..hit_start]).map_or(0, |i| i + 1);
         line_no += bytecount::count(&text[counted_to..start], b'\n') as u64;
         counted_to = start;
         let raw = &text[start..end];
@@ -115,6 +120,19 @@ pub(crate) fn scan_chunk(index: usize, text: &[u8], cut: &[(usize, u64)]) -> Chu
         out.cut_lines.push((line, len));
     }
     out
+}
+
+/// `[SR] Beginning Verify and Repair transaction`, `[SR] Verifying 100 components`, `[SR] Verify complete`:
+/// SFC's progress lines, a quarter of all the lines the search picks out of a log of `sfc /scannow` runs, and of
+/// no diagnostic value. Only when nothing else on the line could matter: no `(` (a `(F)` marker,
+/// `HRESULT_FROM_WIN32(`) and no `0x` code after the marker; any other marker is found by searching on.
+fn is_sfc_progress(text: &[u8], pattern: usize, marker_end: usize, line_end: usize) -> bool {
+    const PROGRESS: [&[u8]; 3] = [b" Beginning Verify and Repair transaction", b" Verifying ", b" Verify complete"];
+    if TRIGGERS.get(pattern) != Some(&"[SR]") {
+        return false;
+    }
+    let rest = &text[marker_end..line_end];
+    PROGRESS.iter().any(|p| rest.starts_with(p)) && memchr::memchr3(b'(', b'x', b'X', rest).is_none()
 }
 
 fn examine_line(out: &mut ChunkScan, chunk: &[u8], start: usize, raw: &[u8], line_no: u64) {
