@@ -141,6 +141,8 @@ peak_rss_kib() {
 # exit status accepted); sets MEDIANS[i] (seconds) in the order given. Uses hyperfine when present (per-run times
 # in $OUT/TAG-hyperfine.json), else a bash loop (per-run times in $OUT/TAG-times.tsv).
 MEDIANS=()
+# A shell command run before every timed run of every command (hyperfine --prepare), or empty.
+TIME_PREPARE=""
 use_hyperfine() { [ "$BENCH_NO_HYPERFINE" != 1 ] && command -v hyperfine >/dev/null 2>&1; }
 time_cmds() {
   local tag="$1"; shift
@@ -150,7 +152,10 @@ time_cmds() {
   if use_hyperfine; then
     local json="$OUT/$tag-hyperfine.json" args=()
     for i in "${!names[@]}"; do args+=(-n "${names[$i]}" "${cmds[$i]}"); done
-    hyperfine --warmup "$BENCH_WARMUP" --runs "$BENCH_RUNS" -i --style basic --export-json "$json" "${args[@]}" >&2
+    local prepare=()
+    [ -z "$TIME_PREPARE" ] || prepare=(--prepare "$TIME_PREPARE")
+    hyperfine --warmup "$BENCH_WARMUP" --runs "$BENCH_RUNS" -i --style basic "${prepare[@]}" --export-json "$json" \
+      "${args[@]}" >&2
     for i in "${!names[@]}"; do
       if command -v jq >/dev/null 2>&1; then
         MEDIANS+=("$(jq -r ".results[$i].median" "$json")")
@@ -164,6 +169,7 @@ time_cmds() {
     for i in "${!names[@]}"; do
       for ((r = 0; r < BENCH_WARMUP; r++)); do bash -c "${cmds[$i]}" >/dev/null 2>&1 || true; done
       for ((r = 1; r <= BENCH_RUNS; r++)); do
+        [ -z "$TIME_PREPARE" ] || bash -c "$TIME_PREPARE" >/dev/null 2>&1 || true
         t0="$EPOCHREALTIME"
         bash -c "${cmds[$i]}" >/dev/null 2>&1 || true
         t1="$EPOCHREALTIME"
@@ -311,7 +317,11 @@ section_cbs() {
   fi
   log "patchdx: peak RSS $px_rss MiB"
 
+  # Before every timed run, read the corpus once (untimed) so that both tools search it from the page cache:
+  # some VMs (DAMON reclaim) evict pages between runs, and reading them back from disk is not what is compared.
+  TIME_PREPARE="find '$CORPUS' -type f -exec cat {} + >/dev/null"
   time_cmds cbs patchdx "$px_cmd" rg "$rg_cmd"
+  TIME_PREPARE=""
   local px_s="${MEDIANS[0]}" rg_s="${MEDIANS[1]}" ratio
   ratio="$(awk -v a="$px_s" -v b="$rg_s" 'BEGIN { printf "%.2f", a / b }')"
   log "medians: patchdx $(printf '%.3f' "$px_s") s, rg $(printf '%.3f' "$rg_s") s, ratio patchdx/rg $ratio"

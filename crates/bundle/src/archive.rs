@@ -114,7 +114,7 @@ impl Walker {
         if self.over_file_limit(&display) {
             return;
         }
-        match sniff(&disk_path, &display, self.options.encoding) {
+        match sniff(&disk_path, &display, self.options.encoding, &mut Vec::new()) {
             Ok(sniffed) => self.admit(disk_path, display, depth, sniffed),
             Err(message) => self.warn(&display, Severity::Unreadable, message),
         }
@@ -379,13 +379,18 @@ fn base_name(display: &str) -> String {
 }
 
 /// Reads a file's size and head and recognises it; the error is the warning to give.
-fn sniff(disk_path: &Path, display: &str, forced: Option<detect::TextEncoding>) -> Result<Sniffed, String> {
+fn sniff(
+    disk_path: &Path,
+    display: &str,
+    forced: Option<detect::TextEncoding>,
+    head: &mut Vec<u8>,
+) -> Result<Sniffed, String> {
     let size = std::fs::metadata(disk_path).map_err(|err| format!("cannot read: {err}"))?.len();
-    let head = read_head(disk_path, detect::SNIFF_BYTES).map_err(|err| format!("cannot read: {err}"))?;
-    let (kind, encoding) = detect::detect_kind(&head, &base_name(display), forced);
+    read_head(disk_path, detect::SNIFF_BYTES, head).map_err(|err| format!("cannot read: {err}"))?;
+    let (kind, encoding) = detect::detect_kind(head, &base_name(display), forced);
     let encoding_evidence = encoding.map(|_| match forced {
         Some(_) => detect::EncodingEvidence::UserOverride,
-        None => detect::detect_encoding(&head).1,
+        None => detect::detect_encoding(head).1,
     });
     Ok(Sniffed { size, kind, encoding, encoding_evidence })
 }
@@ -399,10 +404,11 @@ fn sniff_all(files: &[(PathBuf, String)], forced: Option<detect::TextEncoding>) 
             .map(|_| {
                 scope.spawn(|| {
                     let mut done = Vec::new();
+                    let mut head = Vec::with_capacity(detect::SNIFF_BYTES);
                     loop {
                         let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         let Some((disk_path, display)) = files.get(i) else { break };
-                        done.push((i, sniff(disk_path, display, forced)));
+                        done.push((i, sniff(disk_path, display, forced, &mut head)));
                     }
                     done
                 })

@@ -182,9 +182,10 @@ pub fn open(path: &Path, options: &OpenOptions) -> Result<Bundle, OpenError> {
     Ok(Bundle { root, entries, warnings, _scratch: scratch })
 }
 
-/// Reads up to `limit` bytes from the start of a file.
-pub(crate) fn read_head(path: &Path, limit: usize) -> io::Result<Vec<u8>> {
-    let mut head = Vec::with_capacity(limit.min(1 << 16));
-    File::open(path)?.take(limit as u64).read_to_end(&mut head)?;
-    Ok(head)
+/// Reads up to `limit` bytes from the start of a file into `head` (cleared first; reused across files, so that
+/// recognising a bundle does not touch fresh memory for every file).
+pub(crate) fn read_head(path: &Path, limit: usize, head: &mut Vec<u8>) -> io::Result<()> {
+    head.clear();
+    File::open(path)?.take(limit as u64).read_to_end(head)?;
+    Ok(())
 }
