@@ -9,6 +9,7 @@
 mod fields;
 mod layout;
 mod map;
+mod prefilter;
 
 use crate::event::{Confidence, Event, OffsetInference, Source, SourceFile};
 use crate::time::CivilTime;
@@ -152,7 +153,8 @@ fn error_text(error: &EvtxError) -> String {
 struct Item {
     /// The first record id of the record's chunk, to tell which chunks yielded records.
     chunk_first: u64,
-    source: Source,
+    /// The source its channel names; None for a record passed over without rendering.
+    source: Option<Source>,
     bad_time: bool,
     event: Option<Event>,
 }
@@ -179,9 +181,11 @@ impl Parsed {
             Ok(item) => {
                 self.read.records += 1;
                 *self.read.records_by_chunk.entry(item.chunk_first).or_default() += 1;
-                match self.by_source.iter_mut().find(|(s, _)| *s == item.source) {
-                    Some((_, count)) => *count += 1,
-                    None => self.by_source.push((item.source, 1)),
+                if let Some(source) = item.source {
+                    match self.by_source.iter_mut().find(|(s, _)| *s == source) {
+                        Some((_, count)) => *count += 1,
+                        None => self.by_source.push((source, 1)),
+                    }
                 }
                 self.bad_times += u64::from(item.bad_time);
                 match item.event {
@@ -257,13 +261,27 @@ fn item(record: EvtxRecord<'_>, path: &str) -> Result<Item, EvtxError> {
     let chunk_first = record.chunk.header.first_event_record_id;
     let id = record.event_record_id;
     let millis = record.timestamp.as_millisecond();
-    let json = record.into_json()?;
     let utc = (SANE_FROM_MILLIS..SANE_UNTIL_MILLIS).contains(&millis).then(|| CivilTime::from_millis(millis));
+    // The first record of each chunk is always rendered: its channel tells the file's source (a log file
+    // holds one channel), which the records passed over without rendering do not say.
+    let found = prefilter::substitutions(&record, path);
+    if id != chunk_first && !prefilter::must_render(&found) {
+        return Ok(Item { chunk_first, source: None, bad_time: utc.is_none(), event: None });
+    }
+    let json = record.into_json()?;
+    if let Some(provider) = quick_provider(&json.data) {
+        prefilter::learn_template(&found, provider);
+    }
     // Most records of a System log come from providers the mapping ignores; building a JSON value for each
     // of them was most of the time spent. Only their channel is needed, and that is read off the text.
     if !quick_provider(&json.data).is_some_and(|p| MAPPED_PROVIDERS.contains(&p)) {
         let channel = quick_channel(&json.data).unwrap_or_default();
-        return Ok(Item { chunk_first, source: source_from_channel(channel), bad_time: utc.is_none(), event: None });
+        return Ok(Item {
+            chunk_first,
+            source: Some(source_from_channel(channel)),
+            bad_time: utc.is_none(),
+            event: None,
+        });
     }
     let value: serde_json::Value =
         serde_json::from_str(&json.data).map_err(|e| EvtxError::from(::evtx::err::SerializationError::from(e)))?;
@@ -273,7 +291,7 @@ fn item(record: EvtxRecord<'_>, path: &str) -> Result<Item, EvtxError> {
         event.utc = utc;
         event
     });
-    Ok(Item { chunk_first, source: source_from_channel(&fields.channel), bad_time: utc.is_none(), event })
+    Ok(Item { chunk_first, source: Some(source_from_channel(&fields.channel)), bad_time: utc.is_none(), event })
 }
 
 /// The records that lie wholly before the cut of a cut-off last chunk. The crate drops such a chunk whole,
