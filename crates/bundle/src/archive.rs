@@ -387,11 +387,7 @@ fn sniff(
 ) -> Result<Sniffed, String> {
     let size = std::fs::metadata(disk_path).map_err(|err| format!("cannot read: {err}"))?.len();
     read_head(disk_path, detect::SNIFF_BYTES, head).map_err(|err| format!("cannot read: {err}"))?;
-    let (kind, encoding) = detect::detect_kind(head, &base_name(display), forced);
-    let encoding_evidence = encoding.map(|_| match forced {
-        Some(_) => detect::EncodingEvidence::UserOverride,
-        None => detect::detect_encoding(head).1,
-    });
+    let (kind, encoding, encoding_evidence) = detect::detect_kind_and_evidence(head, &base_name(display), forced);
     Ok(Sniffed { size, kind, encoding, encoding_evidence })
 }
 

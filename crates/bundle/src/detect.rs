@@ -219,28 +219,42 @@ pub fn decode_sample(sample: &[u8], encoding: TextEncoding) -> std::borrow::Cow<
 
 /// Recognises a file from its first bytes and its name.
 pub fn detect_kind(sample: &[u8], file_name: &str, encoding: Option<TextEncoding>) -> (FileKind, Option<TextEncoding>) {
+    let (kind, encoding, _) = detect_kind_and_evidence(sample, file_name, encoding);
+    (kind, encoding)
+}
+
+/// [`detect_kind`], also saying how the encoding was decided (`forced` counts as the user's override). The
+/// encoding is detected once: it is the costliest part of recognising a text file.
+pub fn detect_kind_and_evidence(
+    sample: &[u8],
+    file_name: &str,
+    forced: Option<TextEncoding>,
+) -> (FileKind, Option<TextEncoding>, Option<EncodingEvidence>) {
     let lower_name = file_name.to_ascii_lowercase();
     if sample.is_empty() {
-        return (FileKind::Empty, None);
+        return (FileKind::Empty, None, None);
     }
     if sample.starts_with(b"MSCF") {
-        return (FileKind::Cab, None);
+        return (FileKind::Cab, None, None);
     }
     if sample.starts_with(b"PK\x03\x04") || sample.starts_with(b"PK\x05\x06") {
-        return (FileKind::Zip, None);
+        return (FileKind::Zip, None, None);
     }
     if sample.starts_with(b"ElfFile\0") {
-        return (FileKind::Evtx, None);
+        return (FileKind::Evtx, None, None);
     }
     if lower_name.ends_with(".etl") && looks_binary(sample) {
-        return (FileKind::Etl, None);
+        return (FileKind::Etl, None, None);
     }
-    let encoding = encoding.unwrap_or_else(|| detect_encoding(sample).0);
+    let (encoding, evidence) = match forced {
+        Some(encoding) => (encoding, EncodingEvidence::UserOverride),
+        None => detect_encoding(sample),
+    };
     if looks_binary(sample) && !encoding.is_utf16() {
-        return (FileKind::UnknownBinary, None);
+        return (FileKind::UnknownBinary, None, None);
     }
     let text = decode_sample(sample, encoding);
-    (classify_text(&text, &lower_name), Some(encoding))
+    (classify_text(&text, &lower_name), Some(encoding), Some(evidence))
 }
 
 fn looks_binary(sample: &[u8]) -> bool {
@@ -476,7 +490,7 @@ fn classify_text(text: &str, lower_name: &str) -> FileKind {
             match component {
                 "CBS" | "CSI" | "DPX" | "TI" | "SQM" => {
                     cbs += 1;
-                    sr += usize::from(line.contains("[SR]"));
+                    sr += usize::from(memchr::memmem::find(line.as_bytes(), b"[SR]").is_some());
                 }
                 "DISM" => dism += 1,
                 c if PANTHER_COMPONENTS.contains(&c) => panther += 1,
