@@ -110,8 +110,13 @@ impl BundleEvidence {
     /// All sources, CBS included, on one UTC timeline. The non-CBS sources move into it (their events are not
     /// copied); the CBS logs stay, since the diagnosis reads them.
     pub fn timeline(&mut self) -> Timeline {
-        let mut files: Vec<SourceFile> = self.cbs_logs.iter().map(cbs::timeline::to_source_file).collect();
-        files.append(&mut self.sources);
-        timeline::build(files)
+        timeline_of(&self.cbs_logs, std::mem::take(&mut self.sources))
     }
+}
+
+/// The timeline of CBS logs and the other sources (which move into it).
+pub fn timeline_of(cbs_logs: &[CbsLog], sources: Vec<SourceFile>) -> Timeline {
+    let mut files: Vec<SourceFile> = cbs_logs.iter().map(cbs::timeline::to_source_file).collect();
+    files.extend(sources);
+    timeline::build(files)
 }

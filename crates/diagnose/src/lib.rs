@@ -214,10 +214,17 @@ fn analyze_bundle<R: std::borrow::Borrow<patchdx_rules::RuleSet>>(
     rules: impl FnOnce() -> R,
     case: &case_checks::CaseInput,
 ) -> (Analysis, timeline::Timeline) {
-    let mut evidence = evidence::read_evidence(bundle);
-    let timeline = evidence.timeline();
-    let evidence::BundleEvidence { files, warnings, cbs_logs, history, .. } = evidence;
-    let mut diagnosis = diagnose_cbs(&cbs_logs, &history);
+    let evidence::BundleEvidence { files, warnings, cbs_logs, history, sources } = evidence::read_evidence(bundle);
+    // The timeline and the CBS diagnosis read the same logs and not each other: build them side by side.
+    let (timeline, mut diagnosis) = std::thread::scope(|scope| {
+        let timeline = scope.spawn(|| evidence::timeline_of(&cbs_logs, sources));
+        let diagnosis = diagnose_cbs(&cbs_logs, &history);
+        let timeline = match timeline.join() {
+            Ok(timeline) => timeline,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        (timeline, diagnosis)
+    });
     let before = diagnosis.findings.len();
     sources::source_findings(&mut diagnosis.findings, &timeline, &history);
     if diagnosis.findings.len() != before {
