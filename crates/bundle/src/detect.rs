@@ -304,22 +304,24 @@ impl<'a> Shape<'a> {
     fn blanks(&mut self) -> bool {
         self.run(1, usize::MAX, |c| c.is_ascii_whitespace())
     }
+
+    /// `yyyy-mm-dd`, with one of `separators` between the parts.
+    fn date(&mut self, separators: &[u8]) -> bool {
+        self.digits(4) && self.one_of(separators) && self.digits(2) && self.one_of(separators) && self.digits(2)
+    }
+
+    /// `hh:mm:ss`.
+    fn clock(&mut self) -> bool {
+        self.digits(2) && self.byte(b':') && self.digits(2) && self.byte(b':') && self.digits(2)
+    }
 }
 
 /// `2016-09-28\t04:30:30:123\t  988\t 1c4\t…` (Windows 7/8 WindowsUpdate.log).
 fn is_wu_win7_line(line: &str) -> bool {
     let mut s = Shape::of(line);
-    s.digits(4)
-        && s.byte(b'-')
-        && s.digits(2)
-        && s.byte(b'-')
-        && s.digits(2)
+    s.date(b"-")
         && s.byte(b'\t')
-        && s.digits(2)
-        && s.byte(b':')
-        && s.digits(2)
-        && s.byte(b':')
-        && s.digits(2)
+        && s.clock()
         && s.byte(b':')
         && s.digits(3)
         && s.blanks()
@@ -332,17 +334,9 @@ fn is_wu_win7_line(line: &str) -> bool {
 /// `2022/09/09 15:58:23.4567890 1234  5678  Agent  …` (Get-WindowsUpdateLog output, `/` or `-` in the date).
 fn is_wu_win10_line(line: &str) -> bool {
     let mut s = Shape::of(line);
-    s.digits(4)
-        && s.one_of(b"/-")
-        && s.digits(2)
-        && s.one_of(b"/-")
-        && s.digits(2)
+    s.date(b"/-")
         && s.byte(b' ')
-        && s.digits(2)
-        && s.byte(b':')
-        && s.digits(2)
-        && s.byte(b':')
-        && s.digits(2)
+        && s.clock()
         && s.byte(b'.')
         && s.run(3, 7, |c| c.is_ascii_digit())
         && s.blanks()
@@ -360,17 +354,9 @@ fn is_reporting_line(line: &str) -> bool {
         && s.exactly(36, |c| c.is_ascii_hexdigit() || c == b'-')
         && s.byte(b'}')
         && s.byte(b'\t')
-        && s.digits(4)
-        && s.byte(b'-')
-        && s.digits(2)
-        && s.byte(b'-')
-        && s.digits(2)
+        && s.date(b"-")
         && s.byte(b' ')
-        && s.digits(2)
-        && s.byte(b':')
-        && s.digits(2)
-        && s.byte(b':')
-        && s.digits(2)
+        && s.clock()
         && s.byte(b':')
         && s.digits(3)
         && s.one_of(b"+-")
