@@ -201,14 +201,7 @@ fn legacy_report_event_and_failed_scan() {
         "2022-09-09\t15:58:23:456\t 900\t2b3c\tReport\tREPORT EVENT: {5D6A5E2C-1111-4C4C-8D8D-000000000001}\t2022-09-09 15:58:23:456+0800\t1\t182\t101\t{0F2E8E5B-6A0B-4B38-9D33-AB5C6E7F8091}\t201\t80073712\tAutomaticUpdates\tFailure\tContent Install\tInstallation Failure: Windows failed to install the following update with error 0x80073712: Security Update for Windows (KB5014805).",
         "2022-09-09\t15:58:24:000\t 900\t2b3c\tAgent\t**  END  **  Agent: Installing updates [CallerId = AutomaticUpdates]",
     ];
-    let dir = std::env::temp_dir().join(format!("patchdx-wulog-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join("WindowsUpdate.log");
-    std::fs::write(&path, lines.join("\r\n") + "\r\n").expect("write sample");
-    let bundle = patchdx_bundle::open(&path, &Default::default()).expect("open sample");
-    assert_eq!(bundle.entries[0].kind, FileKind::WindowsUpdateLog);
-    let file = wulog::read(&bundle.entries[0]);
-    let _ = std::fs::remove_dir_all(&dir);
+    let file = read_sample("legacy", &lines);
 
     assert_eq!(file.offset.offset_seconds, Some(8 * 3600));
     assert_eq!(at(&file, 3).action, Action::ScanStarted);
@@ -258,14 +251,7 @@ fn handler_failure_is_attributed_only_inside_a_call_of_one_update() {
             ("Servicing Stack Update (KB5017400)", "C2D9A1E4-7B3F-4D0A-8E61-0F5B3A9C7D12"),
         ],
     ));
-    let dir = std::env::temp_dir().join(format!("patchdx-wulog-call-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join("WindowsUpdate.log");
-    std::fs::write(&path, lines.join("\r\n") + "\r\n").expect("write sample");
-    let bundle = patchdx_bundle::open(&path, &Default::default()).expect("open sample");
-    assert_eq!(bundle.entries[0].kind, FileKind::WindowsUpdateLog);
-    let file = wulog::read(&bundle.entries[0]);
-    let _ = std::fs::remove_dir_all(&dir);
+    let file = read_sample("call", &lines);
 
     let failed: Vec<_> = of(&file, Action::InstallFailed)
         .iter()
@@ -278,4 +264,18 @@ fn handler_failure_is_attributed_only_inside_a_call_of_one_update() {
             (Some(11), None, None, Some(0x8007_3712)),
         ]
     );
+}
+
+/// Writes CRLF lines as a WindowsUpdate.log in a folder of its own, checks it is recognised as one, reads it.
+fn read_sample<S: AsRef<str>>(tag: &str, lines: &[S]) -> SourceFile {
+    let dir = std::env::temp_dir().join(format!("patchdx-wulog-{tag}-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("WindowsUpdate.log");
+    let text: String = lines.iter().map(|line| format!("{}\r\n", line.as_ref())).collect();
+    std::fs::write(&path, text).expect("write sample");
+    let bundle = patchdx_bundle::open(&path, &Default::default()).expect("open sample");
+    assert_eq!(bundle.entries[0].kind, FileKind::WindowsUpdateLog);
+    let file = wulog::read(&bundle.entries[0]);
+    let _ = std::fs::remove_dir_all(&dir);
+    file
 }
