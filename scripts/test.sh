@@ -5,24 +5,23 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-if ! command -v cabextract >/dev/null 2>&1; then
+# ensure_tool COMMAND WHY: installs the Debian package of the same name when COMMAND is missing (as root, with
+# apt-get); otherwise warns that the check needing it will be skipped.
+APT_UPDATED=0
+ensure_tool() {
+  local tool="$1" why="$2"
+  command -v "$tool" >/dev/null 2>&1 && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "test.sh: installing cabextract" >&2
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq cabextract >/dev/null) \
-      || echo "test.sh: WARNING: could not install cabextract; the cabextract cross-check will be skipped" >&2
+    echo "test.sh: installing $tool ($why)" >&2
+    if [ "$APT_UPDATED" = 0 ]; then apt-get update -qq && APT_UPDATED=1; fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$tool" >/dev/null \
+      || echo "test.sh: WARNING: could not install $tool; the check that needs it ($why) will be skipped" >&2
   else
-    echo "test.sh: WARNING: cabextract missing and cannot be installed; its cross-check will be skipped" >&2
+    echo "test.sh: WARNING: $tool missing and cannot be installed; the check that needs it ($why) will be skipped" >&2
   fi
-fi
-if ! command -v chromium >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "test.sh: installing chromium (renders the HTML report in a real browser)" >&2
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-      || echo "test.sh: WARNING: could not install chromium; the HTML report's browser check will be skipped" >&2
-  else
-    echo "test.sh: WARNING: chromium missing and cannot be installed; the HTML report's browser check will be skipped" >&2
-  fi
-fi
+}
+ensure_tool cabextract "to check our LZX cabs against it"
+ensure_tool chromium "renders the HTML report in a real browser"
 if [ ! -d ../shared/fixtures ]; then
   echo "test.sh: WARNING: ../shared/fixtures is missing: tests on real logs will say so and check nothing" >&2
 fi
