@@ -137,6 +137,31 @@ peak_rss_kib() {
   echo "$rc ${kib:-0}"
 }
 
+# checked_analyze INPUT JSON: one untimed `patchdx analyze --json INPUT` under GNU time, output kept in JSON.
+# Exit statuses 0/1/2 are answers (no failure, failure diagnosed, input unreadable); anything else is a crash.
+# With jq, the JSON must be valid. Sets PX_RC and PX_RSS (MiB). Returns 1 when the run hung (killed after
+# BENCH_TIMEOUT s): there is nothing to time then.
+PX_RC=0
+PX_RSS=0
+checked_analyze() {
+  local input="$1" json="$2" rc kib
+  read -r rc kib < <(peak_rss_kib "$json" "$PATCHDX" analyze --json "$input")
+  PX_RC="$rc"
+  PX_RSS=$((kib / 1024))
+  case "$rc" in
+    0 | 1 | 2) ;;
+    124)
+      broke "patchdx analyze hung (killed after $BENCH_TIMEOUT s) on $input: not timed"
+      return 1
+      ;;
+    *) broke "patchdx analyze exited $rc on $input: $(head -c 500 "$OUT/stderr.txt")" ;;
+  esac
+  if command -v jq >/dev/null 2>&1 && ! jq -e . "$json" >/dev/null 2>&1; then
+    broke "patchdx analyze --json did not print valid JSON on $input (kept in $json)"
+  fi
+  log "patchdx: exit $rc; peak RSS $PX_RSS MiB"
+}
+
 # time_cmds TAG NAME CMD [NAME CMD]...: warm-up + timed runs of shell commands (stdout and stderr discarded, any
 # exit status accepted); sets MEDIANS[i] (seconds) in the order given. Uses hyperfine when present (per-run times
 # in $OUT/TAG-hyperfine.json), else a bash loop (per-run times in $OUT/TAG-times.tsv).
@@ -294,28 +319,17 @@ section_cbs() {
   # One untimed run first: checks the exit status (0/1/2 are answers, anything else is a crash), keeps the JSON
   # for inspection and measures the peak RSS.
   local json="$OUT/patchdx-cbs.json" px_rss
-  read -r rc kib < <(peak_rss_kib "$json" "$PATCHDX" analyze --json "$CORPUS")
-  case "$rc" in
-    0 | 1 | 2) ;;
-    124)
-      broke "patchdx analyze hung (killed after $BENCH_TIMEOUT s) on $CORPUS: not timed"
-      ROWS+=("| CBS scan, $size_label | \`patchdx analyze --json\` | n/a (hung) | \`rg -c 'Error\\|Failed'\` | n/a | ratio n/a | peak RSS n/a |")
-      TARGETS+=("- CBS scan: n/a (patchdx hung)")
-      return 0
-      ;;
-    *) broke "patchdx analyze exited $rc: $(head -c 500 "$OUT/stderr.txt")" ;;
-  esac
-  px_rss=$((kib / 1024))
-  if command -v jq >/dev/null 2>&1; then
-    if jq -e . "$json" >/dev/null 2>&1; then
-      log "patchdx: exit $rc; $(jq -r '"\(.files | length) files, \([.files[] | select(.analysed)] | length) analysed, \(.cbs.logs | length) CBS logs, \(.verdict.failures) failures"' "$json" 2>/dev/null || echo "JSON ok")"
-      local px_files; px_files="$(jq -r '.files | length' "$json" 2>/dev/null || echo "?")"
-      [ "$px_files" = "$files" ] || warn "patchdx lists $px_files files, the corpus has $files"
-    else
-      broke "patchdx analyze --json did not print valid JSON (kept in $json)"
-    fi
+  if ! checked_analyze "$CORPUS" "$json"; then
+    ROWS+=("| CBS scan, $size_label | \`patchdx analyze --json\` | n/a (hung) | \`rg -c 'Error\\|Failed'\` | n/a | ratio n/a | peak RSS n/a |")
+    TARGETS+=("- CBS scan: n/a (patchdx hung)")
+    return 0
   fi
-  log "patchdx: peak RSS $px_rss MiB"
+  px_rss="$PX_RSS"
+  if command -v jq >/dev/null 2>&1 && jq -e . "$json" >/dev/null 2>&1; then
+    log "patchdx: $(jq -r '"\(.files | length) files, \([.files[] | select(.analysed)] | length) analysed, \(.cbs.logs | length) CBS logs, \(.verdict.failures) failures"' "$json")"
+    local px_files; px_files="$(jq -r '.files | length' "$json")"
+    [ "$px_files" = "$files" ] || warn "patchdx lists $px_files files, the corpus has $files"
+  fi
 
   # Before every timed run, read the corpus once (untimed) so that both tools search it from the page cache:
   # some VMs (DAMON reclaim) evict pages between runs, and reading them back from disk is not what is compared.
@@ -491,31 +505,20 @@ section_bundle() {
     ROWS+=("| whole bundle (all fixtures), $size_label | \`patchdx analyze --json\` | n/a (not built) | - | - | - | peak RSS n/a |")
     return 0
   fi
-  local json="$OUT/patchdx-bundle.json" rc kib px_rss summary="" listed="?" warnings="?" verdict="?"
-  read -r rc kib < <(peak_rss_kib "$json" "$PATCHDX" analyze --json "$BUNDLE")
-  case "$rc" in
-    0 | 1 | 2) ;;
-    124)
-      broke "patchdx analyze hung (killed after $BENCH_TIMEOUT s) on $BUNDLE: not timed"
-      ROWS+=("| whole bundle (all fixtures), $size_label | \`patchdx analyze --json\` | n/a (hung, killed after $BENCH_TIMEOUT s) | - | - | - | peak RSS n/a |")
-      return 0
-      ;;
-    *) broke "patchdx analyze exited $rc on $BUNDLE: $(head -c 500 "$OUT/stderr.txt")" ;;
-  esac
-  px_rss=$((kib / 1024))
-  if command -v jq >/dev/null 2>&1; then
-    if jq -e . "$json" >/dev/null 2>&1; then
-      listed="$(jq -r '.files | length' "$json")"
-      warnings="$(jq -r '.warnings | length' "$json")"
-      verdict="$(jq -r '.verdict | "\(.failures) failures, \(.repaired) repaired, unreadable_input \(.unreadable_input), exit_code \(.exit_code)"' "$json")"
-      log "patchdx: exit $rc; lists $listed files (the bundle has $files), $warnings warnings; verdict: $verdict"
-      log "patchdx: verdict summary: $(jq -r '.verdict.summary' "$json")"
-      summary="; patchdx lists $listed files, $warnings warnings, exit $rc, verdict $verdict"
-    else
-      broke "patchdx analyze --json did not print valid JSON on $BUNDLE (kept in $json)"
-    fi
+  local json="$OUT/patchdx-bundle.json" px_rss summary="" listed="?" warnings="?" verdict="?"
+  if ! checked_analyze "$BUNDLE" "$json"; then
+    ROWS+=("| whole bundle (all fixtures), $size_label | \`patchdx analyze --json\` | n/a (hung, killed after $BENCH_TIMEOUT s) | - | - | - | peak RSS n/a |")
+    return 0
   fi
-  log "patchdx: peak RSS $px_rss MiB"
+  px_rss="$PX_RSS"
+  if command -v jq >/dev/null 2>&1 && jq -e . "$json" >/dev/null 2>&1; then
+    listed="$(jq -r '.files | length' "$json")"
+    warnings="$(jq -r '.warnings | length' "$json")"
+    verdict="$(jq -r '.verdict | "\(.failures) failures, \(.repaired) repaired, unreadable_input \(.unreadable_input), exit_code \(.exit_code)"' "$json")"
+    log "patchdx: lists $listed files (the bundle has $files), $warnings warnings; verdict: $verdict"
+    log "patchdx: verdict summary: $(jq -r '.verdict.summary' "$json")"
+    summary="; patchdx lists $listed files, $warnings warnings, exit $PX_RC, verdict $verdict"
+  fi
   time_cmds bundle patchdx "$PATCHDX analyze --json $BUNDLE"
   log "median: patchdx $(printf '%.3f' "${MEDIANS[0]}") s"
   ROWS+=("| whole bundle (all fixtures), $size_label$summary | \`patchdx analyze --json\` | $(printf '%.2f' "${MEDIANS[0]}") s | - | - | - | peak RSS $px_rss MiB |")
