@@ -298,52 +298,51 @@ fn verification_percent(text: &str) -> Option<u8> {
     digits.parse().ok().filter(|p| *p <= 100)
 }
 
+/// Phrases any of which means the outcome.
+type Verdict = (&'static [&'static str], SfcOutcome);
+
+/// The verdict lines of the console, per language: the marker that says the line is SFC's verdict
+/// ("Windows Resource Protection …"), then the phrases that tell each verdict, checked in this order.
+const CONSOLE_VERDICTS: &[(&str, &[Verdict])] = &[
+    (
+        "Windows Resource Protection",
+        &[
+            (&["did not find any integrity violations"], SfcOutcome::Clean),
+            (&["unable to fix some"], SfcOutcome::SomeUnrepaired),
+            (&["successfully repaired"], SfcOutcome::Repaired),
+            (&["could not perform", "could not start the repair service"], SfcOutcome::CouldNotRun),
+        ],
+    ),
+    (
+        // Windows 资源保护未找到任何完整性冲突。 / 找到了损坏文件并成功修复了它们。 / 找到了损坏文件，但无法修复其中某些文件。
+        "资源保护",
+        &[
+            (&["未找到任何完整性冲突"], SfcOutcome::Clean),
+            (&["无法修复"], SfcOutcome::SomeUnrepaired),
+            (&["成功修复"], SfcOutcome::Repaired),
+            (&["无法执行", "无法启动"], SfcOutcome::CouldNotRun),
+        ],
+    ),
+    (
+        "Ressourcenschutz",
+        &[
+            (&["keine Integritätsverletzungen"], SfcOutcome::Clean),
+            (&["nicht reparieren"], SfcOutcome::SomeUnrepaired),
+            (&["erfolgreich repariert"], SfcOutcome::Repaired),
+            (&["nicht ausführen", "nicht starten"], SfcOutcome::CouldNotRun),
+        ],
+    ),
+];
+
 /// The verdict line of the console, in the languages we can recognise.
 fn console_verdict(text: &str) -> Option<SfcOutcome> {
-    if text.contains("Windows Resource Protection") {
-        return if text.contains("did not find any integrity violations") {
-            Some(SfcOutcome::Clean)
-        } else if text.contains("unable to fix some") {
-            Some(SfcOutcome::SomeUnrepaired)
-        } else if text.contains("successfully repaired") {
-            Some(SfcOutcome::Repaired)
-        } else if text.contains("could not perform") || text.contains("could not start the repair service") {
-            Some(SfcOutcome::CouldNotRun)
-        } else {
-            None
-        };
+    if let Some((_, verdicts)) = CONSOLE_VERDICTS.iter().find(|(marker, _)| text.contains(marker)) {
+        return verdicts
+            .iter()
+            .find(|(phrases, _)| phrases.iter().any(|phrase| text.contains(phrase)))
+            .map(|(_, outcome)| *outcome);
     }
-    if text.contains("资源保护") {
-        // Windows 资源保护未找到任何完整性冲突。 / 找到了损坏文件并成功修复了它们。 / 找到了损坏文件，但无法修复其中某些文件。
-        return if text.contains("未找到任何完整性冲突") {
-            Some(SfcOutcome::Clean)
-        } else if text.contains("无法修复") {
-            Some(SfcOutcome::SomeUnrepaired)
-        } else if text.contains("成功修复") {
-            Some(SfcOutcome::Repaired)
-        } else if text.contains("无法执行") || text.contains("无法启动") {
-            Some(SfcOutcome::CouldNotRun)
-        } else {
-            None
-        };
-    }
-    if text.contains("Ressourcenschutz") {
-        return if text.contains("keine Integritätsverletzungen") {
-            Some(SfcOutcome::Clean)
-        } else if text.contains("nicht reparieren") {
-            Some(SfcOutcome::SomeUnrepaired)
-        } else if text.contains("erfolgreich repariert") {
-            Some(SfcOutcome::Repaired)
-        } else if text.contains("nicht ausführen") || text.contains("nicht starten") {
-            Some(SfcOutcome::CouldNotRun)
-        } else {
-            None
-        };
-    }
-    if text.contains("system repair pending which requires reboot") {
-        return Some(SfcOutcome::RebootPending);
-    }
-    None
+    text.contains("system repair pending which requires reboot").then_some(SfcOutcome::RebootPending)
 }
 
 #[cfg(test)]
