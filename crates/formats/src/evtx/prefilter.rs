@@ -32,7 +32,7 @@ thread_local! {
 /// What the record's template substitution values say about its provider, before rendering it.
 pub(super) struct Substitutions {
     /// The template's definition offset in the chunk.
-    template: Option<u32>,
+    template: u32,
     names_mapped_provider: bool,
     known: Option<TemplateProvider>,
     /// The UTF-16LE string values, kept only while the template is not known yet (to learn it).
@@ -41,11 +41,9 @@ pub(super) struct Substitutions {
 
 pub(super) fn substitutions(record: &EvtxRecord<'_>, path: &str) -> Option<Substitutions> {
     static NAMES: std::sync::OnceLock<Vec<Vec<u8>>> = std::sync::OnceLock::new();
-    let names = NAMES.get_or_init(|| {
-        MAPPED_PROVIDERS.iter().map(|name| name.encode_utf16().flat_map(u16::to_le_bytes).collect()).collect()
-    });
+    let names = NAMES.get_or_init(|| MAPPED_PROVIDERS.iter().map(|name| utf16le(name)).collect());
     let instances = record.template_instances().ok()?;
-    let template = Some(instances.first()?.template_def_offset);
+    let template = instances.first()?.template_def_offset;
     let chunk = record.chunk.header.first_event_record_id;
     let known = TEMPLATE_PROVIDERS.with(|learnt| {
         let mut learnt = learnt.borrow_mut();
@@ -53,16 +51,14 @@ pub(super) fn substitutions(record: &EvtxRecord<'_>, path: &str) -> Option<Subst
             learnt.chunk = Some((path.to_string(), chunk));
             learnt.by_offset.clear();
         }
-        template.and_then(|t| learnt.by_offset.get(&t).copied())
+        learnt.by_offset.get(&template).copied()
     });
     let mut strings = Vec::new();
     let mut names_mapped_provider = false;
     for value in instances.iter().flat_map(|instance| &instance.values) {
         let bytes: std::borrow::Cow<'_, [u8]> = match value {
             BinXmlValue::StringType(text) => text.as_bytes().into(),
-            BinXmlValue::AnsiStringType(text) => {
-                text.encode_utf16().flat_map(u16::to_le_bytes).collect::<Vec<u8>>().into()
-            }
+            BinXmlValue::AnsiStringType(text) => utf16le(text).into(),
             _ => continue,
         };
         names_mapped_provider |= names.iter().any(|name| name.as_slice() == bytes.as_ref());
@@ -79,7 +75,7 @@ pub(super) fn substitutions(record: &EvtxRecord<'_>, path: &str) -> Option<Subst
 /// the name as a substitution, or to carry an unmapped name itself.
 pub(super) fn must_render(found: &Option<Substitutions>) -> bool {
     let Some(found) = found else { return true };
-    if found.template.is_none() || found.names_mapped_provider {
+    if found.names_mapped_provider {
         return true;
     }
     match found.known {
@@ -90,11 +86,10 @@ pub(super) fn must_render(found: &Option<Substitutions>) -> bool {
 
 /// Remembers where a rendered record's template puts the provider's name.
 pub(super) fn learn_template(found: &Option<Substitutions>, provider: &str) {
-    let Some(Substitutions { template: Some(template), known: None, strings, .. }) = found else {
+    let Some(Substitutions { template, known: None, strings, .. }) = found else {
         return;
     };
-    let wanted: Vec<u8> = provider.encode_utf16().flat_map(u16::to_le_bytes).collect();
-    let learnt = if strings.contains(&wanted) {
+    let learnt = if strings.contains(&utf16le(provider)) {
         TemplateProvider::Substituted
     } else {
         TemplateProvider::Literal { mapped: MAPPED_PROVIDERS.contains(&provider) }
@@ -102,4 +97,9 @@ pub(super) fn learn_template(found: &Option<Substitutions>, provider: &str) {
     TEMPLATE_PROVIDERS.with(|known| {
         known.borrow_mut().by_offset.entry(*template).or_insert(learnt);
     });
+}
+
+/// Text as the UTF-16LE bytes event logs store strings in.
+fn utf16le(text: &str) -> Vec<u8> {
+    text.encode_utf16().flat_map(u16::to_le_bytes).collect()
 }
