@@ -150,11 +150,8 @@ struct FileRow {
 
 struct NextSteps {
     findings: String,
-    title_en: String,
-    title_zh: String,
-    steps: Vec<(String, String)>,
-    commands: Vec<String>,
-    collect: Vec<(String, String)>,
+    /// The root cause whose steps these are (the same view a finding shows).
+    root: RootView,
 }
 
 #[derive(Template)]
@@ -219,6 +216,21 @@ fn evidence(ev: &Evidence) -> EvidenceView {
     }
 }
 
+fn root_view(d: &patchdx_diagnose::rules_apply::RuleDiagnosis) -> RootView {
+    RootView {
+        title_en: d.title.en.clone(),
+        title_zh: d.title.zh_cn.clone(),
+        category: d.category.clone(),
+        rule: d.rule.clone(),
+        explanation_en: d.explanation.en.clone(),
+        explanation_zh: d.explanation.zh_cn.clone(),
+        steps: pairs(&d.remediation.en, &d.remediation.zh_cn),
+        commands: d.commands.clone(),
+        collect: pairs(&d.collect.en, &d.collect.zh_cn),
+        references: d.references.clone(),
+    }
+}
+
 fn pairs(en: &[String], zh: &[String]) -> Vec<(String, String)> {
     en.iter().enumerate().map(|(n, e)| (e.clone(), zh.get(n).cloned().unwrap_or_default())).collect()
 }
@@ -239,18 +251,7 @@ fn finding(f: &Finding) -> FindingView {
         zh: c.zh_cn.clone().unwrap_or_else(|| "不在 patchdx 的错误码表中".to_string()),
         facility: c.facility.to_string(),
     });
-    let root = f.diagnosis.first().map(|d| RootView {
-        title_en: d.title.en.clone(),
-        title_zh: d.title.zh_cn.clone(),
-        category: d.category.clone(),
-        rule: d.rule.clone(),
-        explanation_en: d.explanation.en.clone(),
-        explanation_zh: d.explanation.zh_cn.clone(),
-        steps: pairs(&d.remediation.en, &d.remediation.zh_cn),
-        commands: d.commands.clone(),
-        collect: pairs(&d.collect.en, &d.collect.zh_cn),
-        references: d.references.clone(),
-    });
+    let root = f.diagnosis.first().map(root_view);
     FindingView {
         id: f.id.clone(),
         failed: f.verdict == Verdict::Failed,
@@ -487,17 +488,7 @@ fn next_steps(analysis: &Analysis) -> Vec<NextSteps> {
             existing.findings.push_str(&format!(", {}", f.id));
             continue;
         }
-        out.push((
-            d.rule.clone(),
-            NextSteps {
-                findings: f.id.clone(),
-                title_en: d.title.en.clone(),
-                title_zh: d.title.zh_cn.clone(),
-                steps: pairs(&d.remediation.en, &d.remediation.zh_cn),
-                commands: d.commands.clone(),
-                collect: pairs(&d.collect.en, &d.collect.zh_cn),
-            },
-        ));
+        out.push((d.rule.clone(), NextSteps { findings: f.id.clone(), root: root_view(d) }));
     }
     out.into_iter().map(|(_, n)| n).collect()
 }
