@@ -1,8 +1,50 @@
-//! The hand-written code scanner must find exactly what the regex it replaced finds: same values, same names,
-//! same order, on every line of every text fixture and on lines written to probe each rule of the regex.
+//! The hand-written code scanner must find exactly what the regex it replaced (kept here as the reference)
+//! finds: same values, same names, same order, on every line of every text fixture and on lines written to
+//! probe each rule of the regex.
 
-use patchdx_formats::hresult::{find_codes, find_codes_by_regex};
+use patchdx_formats::hresult::{FoundCode, find_codes};
+use regex::Regex;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// The regex the scanner replaced: every spelling of a code servicing logs use.
+fn code_regex() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(
+            r"(?x)
+            (?:HRESULT\s*=\s*|\bhr\s*[:=]\s*|\bhrStatus:\s*|\bstatus[:=]?\s+|\bresult[:=]?\s*|\bResult\s*=\s*|gle=|\berror:?\s+|\bstatus:\s*)
+            (0[xX][0-9A-Fa-f]{1,8})
+            (?:\s*-\s*([A-Z][A-Za-z0-9_]+(?:\s[A-Z][a-z]+)?))?
+            |
+            \[(0[xX][0-9A-Fa-f]{8})\]
+            |
+            HRESULT_FROM_WIN32\(([A-Z_0-9]+)\)
+            ",
+        )
+        .expect("static regex")
+    })
+}
+
+/// The codes the regex finds, read the way the scanner reports them.
+fn find_codes_by_regex(text: &str) -> Vec<FoundCode> {
+    let mut found = Vec::new();
+    for caps in code_regex().captures_iter(text) {
+        if let Some(hex) = caps.get(1).or_else(|| caps.get(3)) {
+            let Ok(value) = u32::from_str_radix(&hex.as_str()[2..], 16) else {
+                continue;
+            };
+            let name = caps.get(2).map(|m| m.as_str().to_string()).filter(|n| n != "Unknown Error" && n != "Unknown");
+            found.push(FoundCode { value, name_in_log: name });
+        } else if let Some(symbol) = caps.get(4)
+            && let Some(info) = patchdx_codes::lookup_name(symbol.as_str())
+        {
+            let value = patchdx_codes::win32_to_hresult_if_small(info.value);
+            found.push(FoundCode { value, name_in_log: Some(format!("HRESULT_FROM_WIN32({})", symbol.as_str())) });
+        }
+    }
+    found
+}
 
 fn fixtures() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures");

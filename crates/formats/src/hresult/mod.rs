@@ -1,6 +1,5 @@
 //! Finds error codes in log text, in all the spellings servicing logs use.
 
-use regex::Regex;
 use std::sync::OnceLock;
 
 mod scan;
@@ -12,25 +11,7 @@ pub struct FoundCode {
     pub name_in_log: Option<String>,
 }
 
-fn code_regex() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(
-            r"(?x)
-            (?:HRESULT\s*=\s*|\bhr\s*[:=]\s*|\bhrStatus:\s*|\bstatus[:=]?\s+|\bresult[:=]?\s*|\bResult\s*=\s*|gle=|\berror:?\s+|\bstatus:\s*)
-            (0[xX][0-9A-Fa-f]{1,8})
-            (?:\s*-\s*([A-Z][A-Za-z0-9_]+(?:\s[A-Z][a-z]+)?))?
-            |
-            \[(0[xX][0-9A-Fa-f]{8})\]
-            |
-            HRESULT_FROM_WIN32\(([A-Z_0-9]+)\)
-            ",
-        )
-        .expect("static regex")
-    })
-}
-
-/// Cheap test run before the regex: is there a `0x`/`0X` or a `HRESULT_FROM`? (Runs on every line the CBS scan
+/// Cheap test run before the scanner: is there a `0x`/`0X` or a `HRESULT_FROM`? (Runs on every line the CBS scan
 /// picks out, so it builds no searcher per call.)
 fn might_hold_a_code(bytes: &[u8]) -> bool {
     static FROM: OnceLock<memchr::memmem::Finder<'static>> = OnceLock::new();
@@ -44,28 +25,6 @@ pub fn find_codes(text: &str) -> Vec<FoundCode> {
         return Vec::new();
     }
     scan::codes(text)
-}
-
-/// The same as [`find_codes`], by the regex the scanner was written from (kept as the reference the tests
-/// compare the scanner with on every line of every fixture).
-#[doc(hidden)]
-pub fn find_codes_by_regex(text: &str) -> Vec<FoundCode> {
-    let mut found = Vec::new();
-    for caps in code_regex().captures_iter(text) {
-        if let Some(hex) = caps.get(1).or_else(|| caps.get(3)) {
-            let Ok(value) = u32::from_str_radix(&hex.as_str()[2..], 16) else {
-                continue;
-            };
-            let name = caps.get(2).map(|m| m.as_str().to_string()).filter(|n| n != "Unknown Error" && n != "Unknown");
-            found.push(FoundCode { value, name_in_log: name });
-        } else if let Some(symbol) = caps.get(4)
-            && let Some(info) = patchdx_codes::lookup_name(symbol.as_str())
-        {
-            let value = patchdx_codes::win32_to_hresult_if_small(info.value);
-            found.push(FoundCode { value, name_in_log: Some(format!("HRESULT_FROM_WIN32({})", symbol.as_str())) });
-        }
-    }
-    found
 }
 
 /// The code that best describes the line's outcome: the first failure code, else the first code.

@@ -1,7 +1,8 @@
 //! Finds codes by hand instead of by regex: every line the CBS scan picks out is searched for codes, and the
 //! regex (a lazy DFA, then a backtracker for the groups) was the costliest step of reading such a line.
 //!
-//! It accepts exactly what `code_regex` in the parent module accepts, with the same leftmost, non-overlapping
+//! It accepts exactly what the regex it was written from accepts (kept in `tests/hresult_scanner.rs`), with the
+//! same leftmost, non-overlapping
 //! order of matches; `tests/hresult_scanner.rs` compares the two on every line of every fixture.
 
 use super::FoundCode;
