@@ -382,8 +382,9 @@ ensure_evtx_dump() {
 # 64 KiB chunks, so files cannot be concatenated; a bigger input would mean splicing chunks under a rewritten
 # header, with record ids repeated across chunks, which patchdx's chunk accounting would (rightly) flag. Instead
 # the real file is timed with more runs (BENCH_EVTX_RUNS / BENCH_EVTX_WARMUP). patchdx runs
-# `timeline --json --source system-evtx`: every record is rendered through the evtx crate and mapped, the kept
-# events printed. evtx_dump -o jsonl renders and prints every record. Both use all cores (the crate's default).
+# `timeline --json --source system-evtx`: every record is read (provider and channel straight from its template
+# and values; the fields of mapped providers' records taken out and mapped), the kept events printed. evtx_dump
+# -o jsonl renders and prints every record. Both use all cores.
 section_evtx() {
   local file="${BENCH_EVTX_FILE:-}"
   if [ -z "$file" ]; then

@@ -10,11 +10,13 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 
 pub(crate) const HEADER_SIZE: usize = 4096;
 pub(crate) const CHUNK_SIZE: usize = 65536;
+/// A chunk's header, before its first record.
+const CHUNK_HEADER_SIZE: usize = 512;
 
 /// What one 64 KiB slot after the header holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,7 +89,22 @@ impl Layout {
         let mut slots = Vec::new();
         let mut cut_off = None;
         let mut chunk = vec![0u8; CHUNK_SIZE];
+        let length = file.metadata().map_or(u64::MAX, |m| m.len());
         loop {
+            // A whole signed chunk is known by its header: only its first bytes are read (the reader that
+            // follows reads the chunk itself). Anything else is read whole, to tell zeros from garbage.
+            let start = (HEADER_SIZE + slots.len() * CHUNK_SIZE) as u64;
+            if length.saturating_sub(start) >= CHUNK_SIZE as u64 {
+                let got =
+                    fill(&mut file, &mut chunk[..CHUNK_HEADER_SIZE]).map_err(|e| format!("cannot be read: {e}"))?;
+                if got == CHUNK_HEADER_SIZE && chunk.starts_with(b"ElfChnk\0") {
+                    slots.push(Slot::Chunk { first: le_u64(&chunk, 24), last: le_u64(&chunk, 32) });
+                    file.seek(SeekFrom::Start(start + CHUNK_SIZE as u64))
+                        .map_err(|e| format!("cannot be read: {e}"))?;
+                    continue;
+                }
+                file.seek(SeekFrom::Start(start)).map_err(|e| format!("cannot be read: {e}"))?;
+            }
             let got = fill(&mut file, &mut chunk).map_err(|e| format!("cannot be read: {e}"))?;
             if got == 0 {
                 break;

@@ -1,15 +1,25 @@
 //! Windows event logs (.evtx): Setup.evtx (servicing package changes, WUSA), System.evtx (Windows Update
 //! client results, boots and shutdowns), Application.evtx (WER reports of servicing and update failures)
-//! and the Windows Update client's Operational log, read with the `evtx` crate and put on the UTC timeline.
+//! and the Windows Update client's Operational log, put on the UTC timeline.
+//!
+//! A whole log is read by [`fast`], which takes each record's provider and channel straight from its template
+//! and values and resolves only the records of the providers [`map`] reads; a damaged log, or one with a
+//! record shape [`fast`] does not handle, is read by the `evtx` crate instead.
 //!
 //! The crate skips chunks it cannot read without saying so (a cut-off last chunk, zeroed chunks), so the
 //! file's header and chunk slots are also read here ([`layout`]) and every loss becomes a warning: a
 //! customer's copy of a live log is often truncated, and a missing chunk can be the one with the failure.
 
+mod binxml;
+mod fast;
+#[cfg(test)]
+mod fast_parity;
 mod fields;
 mod layout;
 mod map;
 mod prefilter;
+mod resolve;
+mod values;
 
 use crate::event::{Confidence, Event, OffsetInference, Source, SourceFile};
 use crate::time::CivilTime;
@@ -28,6 +38,17 @@ const SANE_UNTIL_MILLIS: i64 = 7_258_118_400_000; // 2200-01-01
 
 /// Reads one .evtx file into events. Never fails: what cannot be read becomes a warning on the result.
 pub fn read(entry: &Entry) -> SourceFile {
+    read_using(entry, true)
+}
+
+/// [`read`] with the `evtx` crate alone, to compare the direct reader against.
+#[cfg(test)]
+fn read_with_crate(entry: &Entry) -> SourceFile {
+    read_using(entry, false)
+}
+
+/// `direct`: try the direct reader ([`fast`]) first; the crate reads what it leaves.
+fn read_using(entry: &Entry, direct: bool) -> SourceFile {
     let mut file = SourceFile::new(&entry.path, source_from_name(entry.file_name()));
     file.offset = OffsetInference::known(0, "evtx timestamps are UTC", Confidence::High);
     let layout = match Layout::scan(&entry.disk_path) {
@@ -39,6 +60,10 @@ pub fn read(entry: &Entry) -> SourceFile {
     };
     // The parser works on untrusted bytes in worker threads; a bug there must cost this file, not the run.
     let outcome = catch_unwind(AssertUnwindSafe(|| {
+        let by_direct_reader = || fast::parse(&entry.path, &File::open(&entry.disk_path).ok()?, &layout).ok();
+        if let Some(parsed) = direct.then(by_direct_reader).flatten() {
+            return Ok(parsed);
+        }
         let mut parsed = parse(entry)?;
         if let Some(bytes) = &layout.cut_off {
             for item in salvage(bytes, &entry.path) {
@@ -159,6 +184,7 @@ struct Item {
     event: Option<Event>,
 }
 
+#[derive(Default)]
 struct Parsed {
     events: Vec<Event>,
     read: Yield,
@@ -173,6 +199,29 @@ impl Parsed {
     /// The source most records' channel names.
     fn majority_source(&self) -> Option<Source> {
         self.by_source.iter().max_by_key(|(_, count)| *count).map(|(source, _)| *source)
+    }
+
+    /// Adds what a later part of the same file held.
+    fn merge(&mut self, mut later: Parsed) {
+        self.events.append(&mut later.events);
+        self.read.records += later.read.records;
+        self.read.recovered += later.read.recovered;
+        for (chunk, records) in later.read.records_by_chunk {
+            *self.read.records_by_chunk.entry(chunk).or_default() += records;
+        }
+        self.read.failed_chunks.extend(later.read.failed_chunks);
+        for (source, count) in later.by_source {
+            match self.by_source.iter_mut().find(|(s, _)| *s == source) {
+                Some((_, total)) => *total += count,
+                None => self.by_source.push((source, count)),
+            }
+        }
+        self.bad_times += later.bad_times;
+        self.ignored += later.ignored;
+        self.record_errors += later.record_errors;
+        if self.first_error.is_none() {
+            self.first_error = later.first_error;
+        }
     }
 
     /// Counts one record (or one failure to read one) and keeps its event.
@@ -212,15 +261,7 @@ fn parse(entry: &Entry) -> Result<Parsed, EvtxError> {
     let path = entry.path.clone();
     let records = parser.serialized_records(move |record| item(record?, &path));
 
-    let mut parsed = Parsed {
-        events: Vec::new(),
-        read: Yield::default(),
-        by_source: Vec::new(),
-        bad_times: 0,
-        ignored: 0,
-        record_errors: 0,
-        first_error: None,
-    };
+    let mut parsed = Parsed::default();
     for item in records {
         parsed.add(item);
     }
