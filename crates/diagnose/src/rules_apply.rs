@@ -6,7 +6,7 @@ use crate::timeline::Timeline;
 use patchdx_rules::schema::{Steps, Text};
 use patchdx_rules::{Confidence, RuleSet, Severity};
 use serde::Serialize;
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 /// What a rule says about a finding.
 #[derive(Debug, Clone, Serialize)]
@@ -24,38 +24,56 @@ pub struct RuleDiagnosis {
 }
 
 pub(crate) fn attach(findings: &mut [Finding], timeline: &Timeline, rules: &RuleSet) {
-    for finding in findings {
-        let quoted: HashSet<(&str, u64, Option<u64>)> = std::iter::once(&finding.first_cause)
+    // Each finding's quoted records, picked out of the timeline in one pass for all findings (the timeline of
+    // a large bundle holds hundreds of thousands of events).
+    let mut quoted: HashMap<(&str, u64, Option<u64>), Vec<usize>> = HashMap::new();
+    for (index, finding) in findings.iter().enumerate() {
+        let evidence = std::iter::once(&finding.first_cause)
             .chain(&finding.cascade)
             .chain(std::iter::once(&finding.outcome))
-            .chain(&finding.corroboration)
-            .map(|e| (e.file.as_str(), e.line, e.record))
-            .collect();
-        let events: Vec<&patchdx_formats::event::Event> = timeline
-            .events
-            .iter()
-            .filter(|e| quoted.contains(&(e.file.as_str(), e.line.unwrap_or(0), e.record)))
-            .collect();
-        let mut fired: Vec<RuleDiagnosis> = rules
-            .evaluate(&events)
-            .into_iter()
-            .map(|(rule, _)| {
-                let r = &rule.rule;
-                RuleDiagnosis {
-                    rule: r.id.clone(),
-                    category: r.category.clone(),
-                    severity: r.severity,
-                    confidence: r.confidence,
-                    title: r.title.clone(),
-                    explanation: r.explanation.clone(),
-                    remediation: r.remediation.clone(),
-                    commands: r.commands.clone(),
-                    collect: r.collect.clone(),
-                    references: r.references.clone(),
-                }
-            })
-            .collect();
-        fired.sort_by_key(|d| std::cmp::Reverse((d.confidence, d.severity)));
-        finding.diagnosis = fired;
+            .chain(&finding.corroboration);
+        for e in evidence {
+            let owners = quoted.entry((e.file.as_str(), e.line, e.record)).or_default();
+            if owners.last() != Some(&index) {
+                owners.push(index);
+            }
+        }
     }
+    let mut events_of: Vec<Vec<&patchdx_formats::event::Event>> = vec![Vec::new(); findings.len()];
+    for event in &timeline.events {
+        if let Some(owners) = quoted.get(&(event.file.as_str(), event.line.unwrap_or(0), event.record)) {
+            for &index in owners {
+                events_of[index].push(event);
+            }
+        }
+    }
+    let diagnoses: Vec<Vec<RuleDiagnosis>> = events_of.iter().map(|events| fired(rules, events)).collect();
+    for (finding, diagnosis) in findings.iter_mut().zip(diagnoses) {
+        finding.diagnosis = diagnosis;
+    }
+}
+
+/// The rules that fire on a finding's records, best first.
+fn fired(rules: &RuleSet, events: &[&patchdx_formats::event::Event]) -> Vec<RuleDiagnosis> {
+    let mut fired: Vec<RuleDiagnosis> = rules
+        .evaluate(events)
+        .into_iter()
+        .map(|(rule, _)| {
+            let r = &rule.rule;
+            RuleDiagnosis {
+                rule: r.id.clone(),
+                category: r.category.clone(),
+                severity: r.severity,
+                confidence: r.confidence,
+                title: r.title.clone(),
+                explanation: r.explanation.clone(),
+                remediation: r.remediation.clone(),
+                commands: r.commands.clone(),
+                collect: r.collect.clone(),
+                references: r.references.clone(),
+            }
+        })
+        .collect();
+    fired.sort_by_key(|d| std::cmp::Reverse((d.confidence, d.severity)));
+    fired
 }
