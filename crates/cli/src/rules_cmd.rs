@@ -32,7 +32,7 @@ pub fn load(dir: Option<&std::path::Path>) -> anyhow::Result<patchdx_rules::Rule
 }
 
 pub fn run(args: RulesArgs) -> anyhow::Result<u8> {
-    let set = load(args.rules.as_deref())?;
+    let set = load(args.rules.as_deref())?.with_patterns_built();
     match args.action {
         RulesAction::Lint => {
             for problem in &set.problems {

@@ -87,6 +87,26 @@ impl RuleSet {
         set
     }
 
+    /// Builds every pattern now (loading only checks their syntax) and adds a problem for each that cannot
+    /// be built, for `rules lint` and `rules test`.
+    pub fn with_patterns_built(mut self) -> RuleSet {
+        for compiled in &self.rules {
+            let conditions = compiled.all.iter().chain(&compiled.any).chain(&compiled.none);
+            for condition in conditions {
+                for (field, pattern) in condition.patterns() {
+                    if let Err(err) = pattern.build() {
+                        self.problems.push(Problem {
+                            file: compiled.file.clone(),
+                            rule: Some(compiled.rule.id.clone()),
+                            message: format!("{field}: regular expression cannot be built: {err}"),
+                        });
+                    }
+                }
+            }
+        }
+        self
+    }
+
     /// Every rule that fires on these events, with the indexes of the events that made it fire.
     pub fn evaluate<'r>(&'r self, events: &[&Event]) -> Vec<(&'r CompiledRule, Vec<usize>)> {
         self.rules.iter().filter_map(|rule| evaluate(rule, events).map(|hits| (rule, hits))).collect()
