@@ -25,8 +25,9 @@ fn rule_file(message: &str) -> String {
     )
 }
 
-fn load(message: &str) -> RuleSet {
-    let dir = std::env::temp_dir().join(format!("patchdx-rule-patterns-{}-{}", std::process::id(), message.len()));
+/// Loads one rule with this message pattern from a folder of its own (`case` names it: tests run at once).
+fn load(case: &str, message: &str) -> RuleSet {
+    let dir = std::env::temp_dir().join(format!("patchdx-rule-patterns-{}-{case}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     std::fs::write(dir.join("probe.yaml"), rule_file(message)).expect("rule file");
     let set = RuleSet::from_dir(&dir).expect("rules folder");
@@ -36,7 +37,7 @@ fn load(message: &str) -> RuleSet {
 
 #[test]
 fn a_pattern_that_does_not_parse_is_a_problem_when_the_rules_load() {
-    let set = load("Failed to (probe");
+    let set = load("unparsed", "Failed to (probe");
     assert!(
         set.problems
             .iter()
@@ -48,7 +49,7 @@ fn a_pattern_that_does_not_parse_is_a_problem_when_the_rules_load() {
 
 #[test]
 fn a_pattern_too_large_to_build_is_a_problem_for_lint_only() {
-    let set = load("(?:probe{1000}){1000}");
+    let set = load("too-large", "(?:probe{1000}){1000}");
     assert!(set.problems.is_empty(), "loading only parses: {:?}", set.problems);
     let linted = set.with_patterns_built();
     assert!(
@@ -60,7 +61,7 @@ fn a_pattern_too_large_to_build_is_a_problem_for_lint_only() {
 
 #[test]
 fn a_pattern_is_built_when_a_record_first_reaches_it() {
-    let set = load("Failed to pro+be");
+    let set = load("lazy", "Failed to pro+be");
     assert!(set.problems.is_empty(), "{:?}", set.problems);
     let condition = &set.rules[0].all[0];
     let pattern = condition.message.as_ref().expect("a message pattern");
