@@ -10,17 +10,27 @@ use aho_corasick::{AhoCorasick, Input, MatchKind};
 use patchdx_formats::cbs::TRIGGERS;
 use std::time::Instant;
 
-/// GB/s of the scan loop (find a hit, skip to the end of its line), best of three.
+/// GB/s of the scan loop (find a hit, skip to the end of its line), best of three. The text is searched as
+/// `analyze` searches it: 1 MiB at a time, each first copied into one buffer as `read` copies it, so that
+/// the search runs on cache-hot bytes (on text streamed from memory every literal set looks alike).
 fn speed(literals: &[&str], text: &[u8]) -> f64 {
     let searcher =
         AhoCorasick::builder().match_kind(MatchKind::LeftmostFirst).build(literals).expect("literal patterns");
+    let mut buffer = vec![0u8; 1 << 20];
     let mut best = f64::MAX;
     for _ in 0..3 {
         let start = Instant::now();
-        let (mut pos, mut hits) = (0, 0usize);
-        while let Some(hit) = searcher.find(Input::new(text).span(pos..text.len())) {
-            hits += 1;
-            pos = memchr::memchr(b'\n', &text[hit.start()..]).map_or(text.len(), |i| hit.start() + i + 1);
+        let mut hits = 0usize;
+        for chunk in text.chunks(1 << 20) {
+            let chunk = {
+                buffer[..chunk.len()].copy_from_slice(chunk);
+                &buffer[..chunk.len()]
+            };
+            let mut pos = 0;
+            while let Some(hit) = searcher.find(Input::new(chunk).span(pos..chunk.len())) {
+                hits += 1;
+                pos = memchr::memchr(b'\n', &chunk[hit.start()..]).map_or(chunk.len(), |i| hit.start() + i + 1);
+            }
         }
         std::hint::black_box(hits);
         best = best.min(start.elapsed().as_secs_f64());
