@@ -150,7 +150,9 @@ pub struct Classified {
 }
 
 fn after<'a>(text: &'a str, marker: &str) -> Option<&'a str> {
-    text.find(marker).map(|i| &text[i + marker.len()..])
+    // memmem rather than `str::find`, which sets up a two-way searcher on every call: this runs on most
+    // lines the scan picks out.
+    memchr::memmem::find(text.as_bytes(), marker.as_bytes()).and_then(|i| text.get(i + marker.len()..))
 }
 
 fn session_id(text: &str) -> Option<String> {
@@ -179,7 +181,7 @@ pub fn package_identity(text: &str) -> Option<&str> {
 /// The KB number carried by a package identity or an `Identifier: KBnnnnnnn` field.
 pub fn kb_of(text: &str) -> Option<String> {
     let mut rest = text;
-    while let Some(pos) = rest.find("KB") {
+    while let Some(pos) = memchr::memmem::find(rest.as_bytes(), b"KB") {
         let digits: String = rest[pos + 2..].chars().take_while(char::is_ascii_digit).collect();
         let preceded_ok =
             pos == 0 || !rest.as_bytes()[pos - 1].is_ascii_alphanumeric() || rest[..pos].ends_with("_for_");

@@ -221,7 +221,11 @@ fn examine_line(out: &mut ChunkScan, chunk: &[u8], start: usize, raw: &[u8], lin
     let kb = package
         .as_deref()
         .and_then(line::kb_of)
-        .or_else(|| message.split("Identifier:").nth(1).and_then(line::kb_of))
+        .or_else(|| {
+            // The text after the first `Identifier:`, up to a second one.
+            let rest = &message[line::find!(message, "Identifier:")? + "Identifier:".len()..];
+            line::kb_of(line::find!(rest, "Identifier:").map_or(rest, |next| &rest[..next]))
+        })
         // KB777778 is the placeholder identifier CBS gives Features on Demand / capabilities, not an update.
         .filter(|kb| kb != "KB777778");
     out.events.push(CbsEvent {
