@@ -5,7 +5,7 @@
 //!
 //! Records of the common shape (a fragment holding one template instance) are read here; a chunk with any
 //! other shape, or damage, makes [`parse`] give up, and the whole file is then read by the crate.
-//! `tests/evtx_fast_reader.rs` compares both readers' fields on every record of every fixture.
+//! `fast_parity.rs` compares both readers' fields on every record of every fixture.
 
 #![forbid(unsafe_code)]
 
