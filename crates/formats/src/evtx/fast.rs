@@ -16,8 +16,6 @@ use crate::event::Source;
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::fs::File;
-#[cfg(not(unix))]
-use std::io::{Read, Seek, SeekFrom};
 use std::rc::Rc;
 
 /// Where a template takes one of the record's header values from.
@@ -80,11 +78,22 @@ fn read_at(file: &File, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
     std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
 }
 
-#[cfg(not(unix))]
+#[cfg(windows)]
 fn read_at(file: &File, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
-    let mut own = file.try_clone()?;
-    own.seek(SeekFrom::Start(offset))?;
-    own.read_exact(buf)
+    let mut done = 0;
+    while done < buf.len() {
+        match std::os::windows::fs::FileExt::seek_read(file, &mut buf[done..], offset + done as u64)? {
+            0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            n => done += n,
+        }
+    }
+    Ok(())
+}
+
+/// Elsewhere there is no positional read to share one file between threads: the crate reads the file.
+#[cfg(not(any(unix, windows)))]
+fn read_at(_file: &File, _offset: u64, _buf: &mut [u8]) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
 }
 
 fn chunk_parsed(chunk: &[u8], path: &str) -> Result<Parsed, Unsupported> {
