@@ -54,7 +54,6 @@ pub(super) fn parse(path_in_bundle: &str, file: &File, layout: &Layout) -> Resul
         (oldest..layout.slots.len()).chain(0..oldest).filter(|&n| layout.slots[n] != Slot::Zeroed).collect();
     // Chunks are independent: each is read and parsed on whichever core is free, and the results are put
     // together in the crate's order. Only the events are kept, so memory follows the events, not the file.
-    let file: &File = file;
     let parts: Vec<Result<Parsed, Unsupported>> = order
         .par_iter()
         .map_init(
@@ -100,8 +99,7 @@ fn chunk_parsed(chunk: &[u8], path: &str) -> Result<Parsed, Unsupported> {
     let first = u64::from_le_bytes(chunk.get(24..32).and_then(|b| b.try_into().ok()).ok_or("a chunk too short")?);
     let mut parsed = Parsed::default();
     walk_records(chunk, |record, template, templates| {
-        let item = item(chunk, path, &record, template, templates)?;
-        parsed.add(Ok(Item { chunk_first: first, ..item }));
+        parsed.add(Ok(item(chunk, first, path, &record, template, templates)?));
         Ok(())
     })?;
     Ok(parsed)
@@ -198,6 +196,7 @@ fn millis_of(filetime: u64) -> Result<i64, Unsupported> {
 /// What one record means: its channel's source always; its event only when its provider is a mapped one.
 fn item(
     chunk: &[u8],
+    chunk_first: u64,
     path: &str,
     record: &Record,
     template: &Template,
@@ -212,7 +211,7 @@ fn item(
     if !mapped {
         let channel = header_value(chunk, &template.channel, &record.values);
         let source = channel.as_deref().map_or(Source::OtherEvtx, source_from_channel);
-        return Ok(Item { chunk_first: 0, source: Some(source), bad_time, event: None });
+        return Ok(Item { chunk_first, source: Some(source), bad_time, event: None });
     }
     let fields = super::resolve::fields_of(chunk, &template.tree, &record.values, templates)?;
     let event = super::map::to_event(&fields, path).map(|mut event| {
@@ -220,7 +219,7 @@ fn item(
         event.utc = utc;
         event
     });
-    Ok(Item { chunk_first: 0, source: Some(source_from_channel(&fields.channel)), bad_time, event })
+    Ok(Item { chunk_first, source: Some(source_from_channel(&fields.channel)), bad_time, event })
 }
 
 /// A chunk's templates read so far, by their definition's offset.
