@@ -1,10 +1,10 @@
 //! The part of the BinXML grammar (MS-EVEN6 §2.2.3) that nearly every record uses: a template definition
 //! or an embedded fragment read into a small element tree whose text and attribute values are literals or
 //! substitution slots. Anything outside that part is reported as [`Unsupported`], and the caller then
-//! leaves the chunk to the `evtx` crate, which reads every form.
+//! leaves the whole file to the `evtx` crate, which reads every form.
 
-/// Why a chunk is left to the `evtx` crate: the bytes use a form this reader does not handle, or they are
-/// damaged. Never shown to a user: the crate then reads the chunk and reports what it finds.
+/// Why a file is left to the `evtx` crate: its bytes use a form this reader does not handle, or they are
+/// damaged. Never shown to a user: the crate then reads the file and reports what it finds.
 pub(super) type Unsupported = &'static str;
 
 /// One piece of an element's text or of an attribute's value.
