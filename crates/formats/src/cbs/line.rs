@@ -224,7 +224,7 @@ pub fn classify(level: Level, component: &str, message: &str) -> Option<Classifi
         CbsEventKind::ServicingStackLoaded { version: rest.split_whitespace().next().unwrap_or("").to_string() }
     } else if let Some(rest) = m.strip_prefix("TI: Last boot time: ") {
         CbsEventKind::LastBootTime { boot: rest.trim().to_string() }
-    } else if has!(m, " initialized by client ") && m.starts_with("Session:") {
+    } else if m.starts_with("Session:") && has!(m, " initialized by client ") {
         let client = after(m, " initialized by client ").unwrap_or("");
         let client = client.split(", external").next().unwrap_or(client).trim().trim_end_matches('.');
         CbsEventKind::SessionStart { session: session_id(m)?, client: client.to_string() }
@@ -267,24 +267,21 @@ pub fn classify(level: Level, component: &str, message: &str) -> Option<Classifi
         let fixed = cells.contains(&"(Fixed)");
         let item = cells.last().copied().unwrap_or("").to_string();
         CbsEventKind::CorruptionRow { category, fixed, item }
-    } else if has!(m, "[SR] Cannot repair member file") {
-        CbsEventKind::SfcCannotRepair { file: sr_file(m) }
-    } else if has!(m, "[SR] Repairing file") || has!(m, "[SR] Repaired file") {
-        CbsEventKind::SfcRepaired { file: sr_file(m) }
-    } else if has!(m, "[SR] Verify and Repair Transaction completed") {
-        CbsEventKind::SfcTransactionComplete { all_repaired: has!(m, "successfully repaired") }
+    } else if let Some(kind) = sfc_repair(m) {
+        kind
     } else if let Some(n) = m.strip_prefix("Total Detected Corruption:") {
         CbsEventKind::SummaryDetected { count: n.trim().parse().ok()? }
     } else if let Some(n) = m.strip_prefix("Total Repaired Corruption:") {
         CbsEventKind::SummaryRepaired { count: n.trim().parse().ok()? }
     } else if m.starts_with("Operation result:") {
         CbsEventKind::OperationResult
-    } else if has!(m, "Mark store corruption flag")
-        || has!(m, "mark store corrupt")
-        || has!(m, "Store corruption, manifest missing")
+    } else if has!(m, "tore corrupt")
+        && (has!(m, "Mark store corruption flag")
+            || has!(m, "mark store corrupt")
+            || has!(m, "Store corruption, manifest missing"))
     {
         CbsEventKind::StoreMarkedCorrupt
-    } else if has!(m, "(F)") && component == "CSI" {
+    } else if component == "CSI" && has!(m, "(F)") {
         CbsEventKind::CsiFatal
     } else if has!(m, "Inner Error Message from AI") {
         CbsEventKind::InstallerError
@@ -307,6 +304,23 @@ pub fn classify(level: Level, component: &str, message: &str) -> Option<Classifi
         kind
     };
     Some(Classified { kind, code: code_read.unwrap_or_else(|| primary_code(m)) })
+}
+
+/// SFC's `[SR]` repair lines. Most lines the scan picks are none of these: one search for `[SR] ` rules them
+/// all out before the four longer ones.
+fn sfc_repair(m: &str) -> Option<CbsEventKind> {
+    if !has!(m, "[SR] ") {
+        return None;
+    }
+    if has!(m, "[SR] Cannot repair member file") {
+        Some(CbsEventKind::SfcCannotRepair { file: sr_file(m) })
+    } else if has!(m, "[SR] Repairing file") || has!(m, "[SR] Repaired file") {
+        Some(CbsEventKind::SfcRepaired { file: sr_file(m) })
+    } else if has!(m, "[SR] Verify and Repair Transaction completed") {
+        Some(CbsEventKind::SfcTransactionComplete { all_repaired: has!(m, "successfully repaired") })
+    } else {
+        None
+    }
 }
 
 fn sr_file(message: &str) -> String {
