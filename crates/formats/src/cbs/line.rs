@@ -226,7 +226,7 @@ pub fn classify(level: Level, component: &str, message: &str) -> Option<Classifi
         CbsEventKind::LastBootTime { boot: rest.trim().to_string() }
     } else if m.starts_with("Session:") && has!(m, " initialized by client ") {
         let client = after(m, " initialized by client ").unwrap_or("");
-        let client = client.split(", external").next().unwrap_or(client).trim().trim_end_matches('.');
+        let client = find!(client, ", external").map_or(client, |end| &client[..end]).trim().trim_end_matches('.');
         CbsEventKind::SessionStart { session: session_id(m)?, client: client.to_string() }
     } else if m.starts_with("Exec: Processing started.") {
         CbsEventKind::ExecStarted {
