@@ -58,12 +58,17 @@ fn read_using(entry: &Entry, direct: bool) -> SourceFile {
             return file;
         }
     };
+    // The direct reader gives up on what it does not handle, and a bug in it (a panic) also leaves the file
+    // to the crate rather than costing it.
+    let by_direct_reader = || {
+        let opened = File::open(&entry.disk_path).ok()?;
+        catch_unwind(AssertUnwindSafe(|| fast::parse(&entry.path, &opened, &layout))).ok()?.ok()
+    };
+    if let Some(parsed) = direct.then(by_direct_reader).flatten() {
+        return finish(entry, file, &layout, parsed);
+    }
     // The parser works on untrusted bytes in worker threads; a bug there must cost this file, not the run.
     let outcome = catch_unwind(AssertUnwindSafe(|| {
-        let by_direct_reader = || fast::parse(&entry.path, &File::open(&entry.disk_path).ok()?, &layout).ok();
-        if let Some(parsed) = direct.then(by_direct_reader).flatten() {
-            return Ok(parsed);
-        }
         let mut parsed = parse(entry)?;
         if let Some(bytes) = &layout.cut_off {
             for item in salvage(bytes, &entry.path) {
@@ -86,7 +91,11 @@ fn read_using(entry: &Entry, direct: bool) -> SourceFile {
             return file;
         }
     };
+    finish(entry, file, &layout, parsed)
+}
 
+/// The file's records, events and warnings from what was parsed.
+fn finish(entry: &Entry, mut file: SourceFile, layout: &Layout, parsed: Parsed) -> SourceFile {
     file.records = parsed.read.records;
     if let Some(source) = parsed.majority_source() {
         file.source = source;
