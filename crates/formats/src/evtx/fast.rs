@@ -184,9 +184,7 @@ fn check_string_table(chunk: &[u8]) -> Result<(), Unsupported> {
 
 /// The record's time in Unix milliseconds, as the crate reads the FILETIME (it refuses those past year 9999).
 fn millis_of(filetime: u64) -> Result<i64, Unsupported> {
-    const UNIX_EPOCH_TICKS: i64 = 116_444_736_000_000_000;
-    let ticks = i64::try_from(filetime).map_err(|_| "a record time past year 9999")?;
-    let millis = (ticks - UNIX_EPOCH_TICKS).div_euclid(10_000);
+    let millis = super::values::unix_ticks(filetime).ok_or("a record time past year 9999")?.div_euclid(10_000);
     if millis > 253_402_300_799_999 {
         return Err("a record time past year 9999");
     }

@@ -67,27 +67,20 @@ fn sid(bytes: &[u8]) -> Result<String, Unsupported> {
     Ok(text)
 }
 
-/// `2023-05-10T10:20:30.1234567Z`; a zero FILETIME is `1601-01-01T00:00:00.0000000Z`.
-fn filetime(ticks: u64) -> Result<String, Unsupported> {
-    let seconds = i64::try_from(ticks / 10_000_000).map_err(|_| "a FILETIME out of range")? - 11_644_473_600;
-    let (days, of_day) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
-    let (year, month, day) = civil_from_days(days);
-    let (hour, minute, second) = (of_day / 3600, of_day / 60 % 60, of_day % 60);
-    Ok(format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.{:07}Z", ticks % 10_000_000))
+/// 100 ns ticks from FILETIME's epoch (1601-01-01) to 1970-01-01.
+const UNIX_EPOCH_TICKS: i64 = 116_444_736_000_000_000;
+
+/// A FILETIME as 100 ns ticks since 1970-01-01 (negative before it); `None` past what an i64 holds.
+pub(super) fn unix_ticks(filetime: u64) -> Option<i64> {
+    i64::try_from(filetime).ok().map(|ticks| ticks - UNIX_EPOCH_TICKS)
 }
 
-/// The proleptic Gregorian date `days` after 1970-01-01 (Howard Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let shifted_month = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-    let month = if shifted_month < 10 { shifted_month + 3 } else { shifted_month - 9 };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+/// `2023-05-10T10:20:30.1234567Z`; a zero FILETIME is `1601-01-01T00:00:00.0000000Z`.
+fn filetime(filetime: u64) -> Result<String, Unsupported> {
+    let ticks = unix_ticks(filetime).ok_or("a FILETIME out of range")?;
+    let (year, month, day, hour, minute, second, _) =
+        crate::time::CivilTime::from_millis(ticks.div_euclid(10_000)).date_time_parts();
+    Ok(format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.{:07}Z", ticks.rem_euclid(10_000_000)))
 }
 
 /// A SYSTEMTIME (eight u16: year, month, weekday, day, hour, minute, second, milliseconds) in the same form.
