@@ -14,6 +14,7 @@ use super::layout::{CHUNK_SIZE, HEADER_SIZE, Layout, Slot};
 use super::{Item, MAPPED_PROVIDERS, Parsed, source_from_channel};
 use crate::event::Source;
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fs::File;
 use std::rc::Rc;
@@ -262,13 +263,13 @@ fn from_pieces(pieces: &[Piece]) -> From {
 }
 
 /// A header value of the record; `None` when it can only be known by resolving the whole record.
-fn header_value(chunk: &[u8], from: &From, values: &[Value]) -> Option<String> {
+fn header_value<'t>(chunk: &[u8], from: &'t From, values: &[Value]) -> Option<Cow<'t, str>> {
     match from {
-        From::Literal(text) => Some(text.clone()),
+        From::Literal(text) => Some(Cow::Borrowed(text)),
         From::Slot(index) => match values.get(*index as usize) {
-            Some(value) if value.kind == 0x01 => Some(binxml::utf16(value.bytes(chunk))),
-            Some(value) if value.kind == 0x00 => Some(String::new()),
-            None => Some(String::new()),
+            Some(value) if value.kind == 0x01 => Some(Cow::Owned(binxml::utf16(value.bytes(chunk)))),
+            Some(value) if value.kind == 0x00 => Some(Cow::Borrowed("")),
+            None => Some(Cow::Borrowed("")),
             Some(_) => None,
         },
         From::Elsewhere => None,
