@@ -5,7 +5,7 @@
 //!
 //! "The same event" is strict: the same update (KB, else update id, package or title), the same result
 //! (install/uninstall/download succeeded/failed) and the same code when both carry one; the local−UTC
-//! difference must sit within [`TOLERANCE_MS`] of a whole quarter hour and within ±14 h; and the result must
+//! difference must sit within [`OFFSET_TOLERANCE_MS`] of a whole quarter hour and within ±14 h; and the result must
 //! occur once on each side around that time (see [`KnownIndex::infer`]). Known-UTC results are indexed by
 //! (update, result) and sorted by UTC, so each lookup only reads the ±14 h window around it.
 
@@ -13,16 +13,7 @@ use patchdx_formats::CivilTime;
 use patchdx_formats::event::{Action, Event, SourceFile};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-/// Offsets in use are whole quarter hours (UTC+05:45, UTC+08:45 and UTC+12:45 are the finest).
-const QUARTER_MS: i64 = 900_000;
-/// How far from a quarter hour a local−UTC difference may be and still count. The components that record
-/// one result write it a moment apart: the WU handler's `Completed install` 0.3 s before ReportingEvents'
-/// 182, CBS finalizing a session 1–2 s before the agent reports it, Sessions.xml truncating to whole seconds
-/// (about 1 s more). 5 s covers that with room, and stays far from the 900 s grid: a chance pairing of two
-/// unrelated results lands this close to a quarter hour about once in 90 (10 s of every 900 s).
-pub const TOLERANCE_MS: i64 = 5_000;
-/// The widest offsets in use are UTC−12 and UTC+14.
-const MAX_OFFSET_MS: i64 = 14 * 3600 * 1000;
+use patchdx_formats::time::{MAX_OFFSET_MS, OFFSET_TOLERANCE_MS, quarter_hour_offset_ms};
 /// Matched events of one file closer than this, with the same update and result, are one occurrence: the
 /// WU log can write one failure on more than one line.
 const SAME_OCCURRENCE_MS: i64 = 60_000;
@@ -110,13 +101,6 @@ fn codes_agree(a: Option<u32>, b: Option<u32>) -> bool {
         (Some(x), Some(y)) => x == y,
         _ => true,
     }
-}
-
-/// Local − UTC rounded to the nearest quarter hour, when it is close enough to one and a possible offset.
-pub fn quarter_offset_ms(local: CivilTime, utc: CivilTime) -> Option<i64> {
-    let diff = local.millis() - utc.millis();
-    let rounded = (diff + QUARTER_MS / 2).div_euclid(QUARTER_MS) * QUARTER_MS;
-    ((diff - rounded).abs() <= TOLERANCE_MS && rounded.abs() <= MAX_OFFSET_MS).then_some(rounded)
 }
 
 /// A result: its time (ms), file index and event index.
@@ -254,20 +238,21 @@ impl<'a> KnownIndex<'a> {
         for event in file.events.iter().filter(|e| is_result(e.action)) {
             let Some(local) = event.local else { continue };
             let at = local.millis();
-            let window = (at - MAX_OFFSET_MS - TOLERANCE_MS, at + MAX_OFFSET_MS + TOLERANCE_MS);
+            let window = (at - MAX_OFFSET_MS - OFFSET_TOLERANCE_MS, at + MAX_OFFSET_MS + OFFSET_TOLERANCE_MS);
             let known = self.known.same_results(self.files, event, window, Some(index));
             if known.is_empty() || occurrence_count(known.iter().map(|(t, _, _)| *t)) != 1 {
                 continue;
             }
             let Some(&(known_at, _, _)) = known.first() else { continue };
-            let around = (known_at - MAX_OFFSET_MS - TOLERANCE_MS, known_at + MAX_OFFSET_MS + TOLERANCE_MS);
+            let around =
+                (known_at - MAX_OFFSET_MS - OFFSET_TOLERANCE_MS, known_at + MAX_OFFSET_MS + OFFSET_TOLERANCE_MS);
             let repeats = own.same_results(self.files, event, around, None);
             if occurrence_count(repeats.iter().map(|(t, _, _)| *t)) != 1 {
                 continue;
             }
             let mut found: BTreeMap<i64, BTreeSet<usize>> = BTreeMap::new();
             for (utc, fi, _) in known {
-                if let Some(offset) = quarter_offset_ms(local, CivilTime::from_millis(utc)) {
+                if let Some(offset) = quarter_hour_offset_ms(local, CivilTime::from_millis(utc)) {
                     found.entry(offset).or_default().insert(fi);
                 }
             }
@@ -280,7 +265,7 @@ impl<'a> KnownIndex<'a> {
                 offset_ms,
                 local,
                 label: label(event),
-                own_ms: event.utc.and_then(|u| quarter_offset_ms(local, u)),
+                own_ms: event.utc.and_then(|u| quarter_hour_offset_ms(local, u)),
                 known_files,
             });
         }

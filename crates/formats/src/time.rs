@@ -123,6 +123,24 @@ impl Serialize for CivilTime {
     }
 }
 
+/// Offsets in use are whole quarter hours (UTC+05:45, UTC+08:45 and UTC+12:45 are the finest).
+const QUARTER_MS: i64 = 900_000;
+/// How far from a quarter hour a local−UTC difference may be and still count as an offset: two stamps of one
+/// moment are written a moment apart (CBS's local prefix has whole seconds, its CSI stamp milliseconds; the
+/// components that record one update result write it up to 2 s apart). 5 s covers that with room and stays far
+/// from the 900 s grid.
+pub const OFFSET_TOLERANCE_MS: i64 = 5_000;
+/// The widest offsets in use are UTC−12 and UTC+14.
+pub const MAX_OFFSET_MS: i64 = 14 * 3600 * 1000;
+
+/// Local − UTC of one moment, rounded to the nearest quarter hour, when it is within [`OFFSET_TOLERANCE_MS`]
+/// of one and a possible offset.
+pub fn quarter_hour_offset_ms(local: CivilTime, utc: CivilTime) -> Option<i64> {
+    let diff = local.millis() - utc.millis();
+    let rounded = (diff + QUARTER_MS / 2).div_euclid(QUARTER_MS) * QUARTER_MS;
+    ((diff - rounded).abs() <= OFFSET_TOLERANCE_MS && rounded.abs() <= MAX_OFFSET_MS).then_some(rounded)
+}
+
 /// Formats a UTC offset in seconds as `+08:00`.
 pub fn format_offset(seconds: i64) -> String {
     let sign = if seconds < 0 { '-' } else { '+' };

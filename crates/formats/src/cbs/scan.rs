@@ -253,18 +253,11 @@ fn offset_samples(out: &mut ChunkScan, local: CivilTime, component: &str, messag
     } else {
         None
     };
-    if let Some(utc) = utc {
-        let diff_secs = (local.millis() - utc.millis()).div_euclid(1000);
-        // Offsets are whole quarter hours; the local prefix has no sub-seconds.
-        let quarter = 900;
-        let rounded = ((diff_secs as f64) / quarter as f64).round() as i64 * quarter;
+    if let Some(rounded) = utc.and_then(|utc| crate::time::quarter_hour_offset_ms(local, utc)).map(|ms| ms / 1000) {
         // Keep every change of offset; of a steady offset, keep a few samples per chunk.
         let changed = out.offsets.last().is_none_or(|s| s.offset_seconds != rounded);
         let crowded = out.offsets.len() >= MAX_OFFSET_SAMPLES_PER_CHUNK
             && out.offsets.last().is_some_and(|s| s.line + 2000 > line_no);
-        if (rounded - diff_secs).abs() > 5 || rounded.abs() > 14 * 3600 {
-            return;
-        }
         match out.offsets.last_mut() {
             // A steady offset in a crowded stretch is counted on the sample before it, so that the count of
             // observations does not depend on how the file was cut into chunks.
