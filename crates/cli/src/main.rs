@@ -240,21 +240,19 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
         None => None,
     };
     let mut rules_failure = None;
-    let take_rules = || match loading.join() {
-        Ok(Ok(rules)) if rules.problems.is_empty() => rules,
-        Ok(Ok(rules)) => {
-            rules_failure =
-                Some(anyhow::anyhow!("the rules have {} problems (run `patchdx rules lint`)", rules.problems.len()));
-            patchdx_rules::RuleSet::default()
-        }
-        Ok(Err(err)) => {
+    let take_rules = || {
+        let loaded = match loading.join() {
+            Ok(loaded) => loaded,
+            Err(_) => Err(anyhow::anyhow!("loading the rules failed (the loading thread panicked)")),
+        };
+        let checked = loaded.and_then(|rules| match rules.problems.len() {
+            0 => Ok(rules),
+            n => Err(anyhow::anyhow!("the rules have {n} problems (run `patchdx rules lint`)")),
+        });
+        checked.unwrap_or_else(|err| {
             rules_failure = Some(err);
             patchdx_rules::RuleSet::default()
-        }
-        Err(_) => {
-            rules_failure = Some(anyhow::anyhow!("loading the rules failed (the loading thread panicked)"));
-            patchdx_rules::RuleSet::default()
-        }
+        })
     };
     let (analysis, timeline) =
         patchdx_diagnose::analyze_case_with_rules_from(&bundle, take_rules, &case, previous.as_ref());
