@@ -124,19 +124,12 @@ pub fn build(mut files: Vec<SourceFile>) -> Timeline {
         file.apply_offset();
     }
     let machine = machine_offset(&files);
-    let outcomes: Vec<Outcome> =
-        {
-            let index = KnownIndex::new(&files, |i| stated.get(i).copied().unwrap_or(false));
-            (0..files.len())
-                .map(|i| {
-                    if files.get(i).is_some_and(|f| writes_local_time(f.source)) {
-                        index.infer(i)
-                    } else {
-                        Outcome::None
-                    }
-                })
-                .collect()
-        };
+    let index = KnownIndex::new(&files, |i| stated.get(i).copied().unwrap_or(false));
+    let outcomes: Vec<Outcome> = files
+        .iter()
+        .enumerate()
+        .map(|(i, file)| if writes_local_time(file.source) { index.infer(i) } else { Outcome::None })
+        .collect();
     for (file, outcome) in files.iter_mut().zip(outcomes) {
         if writes_local_time(file.source) {
             place(file, outcome, machine.as_ref());
