@@ -17,7 +17,6 @@ mod fast_parity;
 mod fields;
 mod layout;
 mod map;
-mod prefilter;
 mod resolve;
 mod values;
 
@@ -312,16 +311,7 @@ fn item(record: EvtxRecord<'_>, path: &str) -> Result<Item, EvtxError> {
     let id = record.event_record_id;
     let millis = record.timestamp.as_millisecond();
     let utc = (SANE_FROM_MILLIS..SANE_UNTIL_MILLIS).contains(&millis).then(|| CivilTime::from_millis(millis));
-    // The first record of each chunk is always rendered: its channel tells the file's source (a log file
-    // holds one channel), which the records passed over without rendering do not say.
-    let found = prefilter::substitutions(&record, path);
-    if id != chunk_first && !prefilter::must_render(&found) {
-        return Ok(Item { chunk_first, source: None, bad_time: utc.is_none(), event: None });
-    }
     let json = record.into_json()?;
-    if let Some(provider) = quick_provider(&json.data) {
-        prefilter::learn_template(&found, provider);
-    }
     // Most records of a System log come from providers the mapping ignores; building a JSON value for each
     // of them was most of the time spent. Only their channel is needed, and that is read off the text.
     if !quick_provider(&json.data).is_some_and(|p| MAPPED_PROVIDERS.contains(&p)) {
