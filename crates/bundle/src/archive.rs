@@ -385,8 +385,7 @@ fn sniff(
     forced: Option<detect::TextEncoding>,
     head: &mut Vec<u8>,
 ) -> Result<Sniffed, String> {
-    let size = std::fs::metadata(disk_path).map_err(|err| format!("cannot read: {err}"))?.len();
-    read_head(disk_path, detect::SNIFF_BYTES, head).map_err(|err| format!("cannot read: {err}"))?;
+    let size = read_head(disk_path, detect::SNIFF_BYTES, head).map_err(|err| format!("cannot read: {err}"))?;
     let (kind, encoding, encoding_evidence) = detect::detect_kind_and_evidence(head, &base_name(display), forced);
     Ok(Sniffed { size, kind, encoding, encoding_evidence })
 }

@@ -183,9 +183,12 @@ pub fn open(path: &Path, options: &OpenOptions) -> Result<Bundle, OpenError> {
 }
 
 /// Reads up to `limit` bytes from the start of a file into `head` (cleared first; reused across files, so that
-/// recognising a bundle does not touch fresh memory for every file).
-pub(crate) fn read_head(path: &Path, limit: usize, head: &mut Vec<u8>) -> io::Result<()> {
+/// recognising a bundle does not touch fresh memory for every file) and returns the file's size, from the
+/// file opened once.
+pub(crate) fn read_head(path: &Path, limit: usize, head: &mut Vec<u8>) -> io::Result<u64> {
     head.clear();
-    File::open(path)?.take(limit as u64).read_to_end(head)?;
-    Ok(())
+    let file = File::open(path)?;
+    let size = file.metadata()?.len();
+    file.take(limit as u64).read_to_end(head)?;
+    Ok(size)
 }
