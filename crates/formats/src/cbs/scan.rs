@@ -131,7 +131,6 @@ fn stamped(line: &[u8]) -> Option<CivilTime> {
 pub(crate) fn scan_chunk(index: usize, text: &[u8], cut: &[(usize, u64)]) -> ChunkScan {
     let mut out = ChunkScan { index, ends_with_newline: text.last() == Some(&b'\n'), ..ChunkScan::default() };
     out.first_stamp = first_stamp(text);
-    out.last_stamp = last_stamp(text);
     let searcher = matcher();
     let mut pos = 0usize;
     let mut counted_to = 0usize;
@@ -155,6 +154,7 @@ pub(crate) fn scan_chunk(index: usize, text: &[u8], cut: &[(usize, u64)]) -> Chu
         pos = end + 1;
     }
     out.newlines = line_no + bytecount::count(&text[counted_to..], b'\n') as u64;
+    out.last_stamp = last_stamp(text, out.newlines);
     for &(offset, len) in cut {
         let line = bytecount::count(&text[..offset.min(text.len())], b'\n') as u64;
         out.cut_lines.push((line, len));
@@ -287,7 +287,9 @@ fn first_stamp(text: &[u8]) -> Option<(u64, CivilTime)> {
     None
 }
 
-fn last_stamp(text: &[u8]) -> Option<(u64, CivilTime)> {
+/// The last stamped line near the end of the chunk; `newlines` is the chunk's count, so that the line number
+/// comes from counting only the tail after it rather than the whole chunk a second time.
+fn last_stamp(text: &[u8], newlines: u64) -> Option<(u64, CivilTime)> {
     let mut end = text.len();
     if text.last() == Some(&b'\n') {
         end -= 1;
@@ -295,7 +297,7 @@ fn last_stamp(text: &[u8]) -> Option<(u64, CivilTime)> {
     for _ in 0..512 {
         let start = memchr::memrchr(b'\n', &text[..end]).map_or(0, |i| i + 1);
         if let Some(t) = stamped(&text[start..end]) {
-            let line = bytecount::count(&text[..start], b'\n') as u64;
+            let line = newlines - bytecount::count(&text[start..], b'\n') as u64;
             return Some((line, t));
         }
         if start == 0 {
