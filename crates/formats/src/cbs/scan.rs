@@ -4,7 +4,7 @@
 use super::line::{self, CbsEventKind, Level};
 use super::{CbsEvent, OffsetSample};
 use crate::time::CivilTime;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
+use patchdx_linescan::{Engine, LineScanner};
 use std::sync::OnceLock;
 
 /// Literal markers; a line without any of them is never parsed. Each stands for a family of lines:
@@ -18,85 +18,47 @@ use std::sync::OnceLock;
 /// `Loaded Serv`, `Universal Time`, `Archived backup`. Broader literals (`nitializ`, `esult`, `rocessing `) were tried: they pick out many more
 /// lines (`Processing CompDB file`, `Startup processing thread terminated`), nearly all of no value, and every
 /// picked line costs a parse.
-// The search is a SIMD "Teddy" search over 8 buckets of literals. Two things make it fast (measured on the
-// 1 GiB bench corpus, one core): every literal is at least 4 bytes long, so the fingerprint is 4 bytes rather
-// than 3 (a 3-byte literal anywhere drops the whole set to 3); and the order below, because literal i goes to
-// bucket i mod 8 and a bucket whose literals share few byte values gives few false candidates. The order was
-// found with `examples/trigger_order.rs` (a local search over orders): 15.9 GB/s, against about 9 GB/s for the
-// same literals in a naive order and 8 GB/s for the earlier 30-literal set searched in two halves.
+// The literals come in eight groups because the search tells groups apart exactly but the literals inside
+// a group only by their first four bytes, position by position (see patchdx-linescan): a group whose literals
+// share few byte values at the same position lets few false candidates through. The grouping below was
+// found with `examples/trigger_order.rs` (a local search over groupings that counts false candidates on the
+// 1 GiB bench corpus): 10,700 false candidates per 133 MB, against 87,000 for the same literals grouped by
+// their order. Every literal is at least 4 bytes long; a shorter one would send the whole search to the
+// slower portable engine.
 #[doc(hidden)]
-pub const TRIGGERS: &[&str] = &[
-    "Result =",
-    "(p)\t",
-    "TI: ",
-    "[SR]",
-    "ESULT",
-    "hr =",
-    "tup processing compl",
-    "Archived backup",
-    "ailed",
-    "(F) ",
-    "finalize",
-    "rting TrustedInstaller",
-    "Error",
-    "@201",
-    "@202",
-    "Loaded Serv",
-    "Universal Time",
-    "hr:0",
-    "@203",
-    "on result",
-    "hr: ",
-    "rtup:",
-    "by client",
-    "Exec:",
-    "g.xml",
-    "rrupt",
-    "@200",
-    "ailure",
+pub const TRIGGER_GROUPS: &[&[&str]] = &[
+    &["@201", "Loaded Serv", "g.xml"],
+    &["rting TrustedInstaller", "rtup:", "Exec:"],
+    &["@203", "@200"],
+    &["[SR]", "hr =", "(F) ", "hr: ", "by client"],
+    &["TI: ", "finalize", "Error", "hr:0"],
+    &["ESULT", "tup processing compl", "ailed"],
+    &["Result =", "@202", "on result", "ailure"],
+    &["(p)\t", "Archived backup", "Universal Time", "rrupt"],
 ];
 
-/// The trigger search. The SIMD searcher is called directly: through the general automaton every hit also
-/// paid for a second, confirming search, 7% of the scan on the bench corpus. Where the CPU has no such search
-/// (the packed searcher cannot be built), the automaton does the same search.
-enum Matcher {
-    Packed(aho_corasick::packed::Searcher),
-    Automaton(AhoCorasick),
+/// The trigger at an index of the flattened groups (the index a hit carries).
+fn trigger(index: usize) -> Option<&'static str> {
+    TRIGGER_GROUPS.iter().flat_map(|g| g.iter().copied()).nth(index)
 }
 
-impl Matcher {
-    /// The leftmost trigger at or after `from`: (start, end, index in `TRIGGERS`).
-    fn find(&self, text: &[u8], from: usize) -> Option<(usize, usize, usize)> {
-        let span = from..text.len();
-        match self {
-            Matcher::Packed(searcher) => searcher
-                .find_in(text, aho_corasick::Span::from(span))
-                .map(|m| (m.start(), m.end(), m.pattern().as_usize())),
-            Matcher::Automaton(ac) => {
-                ac.find(Input::new(text).span(span)).map(|m| (m.start(), m.end(), m.pattern().as_usize()))
-            }
-        }
-    }
-}
+/// Set to `portable` to search without the AVX-512 kernel (to compare engines or rule one out).
+pub const ENGINE_VARIABLE: &str = "PATCHDX_SCAN_ENGINE";
 
-fn matcher() -> &'static Matcher {
-    static MATCHER: OnceLock<Matcher> = OnceLock::new();
+fn matcher() -> &'static LineScanner {
+    static MATCHER: OnceLock<LineScanner> = OnceLock::new();
     MATCHER.get_or_init(|| {
-        let packed = aho_corasick::packed::Config::new()
-            .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
-            .builder()
-            .extend(TRIGGERS)
-            .build();
-        match packed {
-            Some(searcher) => Matcher::Packed(searcher),
-            None => Matcher::Automaton(
-                AhoCorasickBuilder::new()
-                    .match_kind(MatchKind::LeftmostFirst)
-                    .build(TRIGGERS)
-                    .expect("static patterns"),
-            ),
-        }
+        let wanted = match std::env::var(ENGINE_VARIABLE).as_deref() {
+            Ok("portable") => Engine::Portable,
+            _ => Engine::Avx512,
+        };
+        LineScanner::with_engine(TRIGGER_GROUPS, wanted).expect("static literals: eight groups, none empty")
     })
+}
+
+/// The engine the CBS scan uses on this machine (`avx512-vbmi` or `portable`).
+pub fn engine_name() -> &'static str {
+    matcher().engine().name()
 }
 
 /// What one chunk yields; line numbers are relative to the chunk (0-based).
@@ -129,31 +91,43 @@ fn stamped(line: &[u8]) -> Option<CivilTime> {
 
 /// Scans one chunk of UTF-8 text.
 pub(crate) fn scan_chunk(index: usize, text: &[u8], cut: &[(usize, u64)]) -> ChunkScan {
+    scan_chunk_with(matcher(), index, text, cut)
+}
+
+/// Everything one chunk yields, as text, searched by the engine asked for: tests compare the engines with it.
+#[doc(hidden)]
+pub fn scan_chunk_summary(engine: Engine, text: &[u8]) -> String {
+    let scanner = LineScanner::with_engine(TRIGGER_GROUPS, engine).expect("static literals");
+    format!("{:?}", scan_chunk_with(&scanner, 0, text, &[]))
+}
+
+fn scan_chunk_with(scanner: &LineScanner, index: usize, text: &[u8], cut: &[(usize, u64)]) -> ChunkScan {
     let mut out = ChunkScan { index, ends_with_newline: text.last() == Some(&b'\n'), ..ChunkScan::default() };
     out.first_stamp = first_stamp(text);
-    let searcher = matcher();
     let mut pos = 0usize;
-    let mut counted_to = 0usize;
     let mut line_no = 0u64;
     while pos < text.len() {
-        let Some((hit_start, hit_end, pattern)) = searcher.find(text, pos) else {
+        let found = scanner.find(text, pos);
+        line_no += found.newlines;
+        let Some(hit) = found.hit else {
             break;
         };
-        let end = memchr::memchr(b'\n', &text[hit_start..]).map_or(text.len(), |i| hit_start + i);
-        if is_sfc_progress(text, pattern, hit_end, end) {
-            // Keep searching the rest of the line: another marker there still gets the line examined.
-            pos = hit_end;
+        let end = memchr::memchr(b'\n', &text[hit.start..]).map_or(text.len(), |i| hit.start + i);
+        if is_sfc_progress(text, hit.literal, hit.end, end) {
+            // Keep searching the rest of the line: another marker there still gets the line examined. No
+            // trigger holds a line break, so none was passed.
+            pos = hit.end;
             continue;
         }
-        let start = memchr::memrchr(b'\n', &text[..hit_start]).map_or(0, |i| i + 1);
-        line_no += bytecount::count(&text[counted_to..start], b'\n') as u64;
-        counted_to = start;
+        let start = memchr::memrchr(b'\n', &text[..hit.start]).map_or(0, |i| i + 1);
         let raw = &text[start..end];
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
         examine_line(&mut out, text, start, raw, line_no);
+        // Past the line break that ends this line (counted here: the next search starts after it).
         pos = end + 1;
+        line_no += u64::from(end < text.len());
     }
-    out.newlines = line_no + bytecount::count(&text[counted_to..], b'\n') as u64;
+    out.newlines = line_no;
     out.last_stamp = last_stamp(text, out.newlines);
     for &(offset, len) in cut {
         let line = bytecount::count(&text[..offset.min(text.len())], b'\n') as u64;
@@ -168,7 +142,7 @@ pub(crate) fn scan_chunk(index: usize, text: &[u8], cut: &[(usize, u64)]) -> Chu
 /// `HRESULT_FROM_WIN32(`) and no `0x` code after the marker; any other marker is found by searching on.
 fn is_sfc_progress(text: &[u8], pattern: usize, marker_end: usize, line_end: usize) -> bool {
     const PROGRESS: [&[u8]; 3] = [b" Beginning Verify and Repair transaction", b" Verifying ", b" Verify complete"];
-    if TRIGGERS.get(pattern) != Some(&"[SR]") {
+    if trigger(pattern) != Some("[SR]") {
         return false;
     }
     let rest = &text[marker_end..line_end];
