@@ -16,9 +16,16 @@ use std::arch::x86_64::{
 /// Bytes one step of the loop reads: a 64-byte block and the fingerprint bytes of its last positions.
 const STEP_READ: usize = 64 + FINGERPRINT - 1;
 
+type Tables = [[[u8; 64]; 2]; FINGERPRINT];
+
+fn entry(tables: &Tables, k: usize, byte: u8) -> u8 {
+    tables[k][usize::from(byte >> 6 & 1)][usize::from(byte & 0x3f)]
+}
+
 pub(crate) struct Kernel {
-    /// `tables[k][b & 0x7f]`: bit g set when group g has a literal whose byte k is `b` (modulo 0x80).
-    tables: [[u8; 128]; FINGERPRINT],
+    /// `tables[k][b >> 6 & 1][b & 0x3f]`: bit g set when group g has a literal whose byte k is `b` (modulo
+    /// 0x80); two halves of 64, as the permute takes them.
+    tables: Tables,
     /// Per group, its literals with their index in the flattened list, in list order.
     groups: Vec<Vec<(usize, Box<[u8]>)>>,
 }
@@ -33,14 +40,15 @@ impl Kernel {
         if !supported || groups.iter().flat_map(|g| g.iter()).any(|l| l.len() < FINGERPRINT) {
             return None;
         }
-        let mut tables = [[0u8; 128]; FINGERPRINT];
+        let mut tables: Tables = [[[0; 64]; 2]; FINGERPRINT];
         let mut index = 0;
         let mut kept = Vec::with_capacity(groups.len());
         for (g, group) in groups.iter().enumerate() {
             let mut literals = Vec::with_capacity(group.len());
             for literal in group.iter() {
                 for (k, table) in tables.iter_mut().enumerate() {
-                    table[usize::from(literal.as_bytes()[k] & 0x7f)] |= 1 << g;
+                    let byte = literal.as_bytes()[k];
+                    table[usize::from(byte >> 6 & 1)][usize::from(byte & 0x3f)] |= 1 << g;
                 }
                 literals.push((index, literal.as_bytes().into()));
                 index += 1;
@@ -51,18 +59,46 @@ impl Kernel {
     }
 
     pub(crate) fn find(&self, text: &[u8], from: usize) -> Found {
-        // SAFETY: a `Kernel` is only built (in `new`) after the CPU was found to have every feature that
-        // `find_avx512` is compiled for.
-        unsafe { find_avx512(self, text, from) }
+        let mut at = from;
+        let mut newlines = 0u64;
+        loop {
+            // SAFETY: a `Kernel` is only built (in `new`) after the CPU was found to have every feature
+            // that `next_block` is compiled for.
+            let block = unsafe { next_block(&self.tables, text, at) };
+            newlines += block.newlines_before;
+            if block.candidates == 0 {
+                at = block.at;
+                break;
+            }
+            let mut candidates = block.candidates;
+            while candidates != 0 {
+                let offset = candidates.trailing_zeros() as usize;
+                candidates &= candidates - 1;
+                let start = block.at + offset;
+                if let Some(hit) = self.verify(text, start, self.groups_at(text, start)) {
+                    let before = block.breaks & ((1u64 << offset) - 1);
+                    return Found { hit: Some(hit), newlines: newlines + u64::from(before.count_ones()) };
+                }
+            }
+            newlines += u64::from(block.breaks.count_ones());
+            at = block.at + 64;
+        }
+        // The last bytes, fewer than one step reads, one at a time.
+        let last_start = text.len().saturating_sub(FINGERPRINT - 1);
+        for start in at..text.len() {
+            if start < last_start
+                && let Some(hit) = self.verify(text, start, self.groups_at(text, start))
+            {
+                return Found { hit: Some(hit), newlines };
+            }
+            newlines += u64::from(text[start] == b'\n');
+        }
+        Found { hit: None, newlines }
     }
 
     /// Groups whose fingerprint matches at `start` (which has at least `FINGERPRINT` bytes after it).
     fn groups_at(&self, text: &[u8], start: usize) -> u8 {
-        let mut groups = 0xff;
-        for (k, table) in self.tables.iter().enumerate() {
-            groups &= table[usize::from(text[start + k] & 0x7f)];
-        }
-        groups
+        (0..FINGERPRINT).fold(0xff, |groups, k| groups & entry(&self.tables, k, text[start + k]))
     }
 
     /// The first-listed literal of `groups` that starts at `start`.
@@ -85,50 +121,54 @@ impl Kernel {
 /// Loads 64 bytes. Compiled for AVX-512 itself: a plain function could not inline the load into the kernel.
 #[inline]
 #[target_feature(enable = "avx512f")]
-fn load(bytes: &[u8]) -> __m512i {
-    debug_assert!(bytes.len() >= 64);
-    // SAFETY: 64 bytes are read from a slice that holds at least that many; unaligned loads are allowed.
+fn load(bytes: &[u8; 64]) -> __m512i {
+    // SAFETY: the 64 bytes read are those of the array; unaligned loads are allowed.
     unsafe { _mm512_loadu_si512(bytes.as_ptr().cast()) }
 }
 
+/// A 64-byte block with at least one candidate: where it starts, its candidate and line-break masks, and
+/// the line breaks between the search's start and the block. No candidates: fewer bytes than one step reads
+/// are left from `at` on, which the caller searches itself.
+struct Block {
+    at: usize,
+    candidates: u64,
+    breaks: u64,
+    newlines_before: u64,
+}
+
+/// The next block at or after `from` with a candidate, or where the blocks end. Nothing here calls out, so
+/// the tables stay in registers through the whole loop.
 #[target_feature(enable = "avx512f,avx512bw,avx512vbmi,popcnt")]
-fn find_avx512(kernel: &Kernel, text: &[u8], from: usize) -> Found {
-    let lo: [__m512i; FINGERPRINT] = std::array::from_fn(|k| load(&kernel.tables[k][..64]));
-    let hi: [__m512i; FINGERPRINT] = std::array::from_fn(|k| load(&kernel.tables[k][64..]));
+fn next_block(tables: &Tables, text: &[u8], from: usize) -> Block {
+    let lo: [__m512i; FINGERPRINT] = std::array::from_fn(|k| load(&tables[k][0]));
+    let hi: [__m512i; FINGERPRINT] = std::array::from_fn(|k| load(&tables[k][1]));
     let newline = _mm512_set1_epi8(b'\n' as i8);
     let mut at = from;
-    let mut newlines = 0u64;
+    let mut newlines_before = 0u64;
     while let Some(window) = text.get(at..at + STEP_READ) {
-        let bytes = [load(window), load(&window[1..]), load(&window[2..]), load(&window[3..])];
+        // The window's length is known here, so these cannot fail and compile to plain loads.
+        let (Some(b0), Some(b1), Some(b2), Some(b3)) = (
+            window.first_chunk::<64>(),
+            window[1..].first_chunk::<64>(),
+            window[2..].first_chunk::<64>(),
+            window[3..].first_chunk::<64>(),
+        ) else {
+            break;
+        };
+        let bytes = [load(b0), load(b1), load(b2), load(b3)];
         let hit0 = _mm512_permutex2var_epi8(lo[0], bytes[0], hi[0]);
         let hit1 = _mm512_permutex2var_epi8(lo[1], bytes[1], hi[1]);
         let hit2 = _mm512_permutex2var_epi8(lo[2], bytes[2], hi[2]);
         let hit3 = _mm512_permutex2var_epi8(lo[3], bytes[3], hi[3]);
         // 0x80: the AND of the three inputs, bit by bit.
         let first_three = _mm512_ternarylogic_epi32::<0x80>(hit0, hit1, hit2);
-        let mut candidates = _mm512_test_epi8_mask(first_three, hit3);
+        let candidates = _mm512_test_epi8_mask(first_three, hit3);
         let breaks = _mm512_cmpeq_epi8_mask(bytes[0], newline);
-        while candidates != 0 {
-            let offset = candidates.trailing_zeros() as usize;
-            candidates &= candidates - 1;
-            let start = at + offset;
-            if let Some(hit) = kernel.verify(text, start, kernel.groups_at(text, start)) {
-                let before = breaks & ((1u64 << offset) - 1);
-                return Found { hit: Some(hit), newlines: newlines + u64::from(before.count_ones()) };
-            }
+        if candidates != 0 {
+            return Block { at, candidates, breaks, newlines_before };
         }
-        newlines += u64::from(breaks.count_ones());
+        newlines_before += u64::from(breaks.count_ones());
         at += 64;
     }
-    // The last bytes, fewer than one step reads, one at a time.
-    let last_start = text.len().saturating_sub(FINGERPRINT - 1);
-    for start in at..text.len() {
-        if start < last_start
-            && let Some(hit) = kernel.verify(text, start, kernel.groups_at(text, start))
-        {
-            return Found { hit: Some(hit), newlines };
-        }
-        newlines += u64::from(text[start] == b'\n');
-    }
-    Found { hit: None, newlines }
+    Block { at, candidates: 0, breaks: 0, newlines_before }
 }
