@@ -125,8 +125,22 @@ struct TimelineArgs {
     encoding: Option<String>,
 }
 
+/// Parses the command line; `--version` also names the engine the CBS scan uses on this CPU.
+fn parse() -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let long_version = format!(
+        "{} (CBS scan engine: {}; {}=portable to choose the portable one)",
+        env!("CARGO_PKG_VERSION"),
+        patchdx_formats::cbs::engine_name(),
+        patchdx_formats::cbs::ENGINE_VARIABLE
+    );
+    // Leaked once per process: clap keeps version texts as `&'static str`.
+    let matches = Cli::command().long_version(long_version.leak() as &str).get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|err| err.exit())
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse();
     let result = match cli.command {
         Command::Analyze(args) => analyze(args),
         Command::Timeline(args) => timeline(args),

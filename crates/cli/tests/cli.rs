@@ -122,6 +122,28 @@ fn missing_input_is_an_error_with_exit_2() {
 }
 
 #[test]
+fn version_names_the_scan_engine_and_the_variable_chooses_the_portable_one() {
+    let text = stdout(&patchdx(&["--version"]));
+    assert!(text.contains("CBS scan engine: avx512-vbmi;") || text.contains("CBS scan engine: portable;"), "{text}");
+    let out = Command::new(env!("CARGO_BIN_EXE_patchdx"))
+        .arg("--version")
+        .env("PATCHDX_SCAN_ENGINE", "portable")
+        .output()
+        .expect("runs");
+    assert!(stdout(&out).contains("CBS scan engine: portable;"), "{}", stdout(&out));
+    // The portable engine diagnoses the case bundle exactly as the kernel does.
+    let args = ["analyze", "--json", "examples/cas-07293"];
+    let portable = Command::new(env!("CARGO_BIN_EXE_patchdx"))
+        .args(args)
+        .current_dir(repo())
+        .env("PATCHDX_SCAN_ENGINE", "portable")
+        .output()
+        .expect("runs");
+    assert_eq!(portable.status.code(), Some(1));
+    assert_eq!(stdout(&portable), stdout(&patchdx(&args)));
+}
+
+#[test]
 fn help_documents_the_exit_codes() {
     let text = stdout(&patchdx(&["analyze", "--help"]));
     assert!(text.contains("0  nothing failed"));

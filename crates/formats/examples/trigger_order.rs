@@ -97,7 +97,7 @@ fn main() {
     }
     println!("{} MB", text.len() >> 20);
     for engine in [Engine::Avx512, Engine::Portable] {
-        let scanner = LineScanner::with_engine(TRIGGER_GROUPS, engine).expect("static literals");
+        let scanner = patchdx_formats::cbs::trigger_scanner(engine);
         let (gbps, hits, lines) = speed(&scanner, &text);
         println!("{:12} {gbps:.2} GB/s, {hits} lines picked of {lines}", scanner.engine().name());
     }

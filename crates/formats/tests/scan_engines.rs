@@ -10,7 +10,7 @@ use patchdx_linescan::{Engine, LineScanner};
 #[test]
 fn kernel_and_portable_engine_scan_every_fixture_alike() {
     let Some(root) = common::fixture("") else { return };
-    let fast = LineScanner::new(patchdx_formats::cbs::TRIGGER_GROUPS).expect("static literals");
+    let fast = patchdx_formats::cbs::trigger_scanner(Engine::Avx512);
     if fast.engine() == Engine::Portable {
         eprintln!("!! this CPU has no AVX-512 VBMI: both sides below are the portable engine, nothing was compared");
     }

@@ -57,7 +57,13 @@ impl Engine {
 pub enum BuildError {
     NoLiterals,
     TooManyGroups(usize),
-    EmptyLiteral { literal: usize },
+    EmptyLiteral {
+        literal: usize,
+    },
+    /// The portable order does not hold exactly the literals of the groups.
+    OrderMismatch,
+    /// A portable order was given for literals of which one is a prefix of another.
+    OrderDecidesPriority,
 }
 
 impl std::fmt::Display for BuildError {
@@ -66,6 +72,10 @@ impl std::fmt::Display for BuildError {
             BuildError::NoLiterals => write!(f, "no literals to search for"),
             BuildError::TooManyGroups(n) => write!(f, "{n} groups of literals; at most {MAX_GROUPS}"),
             BuildError::EmptyLiteral { literal } => write!(f, "literal {literal} is empty"),
+            BuildError::OrderMismatch => write!(f, "the portable order holds other literals than the groups"),
+            BuildError::OrderDecidesPriority => {
+                write!(f, "a literal is a prefix of another: the portable order would decide which a hit names")
+            }
         }
     }
 }
@@ -100,6 +110,19 @@ impl LineScanner {
 
     /// Builds with the engine asked for when the CPU and the literals allow it, else the portable one.
     pub fn with_engine(groups: &[&[&str]], wanted: Engine) -> Result<Self, BuildError> {
+        Self::build(groups, wanted, None)
+    }
+
+    /// As [`with_engine`](Self::with_engine), and the portable engine gets the same literals in `order`:
+    /// aho-corasick's packed searcher puts literal i in bucket i mod 8, so its own best order differs from
+    /// the kernel's best groups. Hits still carry their index in the groups. Refused when the order holds
+    /// other literals, or when one literal is a prefix of another (then the order would decide which of the
+    /// two a hit names).
+    pub fn with_portable_order(groups: &[&[&str]], wanted: Engine, order: &[&str]) -> Result<Self, BuildError> {
+        Self::build(groups, wanted, Some(order))
+    }
+
+    fn build(groups: &[&[&str]], wanted: Engine, order: Option<&[&str]>) -> Result<Self, BuildError> {
         let literals: Vec<&str> = groups.iter().flat_map(|g| g.iter().copied()).collect();
         if literals.is_empty() {
             return Err(BuildError::NoLiterals);
@@ -110,6 +133,10 @@ impl LineScanner {
         if let Some(literal) = literals.iter().position(|l| l.is_empty()) {
             return Err(BuildError::EmptyLiteral { literal });
         }
+        let flat_index = match order {
+            None => (0..literals.len()).collect(),
+            Some(order) => portable_index(&literals, order)?,
+        };
         #[cfg(target_arch = "x86_64")]
         if wanted == Engine::Avx512
             && let Some(kernel) = avx512::Kernel::new(groups)
@@ -117,15 +144,8 @@ impl LineScanner {
             return Ok(LineScanner { searcher: Searcher::Avx512(Box::new(kernel)) });
         }
         let _ = wanted;
-        let (order, flat_index) = packed_order(groups, &literals);
-        let mut config = packed::Config::new();
-        config.match_kind(packed::MatchKind::LeftmostFirst);
-        if order.len() > literals.len() {
-            // Laid out in buckets of the caller's groups (with copies that push the count over 32, where the
-            // searcher would switch to 16 buckets of half the width).
-            config.only_teddy_fat(Some(false));
-        }
-        let packed = config.builder().extend(&order).build();
+        let order = order.unwrap_or(&literals);
+        let packed = packed::Config::new().match_kind(packed::MatchKind::LeftmostFirst).builder().extend(order).build();
         let searcher = match packed {
             Some(searcher) => Searcher::Packed { searcher, flat_index },
             None => Searcher::Automaton(
@@ -169,37 +189,21 @@ impl LineScanner {
     }
 }
 
-/// The order in which the packed searcher gets the literals, and each one's index in the flattened list.
-/// That searcher puts pattern i in bucket i mod 8, so the groups are laid out in rounds of eight, group g
-/// at places 8r + g, a group with fewer members repeating its first one (a copy changes no result): its
-/// buckets are then the caller's groups. Leftmost-first priority follows the order given, so this is done
-/// only when no literal is a prefix of another (then no two can match at the same start and the order
-/// decides nothing); otherwise the flattened order is kept.
-fn packed_order<'a>(groups: &[&[&'a str]], literals: &[&'a str]) -> (Vec<&'a str>, Vec<usize>) {
+/// For each literal of `order`, its index in `literals` (the groups flattened).
+fn portable_index(literals: &[&str], order: &[&str]) -> Result<Vec<usize>, BuildError> {
+    let mut sorted_literals = literals.to_vec();
+    let mut sorted_order = order.to_vec();
+    sorted_literals.sort_unstable();
+    sorted_order.sort_unstable();
+    if sorted_literals != sorted_order {
+        return Err(BuildError::OrderMismatch);
+    }
     let prefix_pair =
         literals.iter().enumerate().any(|(i, a)| literals.iter().enumerate().any(|(j, b)| i != j && b.starts_with(a)));
-    if prefix_pair || groups.len() < MAX_GROUPS || groups.iter().any(|g| g.is_empty()) {
-        return (literals.to_vec(), (0..literals.len()).collect());
+    if prefix_pair {
+        return Err(BuildError::OrderDecidesPriority);
     }
-    let mut firsts = Vec::with_capacity(groups.len());
-    let mut next = 0;
-    for group in groups {
-        firsts.push(next);
-        next += group.len();
-    }
-    let rounds = groups.iter().map(|g| g.len()).max().unwrap_or(0);
-    let mut order = Vec::with_capacity(rounds * MAX_GROUPS);
-    let mut flat_index = Vec::with_capacity(rounds * MAX_GROUPS);
-    for round in 0..rounds {
-        for (group, first) in groups.iter().zip(&firsts) {
-            let member = if round < group.len() { round } else { 0 };
-            if let Some(literal) = group.get(member) {
-                order.push(*literal);
-                flat_index.push(first + member);
-            }
-        }
-    }
-    (order, flat_index)
+    Ok(order.iter().map(|l| literals.iter().position(|x| x == l).unwrap_or(0)).collect())
 }
 
 #[cfg(test)]

@@ -87,6 +87,30 @@ fn both_engines_find_the_same_hits_and_count_the_same_lines() {
 }
 
 #[test]
+fn a_portable_order_of_its_own_changes_no_hit() {
+    let mut order: Vec<&str> = GROUPS.iter().flat_map(|g| g.iter().copied()).collect();
+    order.reverse();
+    let reordered = LineScanner::with_portable_order(GROUPS, Engine::Portable, &order).expect("same literals");
+    let (fast, portable) = engines(GROUPS);
+    let mut rng = Rng(7);
+    for round in 0..100 {
+        let text = random_text(&mut rng, 300 + round * 13, GROUPS);
+        let hits = all_hits(&reordered, &text);
+        assert_eq!(hits, all_hits(&portable, &text), "round {round}");
+        assert_eq!(hits, all_hits(&fast, &text), "round {round}");
+    }
+    assert_eq!(
+        LineScanner::with_portable_order(GROUPS, Engine::Portable, &order[1..]).err(),
+        Some(BuildError::OrderMismatch)
+    );
+    let prefixes: &[&[&str]] = &[&["hr:0x", "hr:0"]];
+    assert_eq!(
+        LineScanner::with_portable_order(prefixes, Engine::Portable, &["hr:0", "hr:0x"]).err(),
+        Some(BuildError::OrderDecidesPriority)
+    );
+}
+
+#[test]
 fn the_first_listed_literal_wins_at_the_same_start() {
     // "hr: " and "hr:0" share three bytes; "ailed" and "ailure" two. Listed order decides, not length.
     let groups: &[&[&str]] = &[&["hr:0x", "hr:0"], &["ailure", "ailed", "ailu"]];

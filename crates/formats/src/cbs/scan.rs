@@ -37,6 +37,48 @@ pub const TRIGGER_GROUPS: &[&[&str]] = &[
     &["(p)\t", "Archived backup", "Universal Time", "rrupt"],
 ];
 
+/// The same literals in the order the portable engine searches fastest: aho-corasick's packed searcher puts
+/// literal i in bucket i mod 8, and this order (found by a local search over orders on the bench corpus)
+/// gives buckets whose literals share few byte values: 15.9 GB/s against about 9 GB/s for a naive order.
+#[doc(hidden)]
+pub const PORTABLE_ORDER: &[&str] = &[
+    "Result =",
+    "(p)\t",
+    "TI: ",
+    "[SR]",
+    "ESULT",
+    "hr =",
+    "tup processing compl",
+    "Archived backup",
+    "ailed",
+    "(F) ",
+    "finalize",
+    "rting TrustedInstaller",
+    "Error",
+    "@201",
+    "@202",
+    "Loaded Serv",
+    "Universal Time",
+    "hr:0",
+    "@203",
+    "on result",
+    "hr: ",
+    "rtup:",
+    "by client",
+    "Exec:",
+    "g.xml",
+    "rrupt",
+    "@200",
+    "ailure",
+];
+
+/// The trigger searcher with the engine asked for (the portable one where the CPU cannot run the kernel).
+#[doc(hidden)]
+pub fn trigger_scanner(engine: Engine) -> LineScanner {
+    LineScanner::with_portable_order(TRIGGER_GROUPS, engine, PORTABLE_ORDER)
+        .expect("static literals: eight groups, none empty, the portable order holds the same ones")
+}
+
 /// The trigger at an index of the flattened groups (the index a hit carries).
 fn trigger(index: usize) -> Option<&'static str> {
     TRIGGER_GROUPS.iter().flat_map(|g| g.iter().copied()).nth(index)
@@ -52,7 +94,7 @@ fn matcher() -> &'static LineScanner {
             Ok("portable") => Engine::Portable,
             _ => Engine::Avx512,
         };
-        LineScanner::with_engine(TRIGGER_GROUPS, wanted).expect("static literals: eight groups, none empty")
+        trigger_scanner(wanted)
     })
 }
 
@@ -97,7 +139,7 @@ pub(crate) fn scan_chunk(index: usize, text: &[u8], cut: &[(usize, u64)]) -> Chu
 /// Everything one chunk yields, as text, searched by the engine asked for: tests compare the engines with it.
 #[doc(hidden)]
 pub fn scan_chunk_summary(engine: Engine, text: &[u8]) -> String {
-    let scanner = LineScanner::with_engine(TRIGGER_GROUPS, engine).expect("static literals");
+    let scanner = trigger_scanner(engine);
     format!("{:?}", scan_chunk_with(&scanner, 0, text, &[]))
 }
 
