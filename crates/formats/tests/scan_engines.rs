@@ -5,7 +5,7 @@
 
 mod common;
 
-use patchdx_linescan::{Engine, LineScanner};
+use patchdx_linescan::Engine;
 
 #[test]
 fn kernel_and_portable_engine_scan_every_fixture_alike() {
