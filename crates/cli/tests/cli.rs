@@ -131,6 +131,13 @@ fn version_names_the_scan_engine_and_the_variable_chooses_the_portable_one() {
         .output()
         .expect("runs");
     assert!(stdout(&out).contains("CBS scan engine: portable;"), "{}", stdout(&out));
+    let out = Command::new(env!("CARGO_BIN_EXE_patchdx"))
+        .arg("--version")
+        .env("PATCHDX_SCAN_ENGINE", "sse9")
+        .output()
+        .expect("runs");
+    let warning = String::from_utf8_lossy(&out.stderr);
+    assert!(warning.contains("PATCHDX_SCAN_ENGINE=sse9 names no CBS scan engine"), "{warning}");
     // The portable engine diagnoses the case bundle exactly as the kernel does.
     let args = ["analyze", "--json", "examples/cas-07293"];
     let portable = Command::new(env!("CARGO_BIN_EXE_patchdx"))

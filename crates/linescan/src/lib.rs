@@ -51,6 +51,11 @@ impl Engine {
             Engine::Portable => "portable",
         }
     }
+
+    /// The engine a name (as [`name`](Self::name) gives it) stands for.
+    pub fn from_name(name: &str) -> Option<Engine> {
+        [Engine::Avx512, Engine::Portable].into_iter().find(|e| e.name() == name)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -149,6 +149,10 @@ fn short_literals_and_bad_sets_are_handled() {
     assert_eq!(short.engine(), Engine::Portable, "a literal under the fingerprint length goes to the portable engine");
     assert_eq!(short.find(b"x\nab", 0).hit.map(|h| h.start), Some(2));
     assert_eq!(LineScanner::new(&[]).err(), Some(BuildError::NoLiterals));
+    for engine in [Engine::Avx512, Engine::Portable] {
+        assert_eq!(Engine::from_name(engine.name()), Some(engine));
+    }
+    assert_eq!(Engine::from_name("avx2"), None);
     assert_eq!(LineScanner::new(&[&["abcd", ""]]).err(), Some(BuildError::EmptyLiteral { literal: 1 }));
     let nine: Vec<&[&str]> = vec![&["abcd"]; 9];
     assert_eq!(LineScanner::new(&nine).err(), Some(BuildError::TooManyGroups(9)));

@@ -6,7 +6,9 @@ pub mod line;
 mod scan;
 
 #[doc(hidden)]
-pub use scan::{ENGINE_VARIABLE, PORTABLE_ORDER, TRIGGER_GROUPS, engine_name, scan_chunk_summary, trigger_scanner};
+pub use scan::{
+    ENGINE_VARIABLE, PORTABLE_ORDER, TRIGGER_GROUPS, engine_asked_for, engine_name, scan_chunk_summary, trigger_scanner,
+};
 
 /// Scans UTF-8 CBS text held in memory as one chunk; returns (lines, events kept). For benchmarks, which must
 /// time the scan without the reading around it.

@@ -84,18 +84,23 @@ fn trigger(index: usize) -> Option<&'static str> {
     TRIGGER_GROUPS.iter().flat_map(|g| g.iter().copied()).nth(index)
 }
 
-/// Set to `portable` to search without the AVX-512 kernel (to compare engines or rule one out).
+/// Names the engine the CBS scan should use: `portable` to search without the AVX-512 kernel (to compare
+/// engines or rule one out), `avx512-vbmi` for the default. The CPU still decides: where it cannot run the
+/// kernel, the portable engine searches.
 pub const ENGINE_VARIABLE: &str = "PATCHDX_SCAN_ENGINE";
+
+/// The engine [`ENGINE_VARIABLE`] asks for: `Err` with its value when that names no engine (the default
+/// is used then).
+pub fn engine_asked_for() -> Result<Engine, String> {
+    match std::env::var(ENGINE_VARIABLE) {
+        Err(_) => Ok(Engine::Avx512),
+        Ok(name) => Engine::from_name(&name).ok_or(name),
+    }
+}
 
 fn matcher() -> &'static LineScanner {
     static MATCHER: OnceLock<LineScanner> = OnceLock::new();
-    MATCHER.get_or_init(|| {
-        let wanted = match std::env::var(ENGINE_VARIABLE).as_deref() {
-            Ok("portable") => Engine::Portable,
-            _ => Engine::Avx512,
-        };
-        trigger_scanner(wanted)
-    })
+    MATCHER.get_or_init(|| trigger_scanner(engine_asked_for().unwrap_or(Engine::Avx512)))
 }
 
 /// The engine the CBS scan uses on this machine (`avx512-vbmi` or `portable`).
