@@ -11,6 +11,7 @@ use patchdx_linescan::Engine;
 fn kernel_and_portable_engine_scan_every_fixture_alike() {
     let Some(root) = common::fixture("") else { return };
     let fast = patchdx_formats::cbs::trigger_scanner(Engine::Avx512);
+    let portable = patchdx_formats::cbs::trigger_scanner(Engine::Portable);
     if fast.engine() == Engine::Portable {
         eprintln!("!! this CPU has no AVX-512 VBMI: both sides below are the portable engine, nothing was compared");
     }
@@ -21,14 +22,14 @@ fn kernel_and_portable_engine_scan_every_fixture_alike() {
         let mut whole = Vec::new();
         while let Ok(Some(chunk)) = reader.next_chunk() {
             let text = chunk.text();
-            let fast_scan = patchdx_formats::cbs::scan_chunk_summary(Engine::Avx512, text);
-            let portable_scan = patchdx_formats::cbs::scan_chunk_summary(Engine::Portable, text);
+            let fast_scan = patchdx_formats::cbs::scan_chunk_summary(&fast, text);
+            let portable_scan = patchdx_formats::cbs::scan_chunk_summary(&portable, text);
             assert_eq!(fast_scan, portable_scan, "{} chunk {}", entry.path, chunk.index);
             whole.extend_from_slice(text);
             chunks += 1;
         }
-        let fast_scan = patchdx_formats::cbs::scan_chunk_summary(Engine::Avx512, &whole);
-        assert_eq!(fast_scan, patchdx_formats::cbs::scan_chunk_summary(Engine::Portable, &whole), "{}", entry.path);
+        let fast_scan = patchdx_formats::cbs::scan_chunk_summary(&fast, &whole);
+        assert_eq!(fast_scan, patchdx_formats::cbs::scan_chunk_summary(&portable, &whole), "{}", entry.path);
         files += 1;
         cbs_files += usize::from(entry.kind == patchdx_bundle::FileKind::Cbs);
     }

@@ -79,11 +79,6 @@ pub fn trigger_scanner(engine: Engine) -> LineScanner {
         .expect("static literals: eight groups, none empty, the portable order holds the same ones")
 }
 
-/// The trigger at an index of the flattened groups (the index a hit carries).
-fn trigger(index: usize) -> Option<&'static str> {
-    TRIGGER_GROUPS.iter().flat_map(|g| g.iter().copied()).nth(index)
-}
-
 /// Names the engine the CBS scan should use: `portable` to search without the AVX-512 kernel (to compare
 /// engines or rule one out), `avx512-vbmi` for the default. The CPU still decides: where it cannot run the
 /// kernel, the portable engine searches.
@@ -141,11 +136,10 @@ pub(crate) fn scan_chunk(index: usize, text: &[u8], cut: &[(usize, u64)]) -> Chu
     scan_chunk_with(matcher(), index, text, cut)
 }
 
-/// Everything one chunk yields, as text, searched by the engine asked for: tests compare the engines with it.
+/// Everything one chunk yields, as text, searched by the scanner given: tests compare the engines with it.
 #[doc(hidden)]
-pub fn scan_chunk_summary(engine: Engine, text: &[u8]) -> String {
-    let scanner = trigger_scanner(engine);
-    format!("{:?}", scan_chunk_with(&scanner, 0, text, &[]))
+pub fn scan_chunk_summary(scanner: &LineScanner, text: &[u8]) -> String {
+    format!("{:?}", scan_chunk_with(scanner, 0, text, &[]))
 }
 
 fn scan_chunk_with(scanner: &LineScanner, index: usize, text: &[u8], cut: &[(usize, u64)]) -> ChunkScan {
@@ -160,7 +154,7 @@ fn scan_chunk_with(scanner: &LineScanner, index: usize, text: &[u8], cut: &[(usi
             break;
         };
         let end = memchr::memchr(b'\n', &text[hit.start..]).map_or(text.len(), |i| hit.start + i);
-        if is_sfc_progress(text, hit.literal, hit.end, end) {
+        if is_sfc_progress(text, hit.start, hit.end, end) {
             // Keep searching the rest of the line: another marker there still gets the line examined. No
             // trigger holds a line break, so none was passed.
             pos = hit.end;
@@ -187,9 +181,9 @@ fn scan_chunk_with(scanner: &LineScanner, index: usize, text: &[u8], cut: &[(usi
 /// SFC's progress lines, a quarter of all the lines the search picks out of a log of `sfc /scannow` runs, and of
 /// no diagnostic value. Only when nothing else on the line could matter: no `(` (a `(F)` marker,
 /// `HRESULT_FROM_WIN32(`) and no `0x` code after the marker; any other marker is found by searching on.
-fn is_sfc_progress(text: &[u8], pattern: usize, marker_end: usize, line_end: usize) -> bool {
+fn is_sfc_progress(text: &[u8], marker_start: usize, marker_end: usize, line_end: usize) -> bool {
     const PROGRESS: [&[u8]; 3] = [b" Beginning Verify and Repair transaction", b" Verifying ", b" Verify complete"];
-    if trigger(pattern) != Some("[SR]") {
+    if &text[marker_start..marker_end] != b"[SR]" {
         return false;
     }
     let rest = &text[marker_end..line_end];
