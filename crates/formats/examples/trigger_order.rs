@@ -10,7 +10,7 @@
 //! only if it also wins on other logs.
 
 use patchdx_formats::cbs::TRIGGER_GROUPS;
-use patchdx_linescan::{Engine, FINGERPRINT, LineScanner, MAX_GROUPS};
+use patchdx_linescan::{Engine, LineScanner, MAX_GROUPS};
 use std::time::Instant;
 
 /// GB/s of the scan loop (find a hit, skip to the end of its line), best of five. The text is searched as
@@ -48,30 +48,10 @@ fn speed(scanner: &LineScanner, text: &[u8]) -> (f64, usize, u64) {
     (text.len() as f64 / best / 1e9, hits, lines)
 }
 
-/// Positions the kernel would stop at where no literal starts: the same rule as the kernel's tables.
+/// False candidates of a grouping, as the kernel's own tables give them.
 fn false_candidates(groups: &[Vec<&str>], text: &[u8]) -> usize {
-    let mut tables = [[0u8; 128]; FINGERPRINT];
-    for (g, group) in groups.iter().enumerate() {
-        for literal in group {
-            for (k, table) in tables.iter_mut().enumerate() {
-                table[usize::from(literal.as_bytes()[k] & 0x7f)] |= 1 << g;
-            }
-        }
-    }
-    let mut count = 0;
-    for start in 0..text.len().saturating_sub(FINGERPRINT - 1) {
-        let mut bits = tables[0][usize::from(text[start] & 0x7f)];
-        if bits == 0 {
-            continue;
-        }
-        for (k, table) in tables.iter().enumerate().skip(1) {
-            bits &= table[usize::from(text[start + k] & 0x7f)];
-        }
-        if bits != 0 && !groups.iter().flatten().any(|l| text[start..].starts_with(l.as_bytes())) {
-            count += 1;
-        }
-    }
-    count
+    let groups: Vec<&[&str]> = groups.iter().map(Vec::as_slice).collect();
+    patchdx_linescan::false_candidates(&groups, text).unwrap_or(usize::MAX)
 }
 
 fn main() {

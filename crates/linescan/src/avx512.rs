@@ -7,6 +7,7 @@
 //! full comparison then rejects, never lose a match.
 #![allow(unsafe_code)]
 
+use super::tables::{Fingerprints, Halves};
 use super::{FINGERPRINT, Found, Hit};
 use std::arch::x86_64::{
     __m512i, _mm512_cmpeq_epi8_mask, _mm512_loadu_si512, _mm512_permutex2var_epi8, _mm512_set1_epi8,
@@ -16,46 +17,37 @@ use std::arch::x86_64::{
 /// Bytes one step of the loop reads: a 64-byte block and the fingerprint bytes of its last positions.
 const STEP_READ: usize = 64 + FINGERPRINT - 1;
 
-type Tables = [[[u8; 64]; 2]; FINGERPRINT];
-
-fn entry(tables: &Tables, k: usize, byte: u8) -> u8 {
-    tables[k][usize::from(byte >> 6 & 1)][usize::from(byte & 0x3f)]
-}
-
 pub(crate) struct Kernel {
-    /// `tables[k][b >> 6 & 1][b & 0x3f]`: bit g set when group g has a literal whose byte k is `b` (modulo
-    /// 0x80); two halves of 64, as the permute takes them.
-    tables: Tables,
+    fingerprints: Fingerprints,
     /// Per group, its literals with their index in the flattened list, in list order.
     groups: Vec<Vec<(usize, Box<[u8]>)>>,
 }
 
 impl Kernel {
-    /// `None` when the CPU lacks the instructions or a literal is shorter than the fingerprint.
+    /// `None` when the CPU lacks the instructions or the fingerprint tables cannot hold the literals.
     pub(crate) fn new(groups: &[&[&str]]) -> Option<Kernel> {
         let supported = std::arch::is_x86_feature_detected!("avx512f")
             && std::arch::is_x86_feature_detected!("avx512bw")
             && std::arch::is_x86_feature_detected!("avx512vbmi")
             && std::arch::is_x86_feature_detected!("popcnt");
-        if !supported || groups.iter().flat_map(|g| g.iter()).any(|l| l.len() < FINGERPRINT) {
+        if !supported {
             return None;
         }
-        let mut tables: Tables = [[[0; 64]; 2]; FINGERPRINT];
+        let fingerprints = Fingerprints::new(groups)?;
         let mut index = 0;
-        let mut kept = Vec::with_capacity(groups.len());
-        for (g, group) in groups.iter().enumerate() {
-            let mut literals = Vec::with_capacity(group.len());
-            for literal in group.iter() {
-                for (k, table) in tables.iter_mut().enumerate() {
-                    let byte = literal.as_bytes()[k];
-                    table[usize::from(byte >> 6 & 1)][usize::from(byte & 0x3f)] |= 1 << g;
-                }
-                literals.push((index, literal.as_bytes().into()));
-                index += 1;
-            }
-            kept.push(literals);
-        }
-        Some(Kernel { tables, groups: kept })
+        let groups = groups
+            .iter()
+            .map(|group| {
+                group
+                    .iter()
+                    .map(|literal| {
+                        index += 1;
+                        (index - 1, literal.as_bytes().into())
+                    })
+                    .collect()
+            })
+            .collect();
+        Some(Kernel { fingerprints, groups })
     }
 
     pub(crate) fn find(&self, text: &[u8], from: usize) -> Found {
@@ -64,7 +56,7 @@ impl Kernel {
         loop {
             // SAFETY: a `Kernel` is only built (in `new`) after the CPU was found to have every feature
             // that `next_block` is compiled for.
-            let block = unsafe { next_block(&self.tables, text, at) };
+            let block = unsafe { next_block(&self.fingerprints.halves, text, at) };
             newlines += block.newlines_before;
             if block.candidates == 0 {
                 at = block.at;
@@ -75,7 +67,7 @@ impl Kernel {
                 let offset = candidates.trailing_zeros() as usize;
                 candidates &= candidates - 1;
                 let start = block.at + offset;
-                if let Some(hit) = self.verify(text, start, self.groups_at(text, start)) {
+                if let Some(hit) = self.verify(text, start, self.fingerprints.groups_at(text, start)) {
                     let before = block.breaks & ((1u64 << offset) - 1);
                     return Found { hit: Some(hit), newlines: newlines + u64::from(before.count_ones()) };
                 }
@@ -87,18 +79,13 @@ impl Kernel {
         let last_start = text.len().saturating_sub(FINGERPRINT - 1);
         for start in at..text.len() {
             if start < last_start
-                && let Some(hit) = self.verify(text, start, self.groups_at(text, start))
+                && let Some(hit) = self.verify(text, start, self.fingerprints.groups_at(text, start))
             {
                 return Found { hit: Some(hit), newlines };
             }
             newlines += u64::from(text[start] == b'\n');
         }
         Found { hit: None, newlines }
-    }
-
-    /// Groups whose fingerprint matches at `start` (which has at least `FINGERPRINT` bytes after it).
-    fn groups_at(&self, text: &[u8], start: usize) -> u8 {
-        (0..FINGERPRINT).fold(0xff, |groups, k| groups & entry(&self.tables, k, text[start + k]))
     }
 
     /// The first-listed literal of `groups` that starts at `start`.
@@ -139,7 +126,7 @@ struct Block {
 /// The next block at or after `from` with a candidate, or where the blocks end. Nothing here calls out, so
 /// the tables stay in registers through the whole loop.
 #[target_feature(enable = "avx512f,avx512bw,avx512vbmi,popcnt")]
-fn next_block(tables: &Tables, text: &[u8], from: usize) -> Block {
+fn next_block(tables: &Halves, text: &[u8], from: usize) -> Block {
     let lo: [__m512i; FINGERPRINT] = std::array::from_fn(|k| load(&tables[k][0]));
     let hi: [__m512i; FINGERPRINT] = std::array::from_fn(|k| load(&tables[k][1]));
     let newline = _mm512_set1_epi8(b'\n' as i8);

@@ -10,6 +10,10 @@
 
 #[cfg(target_arch = "x86_64")]
 mod avx512;
+mod tables;
+
+#[doc(hidden)]
+pub use tables::false_candidates;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind, packed};
 
@@ -196,19 +200,23 @@ impl LineScanner {
 
 /// For each literal of `order`, its index in `literals` (the groups flattened).
 fn portable_index(literals: &[&str], order: &[&str]) -> Result<Vec<usize>, BuildError> {
-    let mut sorted_literals = literals.to_vec();
-    let mut sorted_order = order.to_vec();
-    sorted_literals.sort_unstable();
-    sorted_order.sort_unstable();
-    if sorted_literals != sorted_order {
-        return Err(BuildError::OrderMismatch);
-    }
     let prefix_pair =
         literals.iter().enumerate().any(|(i, a)| literals.iter().enumerate().any(|(j, b)| i != j && b.starts_with(a)));
     if prefix_pair {
+        // Equal literals count too: each is a prefix of the other.
         return Err(BuildError::OrderDecidesPriority);
     }
-    Ok(order.iter().map(|l| literals.iter().position(|x| x == l).unwrap_or(0)).collect())
+    let index: Option<Vec<usize>> = order.iter().map(|l| literals.iter().position(|x| x == l)).collect();
+    let mut seen = vec![false; literals.len()];
+    match index {
+        // With every literal distinct, a permutation is an order of the same length naming no literal twice.
+        Some(index)
+            if index.len() == literals.len() && index.iter().all(|&i| !std::mem::replace(&mut seen[i], true)) =>
+        {
+            Ok(index)
+        }
+        _ => Err(BuildError::OrderMismatch),
+    }
 }
 
 #[cfg(test)]
