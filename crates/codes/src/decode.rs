@@ -64,6 +64,11 @@ pub fn decode(value: u32) -> Decoded {
 /// The facility of a code, named where it matters for servicing. NTSTATUS-layout values (0xC… with bit 28 clear,
 /// and values listed in the NTSTATUS table) are reported as "NTSTATUS" since HRESULT facilities do not apply.
 pub fn facility_name(value: u32) -> &'static str {
+    // SetupAPI's own errors (APPLICATION_ERROR_MASK | ERROR_SEVERITY_ERROR | n), as setupapi and Panther logs
+    // write them before they become HRESULTs of FACILITY_SETUPAPI.
+    if value & 0xFFFF_0000 == 0xE000_0000 {
+        return "SETUPAPI";
+    }
     if (value & 0xC000_0000 == 0xC000_0000 && value & 0x1000_0000 == 0) || crate::family(value) == Some("ntstatus.tsv")
     {
         return "NTSTATUS";
@@ -83,6 +88,7 @@ pub fn facility_name(value: u32) -> &'static str {
         15 => "SETUPAPI",
         16 => "SCARD",
         17 => "COMPLUS",
+        19 => "URT",
         23 => "SXS",
         25 => "HTTP",
         32 => "BACKGROUNDCOPY",
@@ -120,5 +126,11 @@ mod tests {
         assert_eq!(facility_name(0x800F_0831), "SETUPAPI");
         assert_eq!(facility_name(0x8007_0005), "WIN32");
         assert_eq!(decode(0x4015_000D).severity, Severity::Informational);
+    }
+
+    #[test]
+    fn setupapi_raw_errors_and_dotnet_hresults_name_their_facility() {
+        assert_eq!(facility_name(0xE000_0102), "SETUPAPI");
+        assert_eq!(facility_name(0x8013_1502), "URT");
     }
 }
