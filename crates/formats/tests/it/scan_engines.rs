@@ -3,7 +3,7 @@
 //! text): the same lines picked, events, line numbers, stamps and offsets, chunk by chunk as `analyze` reads
 //! them and for each file read as one piece.
 
-mod common;
+use crate::common;
 
 use patchdx_linescan::Engine;
 

@@ -1,7 +1,7 @@
 //! Diagnoses of real CBS logs from real machines (../shared/fixtures/cbs), asserted exactly. The facts checked
 //! here were read off the logs by hand (see each test's comment).
 
-mod common;
+use crate::common;
 use common::*;
 use patchdx_diagnose::Verdict;
 

@@ -1,7 +1,7 @@
 //! The same CBS failure, written in every encoding and container a customer's bundle can bring, must give
 //! the identical diagnosis (guards encoding detection, decoding, archive expansion and line numbering).
 
-mod common;
+use crate::common;
 use common::*;
 use patchdx_testkit::{lzx_cab, mszip_cab, zip_deflate};
 

@@ -1,7 +1,7 @@
 //! Damaged and hostile input beside a real failure: every bad file gets its own warning, the failure is still
 //! diagnosed, and the exit code says some input could not be read (2 wins over 1).
 
-mod common;
+use crate::common;
 use common::*;
 use patchdx_bundle::Severity;
 use patchdx_testkit::{lzx_cab, raw_zip_entry_named, zip_deflate};

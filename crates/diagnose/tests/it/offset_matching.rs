@@ -3,7 +3,7 @@
 //! hour, a repeat that could pair with the wrong occurrence), disagreeing matches, and a file whose own stated
 //! offset matching contradicts.
 
-mod common;
+use crate::common;
 use common::*;
 use patchdx_diagnose::timeline::{self, Timeline, TimelineFile};
 use patchdx_formats::CivilTime;

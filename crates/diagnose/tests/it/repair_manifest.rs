@@ -1,7 +1,7 @@
 //! Repair manifests: the component identities, files and updates a corruption finding names, and the repair
 //! source and commands that match them.
 
-mod common;
+use crate::common;
 use common::*;
 use patchdx_diagnose::Verdict;
 use patchdx_diagnose::repair_manifest::RepairManifest;

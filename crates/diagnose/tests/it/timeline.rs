@@ -1,7 +1,7 @@
 //! The example bundle of case CAS-07293 on one timeline: every file's UTC offset is the one it states or, when
 //! it states none, the one its events shared with the files that state theirs give; events are in UTC order.
 
-mod common;
+use crate::common;
 use common::*;
 use patchdx_formats::event::{Action, Confidence, Source};
 

@@ -1,7 +1,7 @@
 //! Ten real cases read by hand: the exact first cause, update, code and phase the diagnosis must name, from
 //! every kind of source (event log, DISM, WindowsUpdate.log, CBS).
 
-mod common;
+use crate::common;
 use common::*;
 use patchdx_diagnose::Analysis;
 

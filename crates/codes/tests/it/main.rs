@@ -1,0 +1,3 @@
+//! The integration tests of codes, in one binary (one link instead of one per file).
+mod fixtures_codes;
+mod knowledge;

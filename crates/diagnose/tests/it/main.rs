@@ -1,0 +1,10 @@
+//! The integration tests of diagnose, in one binary (one link instead of one per file).
+mod bad_input;
+mod cbs_fixtures;
+mod common;
+mod encodings_and_containers;
+mod fixture_cases;
+mod offset_matching;
+mod repair_manifest;
+mod rules;
+mod timeline;

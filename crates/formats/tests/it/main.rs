@@ -1,0 +1,13 @@
+//! The integration tests of formats, in one binary (one link instead of one per file).
+mod cmtrace;
+mod common;
+mod dism;
+mod evtx;
+mod hresult_scanner;
+mod panther;
+mod ranges;
+mod reporting;
+mod scan_engines;
+mod servicing_xml;
+mod sfc;
+mod wulog;
