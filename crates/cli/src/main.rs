@@ -202,9 +202,9 @@ fn timeline(args: TimelineArgs) -> anyhow::Result<u8> {
         ..Default::default()
     };
     for name in &args.sources {
-        filter.sources.push(
-            patchdx_formats::event::Source::from_name(name).with_context(|| format!("unknown --source {name:?}"))?,
-        );
+        filter
+            .sources
+            .push(patchdx_formats::event::Source::parse(name).with_context(|| format!("unknown --source {name:?}"))?);
     }
     if let Some(re) = &args.grep {
         filter.grep =

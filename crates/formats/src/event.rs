@@ -4,32 +4,33 @@
 
 use crate::time::CivilTime;
 use patchdx_bundle::Warning;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-/// Which kind of evidence an event comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Source {
-    Cbs,
-    Dism,
-    WindowsUpdateLog,
-    ReportingEvents,
-    /// Setup.evtx (Microsoft-Windows-Servicing, WUSA).
-    SetupEvtx,
-    /// System.evtx (WindowsUpdateClient, Servicing, Kernel-Boot, EventLog, User32 shutdowns).
-    SystemEvtx,
-    /// Application.evtx (WER 1001 servicing and Windows Update failure reports).
-    ApplicationEvtx,
-    /// Microsoft-Windows-WindowsUpdateClient/Operational.evtx.
-    WindowsUpdateClientEvtx,
-    /// Any other .evtx.
-    OtherEvtx,
-    Sfc,
-    Panther,
-    SetupDiag,
-    CmTrace,
-    SessionsXml,
-    PendingXml,
+crate::named_enum! {
+    /// Which kind of evidence an event comes from.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    pub enum Source {
+        Cbs = "cbs",
+        Dism = "dism",
+        WindowsUpdateLog = "windows-update-log",
+        ReportingEvents = "reporting-events",
+        /// Setup.evtx (Microsoft-Windows-Servicing, WUSA).
+        SetupEvtx = "setup-evtx",
+        /// System.evtx (WindowsUpdateClient, Servicing, Kernel-Boot, EventLog, User32 shutdowns).
+        SystemEvtx = "system-evtx",
+        /// Application.evtx (WER 1001 servicing and Windows Update failure reports).
+        ApplicationEvtx = "application-evtx",
+        /// Microsoft-Windows-WindowsUpdateClient/Operational.evtx.
+        WindowsUpdateClientEvtx = "windows-update-client-evtx",
+        /// Any other .evtx.
+        OtherEvtx = "other-evtx",
+        Sfc = "sfc",
+        Panther = "panther",
+        SetupDiag = "setup-diag",
+        CmTrace = "cm-trace",
+        SessionsXml = "sessions-xml",
+        PendingXml = "pending-xml",
+    }
 }
 
 impl Source {
@@ -53,80 +54,68 @@ impl Source {
         }
     }
 
-    /// Parses a `--source` value: the kebab-case name (`reporting-events`) or the label, case-insensitive.
-    pub fn from_name(name: &str) -> Option<Source> {
-        ALL_SOURCES.iter().copied().find(|s| {
-            let kebab = serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-            kebab.eq_ignore_ascii_case(name) || s.label().eq_ignore_ascii_case(name)
-        })
+    /// Parses a `--source` value or a rule's `source:`: the stable name (`reporting-events`) or the label,
+    /// case-insensitive.
+    pub fn parse(name: &str) -> Option<Source> {
+        Source::ALL
+            .iter()
+            .copied()
+            .find(|s| s.name().eq_ignore_ascii_case(name) || s.label().eq_ignore_ascii_case(name))
     }
 }
 
-pub const ALL_SOURCES: &[Source] = &[
-    Source::Cbs,
-    Source::Dism,
-    Source::WindowsUpdateLog,
-    Source::ReportingEvents,
-    Source::SetupEvtx,
-    Source::SystemEvtx,
-    Source::ApplicationEvtx,
-    Source::WindowsUpdateClientEvtx,
-    Source::OtherEvtx,
-    Source::Sfc,
-    Source::Panther,
-    Source::SetupDiag,
-    Source::CmTrace,
-    Source::SessionsXml,
-    Source::PendingXml,
-];
+/// Every source, in declaration order.
+pub const ALL_SOURCES: &[Source] = Source::ALL;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Level {
-    Verbose,
-    Info,
-    Warning,
-    Error,
-    Critical,
+crate::named_enum! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+    pub enum Level {
+        Verbose = "verbose",
+        Info = "info",
+        Warning = "warning",
+        Error = "error",
+        Critical = "critical",
+    }
 }
 
-/// What happened, in terms shared by all sources.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Action {
-    ScanStarted,
-    ScanSucceeded,
-    ScanFailed,
-    DownloadStarted,
-    DownloadSucceeded,
-    DownloadFailed,
-    InstallStarted,
-    InstallSucceeded,
-    InstallFailed,
-    UninstallStarted,
-    UninstallSucceeded,
-    UninstallFailed,
-    /// A servicing package changed state (Setup.evtx 2, Sessions.xml phases).
-    StateChanged,
-    RebootRequired,
-    /// Boot-time (startup) processing of pending operations, pending.xml contents.
-    PendingOperations,
-    Boot,
-    Shutdown,
-    SessionStarted,
-    SessionEnded,
-    RepairStarted,
-    RepairSucceeded,
-    RepairFailed,
-    CorruptionFound,
-    /// A feature upgrade / setup phase or rollback (Panther, SetupDiag).
-    SetupPhase,
-    Rollback,
-    /// A WER report about a servicing or update failure (Application.evtx 1001).
-    FailureReport,
-    Error,
-    Warning,
-    Note,
+crate::named_enum! {
+    /// What happened, in terms shared by all sources.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum Action {
+        ScanStarted = "scan-started",
+        ScanSucceeded = "scan-succeeded",
+        ScanFailed = "scan-failed",
+        DownloadStarted = "download-started",
+        DownloadSucceeded = "download-succeeded",
+        DownloadFailed = "download-failed",
+        InstallStarted = "install-started",
+        InstallSucceeded = "install-succeeded",
+        InstallFailed = "install-failed",
+        UninstallStarted = "uninstall-started",
+        UninstallSucceeded = "uninstall-succeeded",
+        UninstallFailed = "uninstall-failed",
+        /// A servicing package changed state (Setup.evtx 2, Sessions.xml phases).
+        StateChanged = "state-changed",
+        RebootRequired = "reboot-required",
+        /// Boot-time (startup) processing of pending operations, pending.xml contents.
+        PendingOperations = "pending-operations",
+        Boot = "boot",
+        Shutdown = "shutdown",
+        SessionStarted = "session-started",
+        SessionEnded = "session-ended",
+        RepairStarted = "repair-started",
+        RepairSucceeded = "repair-succeeded",
+        RepairFailed = "repair-failed",
+        CorruptionFound = "corruption-found",
+        /// A feature upgrade / setup phase or rollback (Panther, SetupDiag).
+        SetupPhase = "setup-phase",
+        Rollback = "rollback",
+        /// A WER report about a servicing or update failure (Application.evtx 1001).
+        FailureReport = "failure-report",
+        Error = "error",
+        Warning = "warning",
+        Note = "note",
+    }
 }
 
 /// One event of any source.

@@ -1,6 +1,8 @@
 //! Parsers that turn each evidence source's bytes into typed events carrying their source file and line.
 #![forbid(unsafe_code)]
 
+#[macro_use]
+mod names;
 pub mod cbs;
 pub mod event;
 pub mod hresult;

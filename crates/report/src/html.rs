@@ -457,7 +457,7 @@ fn level(level: Level) -> &'static str {
 }
 
 fn source_key(source: Source) -> String {
-    serde_json::to_value(source).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+    source.name().to_string()
 }
 
 fn event_row(event: &Event, quoted: &HashSet<(&str, u64, Option<u64>)>) -> EventRow {

@@ -21,8 +21,8 @@ fn time(t: Option<patchdx_formats::CivilTime>) -> String {
     t.map(|t| t.to_string()).unwrap_or_else(|| "-".to_string())
 }
 
-fn action(event: &Event) -> String {
-    serde_json::to_value(event.action).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+fn action(event: &Event) -> &'static str {
+    event.action.name()
 }
 
 /// The offsets used, then one line per event.
@@ -80,7 +80,7 @@ pub fn render_timeline_csv(events: &[&Event]) -> String {
         "utc,local,source,file,line,record,level,action,kb,title,package,update_id,code,client,phase,message\n",
     );
     for e in events {
-        let level = serde_json::to_value(e.level).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+        let level = e.level.name().to_string();
         let fields = [
             time(e.utc),
             time(e.local),
@@ -89,7 +89,7 @@ pub fn render_timeline_csv(events: &[&Event]) -> String {
             e.line.map(|l| l.to_string()).unwrap_or_default(),
             e.record.map(|r| r.to_string()).unwrap_or_default(),
             level,
-            action(e),
+            action(e).to_string(),
             e.kb.clone().unwrap_or_default(),
             e.title.clone().unwrap_or_default(),
             e.package.clone().unwrap_or_default(),

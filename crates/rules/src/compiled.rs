@@ -22,11 +22,11 @@ fn kebab<T: serde::Serialize>(value: &T) -> String {
 }
 
 fn parse_action(name: &str) -> Option<Action> {
-    serde_json::from_value(serde_json::Value::String(name.to_string())).ok()
+    Action::from_name(name)
 }
 
 fn parse_level(name: &str) -> Option<Level> {
-    serde_json::from_value(serde_json::Value::String(name.to_string())).ok()
+    Level::from_name(name)
 }
 
 /// A condition's regular expression, checked when the rules load and built the first time a record reaches
@@ -83,7 +83,7 @@ impl CompiledCondition {
             client: regex(&condition.client, "client", problems),
         };
         for name in &condition.source {
-            match Source::from_name(name) {
+            match Source::parse(name) {
                 Some(s) => out.sources.push(s),
                 None => problems.push(format!("source {name:?} is not a source kind")),
             }
