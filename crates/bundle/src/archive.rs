@@ -44,8 +44,7 @@ impl Walker {
     pub(crate) fn walk_dir(&mut self, dir: &Path, prefix: &str) -> Result<(), OpenError> {
         let mut files = Vec::new();
         self.gather(dir, prefix, &mut files)?;
-        let encoding = self.options.encoding;
-        let sniffed = sniff_all(&files, encoding);
+        let sniffed = sniff_all(&files, &self.options);
         for ((disk_path, display), sniffed) in files.into_iter().zip(sniffed) {
             if self.over_file_limit(&display) {
                 break;
@@ -114,7 +113,7 @@ impl Walker {
         if self.over_file_limit(&display) {
             return;
         }
-        match sniff(&disk_path, &display, self.options.encoding, &mut Vec::new()) {
+        match sniff(&disk_path, &display, &self.options, &mut Vec::new()) {
             Ok(sniffed) => self.admit(disk_path, display, depth, sniffed),
             Err(message) => self.warn(&display, Severity::Unreadable, message),
         }
@@ -125,7 +124,8 @@ impl Walker {
         let Sniffed { size, mut kind, encoding, mut encoding_evidence } = sniffed;
         if kind == FileKind::Empty {
             self.warn(&display, Severity::Notice, "empty file (0 bytes): nothing to read");
-            kind = detect::kind_from_name(&base_name(&display)).unwrap_or(FileKind::Empty);
+            kind =
+                self.options.recogniser.and_then(|r| r.recognise_name(&base_name(&display))).unwrap_or(FileKind::Empty);
             encoding_evidence = None;
         }
         if kind.is_archive() && depth < self.options.limits.max_depth {
@@ -379,19 +379,15 @@ fn base_name(display: &str) -> String {
 }
 
 /// Reads a file's size and head and recognises it; the error is the warning to give.
-fn sniff(
-    disk_path: &Path,
-    display: &str,
-    forced: Option<detect::TextEncoding>,
-    head: &mut Vec<u8>,
-) -> Result<Sniffed, String> {
+fn sniff(disk_path: &Path, display: &str, options: &OpenOptions, head: &mut Vec<u8>) -> Result<Sniffed, String> {
     let size = read_head(disk_path, detect::SNIFF_BYTES, head).map_err(|err| format!("cannot read: {err}"))?;
-    let (kind, encoding, encoding_evidence) = detect::detect_kind_and_evidence(head, &base_name(display), forced);
+    let (kind, encoding, encoding_evidence) =
+        detect::detect_kind_and_evidence(head, &base_name(display), options.encoding, options.recogniser);
     Ok(Sniffed { size, kind, encoding, encoding_evidence })
 }
 
 /// [`sniff`] for many files on every core, results in the order given.
-fn sniff_all(files: &[(PathBuf, String)], forced: Option<detect::TextEncoding>) -> Vec<Result<Sniffed, String>> {
+fn sniff_all(files: &[(PathBuf, String)], options: &OpenOptions) -> Vec<Result<Sniffed, String>> {
     let next = std::sync::atomic::AtomicUsize::new(0);
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8).min(files.len().max(1));
     let mut results: Vec<(usize, Result<Sniffed, String>)> = std::thread::scope(|scope| {
@@ -403,7 +399,7 @@ fn sniff_all(files: &[(PathBuf, String)], forced: Option<detect::TextEncoding>) 
                     loop {
                         let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         let Some((disk_path, display)) = files.get(i) else { break };
-                        done.push((i, sniff(disk_path, display, forced, &mut head)));
+                        done.push((i, sniff(disk_path, display, options, &mut head)));
                     }
                     done
                 })

@@ -217,18 +217,24 @@ pub fn decode_sample(sample: &[u8], encoding: TextEncoding) -> std::borrow::Cow<
     }
 }
 
-/// Recognises a file from its first bytes and its name.
-pub fn detect_kind(sample: &[u8], file_name: &str, encoding: Option<TextEncoding>) -> (FileKind, Option<TextEncoding>) {
-    let (kind, encoding, _) = detect_kind_and_evidence(sample, file_name, encoding);
-    (kind, encoding)
+/// Recognises what evidence a text file holds. The sources that read evidence know their files; the bundle
+/// only knows containers, binary signatures and encodings, and asks a recogniser about text (patchdx-formats'
+/// registry is the one patchdx uses).
+pub trait Recognise: Sync + std::fmt::Debug {
+    /// The kind of a text file, from its decoded first bytes and its lower-case file name.
+    fn recognise_text(&self, text: &str, lower_name: &str) -> FileKind;
+    /// The kind a file name alone implies, for files whose content says nothing (empty files).
+    fn recognise_name(&self, lower_name: &str) -> Option<FileKind>;
 }
 
-/// [`detect_kind`], also saying how the encoding was decided (`forced` counts as the user's override). The
-/// encoding is detected once: it is the costliest part of recognising a text file.
+/// Recognises a file from its first bytes and its name, also saying how the encoding was decided (`forced`
+/// counts as the user's override). The encoding is detected once: it is the costliest part of recognising a
+/// text file. Without a recogniser, text files are `UnknownText`.
 pub fn detect_kind_and_evidence(
     sample: &[u8],
     file_name: &str,
     forced: Option<TextEncoding>,
+    recogniser: Option<&dyn Recognise>,
 ) -> (FileKind, Option<TextEncoding>, Option<EncodingEvidence>) {
     let lower_name = file_name.to_ascii_lowercase();
     if sample.is_empty() {
@@ -254,311 +260,14 @@ pub fn detect_kind_and_evidence(
         return (FileKind::UnknownBinary, None, None);
     }
     let text = decode_sample(sample, encoding);
-    (classify_text(&text, &lower_name), Some(encoding), Some(evidence))
+    let kind = recogniser.map_or(FileKind::UnknownText, |r| r.recognise_text(&text, &lower_name));
+    (kind, Some(encoding), Some(evidence))
 }
 
 fn looks_binary(sample: &[u8]) -> bool {
     let head = &sample[..sample.len().min(4096)];
     let controls = head.iter().filter(|&&b| b < 0x09 || (0x0E..0x1A).contains(&b)).count();
     controls * 20 > head.len()
-}
-
-/// A cursor over the start of a line, for checking line shapes by hand: recognition runs on the first lines of
-/// every file, and compiling regexes for it cost more than reading the files' heads.
-struct Shape<'a> {
-    bytes: &'a [u8],
-    at: usize,
-}
-
-impl<'a> Shape<'a> {
-    fn of(line: &'a str) -> Self {
-        Shape { bytes: line.as_bytes(), at: 0 }
-    }
-
-    /// Exactly `n` bytes that pass `test`.
-    fn exactly(&mut self, n: usize, test: impl Fn(u8) -> bool) -> bool {
-        let ok = self.bytes.get(self.at..self.at + n).is_some_and(|run| run.iter().all(|&c| test(c)));
-        self.at += n;
-        ok
-    }
-
-    /// Between `min` and `max` bytes that pass `test` (as many as there are, up to `max`).
-    fn run(&mut self, min: usize, max: usize, test: impl Fn(u8) -> bool) -> bool {
-        let n = self.bytes[self.at.min(self.bytes.len())..].iter().take(max).take_while(|&&c| test(c)).count();
-        self.at += n;
-        n >= min
-    }
-
-    fn digits(&mut self, n: usize) -> bool {
-        self.exactly(n, |c| c.is_ascii_digit())
-    }
-
-    fn byte(&mut self, want: u8) -> bool {
-        self.exactly(1, |c| c == want)
-    }
-
-    fn one_of(&mut self, set: &[u8]) -> bool {
-        self.exactly(1, |c| set.contains(&c))
-    }
-
-    fn blanks(&mut self) -> bool {
-        self.run(1, usize::MAX, |c| c.is_ascii_whitespace())
-    }
-
-    /// `yyyy-mm-dd`, with one of `separators` between the parts.
-    fn date(&mut self, separators: &[u8]) -> bool {
-        self.digits(4) && self.one_of(separators) && self.digits(2) && self.one_of(separators) && self.digits(2)
-    }
-
-    /// `hh:mm:ss`.
-    fn clock(&mut self) -> bool {
-        self.digits(2) && self.byte(b':') && self.digits(2) && self.byte(b':') && self.digits(2)
-    }
-}
-
-/// `2016-09-28\t04:30:30:123\t  988\t 1c4\t…` (Windows 7/8 WindowsUpdate.log).
-fn is_wu_win7_line(line: &str) -> bool {
-    let mut s = Shape::of(line);
-    s.date(b"-")
-        && s.byte(b'\t')
-        && s.clock()
-        && s.byte(b':')
-        && s.digits(3)
-        && s.blanks()
-        && s.run(1, usize::MAX, |c| c.is_ascii_digit())
-        && s.blanks()
-        && s.run(1, usize::MAX, |c| c.is_ascii_hexdigit())
-        && s.byte(b'\t')
-}
-
-/// `2022/09/09 15:58:23.4567890 1234  5678  Agent  …` (Get-WindowsUpdateLog output, `/` or `-` in the date).
-fn is_wu_win10_line(line: &str) -> bool {
-    let mut s = Shape::of(line);
-    s.date(b"/-")
-        && s.byte(b' ')
-        && s.clock()
-        && s.byte(b'.')
-        && s.run(3, 7, |c| c.is_ascii_digit())
-        && s.blanks()
-        && s.run(1, usize::MAX, |c| c.is_ascii_digit())
-        && s.blanks()
-        && s.run(1, usize::MAX, |c| c.is_ascii_digit())
-        && s.blanks()
-        && s.exactly(1, |c| !c.is_ascii_whitespace())
-}
-
-/// `{GUID}\t2022-09-09 15:58:23:456+0800\t…` (ReportingEvents.log).
-fn is_reporting_line(line: &str) -> bool {
-    let mut s = Shape::of(line);
-    s.byte(b'{')
-        && s.exactly(36, |c| c.is_ascii_hexdigit() || c == b'-')
-        && s.byte(b'}')
-        && s.byte(b'\t')
-        && s.date(b"-")
-        && s.byte(b' ')
-        && s.clock()
-        && s.byte(b':')
-        && s.digits(3)
-        && s.one_of(b"+-")
-        && s.digits(4)
-        && s.byte(b'\t')
-}
-
-/// `dispci.dll:  DisplayClassInstaller: …`, `AudMig: Applying saved Audio settings` (a driver installer's
-/// C:\Windows\setupact.log).
-fn is_driver_line(line: &str) -> bool {
-    let mut s = Shape::of(line);
-    if !(s.exactly(1, |c| c.is_ascii_alphabetic()) && s.run(0, usize::MAX, |c| c.is_ascii_alphanumeric() || c == b'_'))
-    {
-        return false;
-    }
-    let rest = &line[s.at..];
-    let rest = rest.strip_prefix(".dll").unwrap_or(rest);
-    rest.starts_with(": ")
-}
-
-/// The component column of a `2019-07-29 22:34:35, Info                  CBS    message` line (CBS, DISM and
-/// Panther share the shape) and the byte where it starts. Written out by hand: it runs on the first lines of
-/// every file in a bundle, where a capturing regex cost more than the rest of recognition together.
-fn prefixed_component(line: &str) -> Option<(&str, usize)> {
-    let b = line.as_bytes();
-    const SHAPE: &[u8; 19] = b"dddd-dd-dd dd:dd:dd";
-    if b.len() < 21
-        || !SHAPE.iter().zip(b).all(|(want, got)| if *want == b'd' { got.is_ascii_digit() } else { want == got })
-    {
-        return None;
-    }
-    if b[19] != b',' {
-        return None;
-    }
-    let mut at = 20 + usize::from(b[20] == b' ');
-    let level_start = at;
-    while at < b.len() && (b[at].is_ascii_alphanumeric() || b[at] == b'_') {
-        at += 1;
-    }
-    let spaces = |from: usize| b[from..].iter().take_while(|c| c.is_ascii_whitespace()).count();
-    let gap = spaces(at);
-    if at == level_start || gap == 0 {
-        return None;
-    }
-    at += gap;
-    // An optional `[0x018003]` after the level (Windows 7), itself followed by blanks.
-    if b[at..].starts_with(b"[0x") {
-        let digits = b[at + 3..].iter().take_while(|c| c.is_ascii_hexdigit()).count();
-        let close = at + 3 + digits;
-        if digits > 0 && b.get(close) == Some(&b']') && spaces(close + 1) > 0 {
-            at = close + 1 + spaces(close + 1);
-        }
-    }
-    let end = at + b[at..].iter().take_while(|c| !c.is_ascii_whitespace()).count();
-    // The component must be followed by a blank, as the message always is.
-    if end == at || end >= b.len() {
-        return None;
-    }
-    Some((&line[at..end], at))
-}
-
-const PANTHER_COMPONENTS: &[&str] = &[
-    "SP",
-    "MOUPG",
-    "CONX",
-    "PANTHR",
-    "SYSPRP",
-    "IBS",
-    "MIG",
-    "SETUPUGC",
-    "UI",
-    "DU",
-    "SIF",
-    "COMPAT",
-    "BLOCK",
-    "OOBE",
-    "WINPE",
-    "DIAG",
-    "ACTIONLIST",
-    "SETUPPLATFORM",
-    "UNATTEND",
-    "UNATTENDGC",
-    "SETUPCL",
-    "IBSLIB",
-    "SCRIPTS",
-];
-
-fn classify_text(text: &str, lower_name: &str) -> FileKind {
-    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
-    if trimmed.starts_with("<![LOG[") {
-        return FileKind::CmTrace;
-    }
-    if trimmed.starts_with('<') {
-        let head: String = trimmed.chars().take(4096).collect();
-        if head.contains("<PendingTransaction") {
-            return FileKind::PendingXml;
-        }
-        if head.contains("<Sessions") || head.contains("<Session ") {
-            return FileKind::SessionsXml;
-        }
-        if head.contains("<SetupDiag") {
-            return FileKind::SetupDiagResults;
-        }
-        // Panther's diagerr.xml / diagwrn.xml: setup's error records as an ADO rowset (not SetupDiag).
-        if head.contains("#RowsetSchema") && head.contains("name=\"Msg\"") {
-            return FileKind::PantherSetupErr;
-        }
-    }
-    let (mut cbs, mut sr, mut dism, mut panther, mut other_prefixed) = (0usize, 0usize, 0usize, 0usize, 0usize);
-    let (mut wu, mut reporting, mut lines) = (0usize, 0usize, 0usize);
-    let mut sfc_console = false;
-    // Panther lines with a blank component column (windeploy, reset tools); driver-installer `x.dll:  ` lines.
-    let (mut blank, mut driver) = (0usize, 0usize);
-    for line in trimmed.lines().take(400) {
-        lines += 1;
-        if let Some((component, component_at)) = prefixed_component(line) {
-            match component {
-                "CBS" | "CSI" | "DPX" | "TI" | "SQM" => {
-                    cbs += 1;
-                    sr += usize::from(memchr::memmem::find(line.as_bytes(), b"[SR]").is_some());
-                }
-                "DISM" => dism += 1,
-                c if PANTHER_COMPONENTS.contains(&c) => panther += 1,
-                tag if component_at >= 49 => {
-                    blank += 1;
-                    // `[windeploy.exe] …`: setup's tools name themselves when the component column is blank.
-                    panther += usize::from(tag.starts_with('[') && tag.ends_with(".exe]"));
-                }
-                _ => other_prefixed += 1,
-            }
-        } else if is_wu_win7_line(line) || is_wu_win10_line(line) {
-            wu += 1;
-        } else if is_reporting_line(line) {
-            reporting += 1;
-        } else if line.contains("Windows Resource Protection")
-            || line.contains("Beginning system scan")
-            || line.contains("资源保护")
-            || line.contains("开始系统扫描")
-            || line.contains("Ressourcenschutz")
-        {
-            sfc_console = true;
-        } else if is_driver_line(line) {
-            driver += 1;
-        }
-    }
-    if cbs > 0 && sr == cbs {
-        return FileKind::SfcDetails;
-    }
-    // Upgrade setupact.log embeds CBS and DISM lines; CBS.log and dism.log carry setup components rarely
-    // (a few CONX lines at most).
-    let named_setup = lower_name.contains("setupact") || lower_name.contains("setuperr");
-    if panther >= 5 && (panther * 10 >= cbs + dism || named_setup) {
-        return if lower_name.contains("setuperr") { FileKind::PantherSetupErr } else { FileKind::PantherSetupAct };
-    }
-    if cbs > 0 && (dism == 0 || cbs * 10 >= dism || !lower_name.contains("dism")) && cbs * 4 >= dism {
-        return FileKind::Cbs;
-    }
-    if dism > 0 && dism >= panther {
-        return FileKind::Dism;
-    }
-    if panther + blank > 0 && panther + blank >= other_prefixed {
-        return if lower_name.contains("setuperr") { FileKind::PantherSetupErr } else { FileKind::PantherSetupAct };
-    }
-    if reporting > 0 && reporting * 2 >= lines.min(400) / 2 {
-        return FileKind::ReportingEvents;
-    }
-    if wu > 0 {
-        return FileKind::WindowsUpdateLog;
-    }
-    if sfc_console {
-        return FileKind::SfcOutput;
-    }
-    if driver > 0 && driver * 2 >= lines && cbs + dism + panther + blank + other_prefixed == 0 {
-        return FileKind::DriverSetupLog;
-    }
-    if lower_name.ends_with("setupact.log") && (other_prefixed > 0 || text.contains(">>>  [")) {
-        return FileKind::DriverSetupLog;
-    }
-    if other_prefixed > 0 && lower_name.contains("setup") {
-        return if lower_name.contains("setuperr") { FileKind::PantherSetupErr } else { FileKind::PantherSetupAct };
-    }
-    FileKind::UnknownText
-}
-
-/// The kind implied by a file name alone, for files whose content says nothing (empty files).
-pub fn kind_from_name(lower_name: &str) -> Option<FileKind> {
-    let base = lower_name.rsplit(['/', '\\']).next().unwrap_or(lower_name);
-    if base == "cbs.log" || (base.starts_with("cbspersist_") && base.ends_with(".log")) {
-        Some(FileKind::Cbs)
-    } else if base.starts_with("dism.log") {
-        Some(FileKind::Dism)
-    } else if base == "setuperr.log" {
-        Some(FileKind::PantherSetupErr)
-    } else if base == "setupact.log" {
-        Some(FileKind::PantherSetupAct)
-    } else if base == "windowsupdate.log" {
-        Some(FileKind::WindowsUpdateLog)
-    } else if base == "reportingevents.log" {
-        Some(FileKind::ReportingEvents)
-    } else {
-        None
-    }
 }
 
 #[cfg(test)]
@@ -570,7 +279,6 @@ mod tests {
         let text = "2022-10-12 11:10:00, Info                  CBS    TI: --- Initializing Trusted Installer ---\r\n";
         let bytes: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
         assert_eq!(detect_encoding(&bytes).0, TextEncoding::Utf16Le { bom: false });
-        assert_eq!(detect_kind(&bytes, "x.txt", None).0, FileKind::Cbs);
     }
 
     #[test]
@@ -579,32 +287,5 @@ mod tests {
         let (encoding, evidence) = detect_encoding(&bytes);
         assert_eq!(encoding, TextEncoding::Legacy(encoding_rs::GBK));
         assert_eq!(evidence, EncodingEvidence::StatisticalGuess);
-    }
-
-    #[test]
-    fn component_column_of_every_prefixed_shape() {
-        let cases = [
-            ("2019-07-29 22:34:35, Info                  CBS    Loaded Servicing Stack", Some(("CBS", 43))),
-            ("2017-03-10 10:24:32, Error      [0x018003] CSI    00000c71 (F) Failed", Some(("CSI", 43))),
-            ("2021-05-01 10:00:00, Info                  DISM   API: PID=1", Some(("DISM", 43))),
-            ("2023-01-02 03:04:05,Info MOUPG x", Some(("MOUPG", 25))),
-            (
-                "2023-01-02 03:04:05, Info                                      [windeploy.exe] x",
-                Some(("[windeploy.exe]", 63)),
-            ),
-            ("2023-01-02 03:04:05, Info                  CBS", None),
-            ("2023-01-02 03:04:05 Info                  CBS    x", None),
-            ("2023-01-02T03:04:05, Info                  CBS    x", None),
-            ("短", None),
-        ];
-        for (line, want) in cases {
-            assert_eq!(prefixed_component(line), want, "{line}");
-        }
-    }
-
-    #[test]
-    fn renamed_cbs_log_is_still_a_cbs_log() {
-        let text = b"2016-09-28 04:30:30, Info                  CBS    Loaded Servicing Stack v6.1.7601.23505\r\n";
-        assert_eq!(detect_kind(text, "log1.txt", None).0, FileKind::Cbs);
     }
 }

@@ -9,7 +9,7 @@ pub mod detect;
 pub mod lines;
 mod range;
 
-pub use detect::{EncodingEvidence, FileKind, TextEncoding};
+pub use detect::{EncodingEvidence, FileKind, Recognise, TextEncoding};
 pub use lines::{Chunk, ChunkReader};
 
 use serde::Serialize;
@@ -41,6 +41,9 @@ pub struct OpenOptions {
     /// Forces one text encoding for every text file (`--encoding`).
     pub encoding: Option<TextEncoding>,
     pub limits: Limits,
+    /// Recognises what evidence a text file holds (patchdx-formats' registry). Without one, text files are
+    /// listed as `UnknownText`.
+    pub recogniser: Option<&'static dyn Recognise>,
 }
 
 /// How bad a per-file problem is.

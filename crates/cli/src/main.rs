@@ -210,7 +210,7 @@ fn timeline(args: TimelineArgs) -> anyhow::Result<u8> {
         filter.grep =
             Some(regex::Regex::new(re).with_context(|| format!("--grep {re:?} is not a valid regular expression"))?);
     }
-    let bundle = patchdx_bundle::open(&args.path, &options).context("cannot open the input")?;
+    let bundle = patchdx_formats::registry::open(&args.path, &options).context("cannot open the input")?;
     let mut evidence = patchdx_diagnose::read_evidence(&bundle);
     let timeline = evidence.timeline();
     let events: Vec<&patchdx_formats::event::Event> = timeline.events.iter().filter(|e| filter.keeps(e)).collect();
@@ -241,7 +241,7 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
     // Not joined: a diagnosis that needs a pattern before it is ready waits for it; one that does not need it
     // never waits.
     std::thread::spawn(patchdx_diagnose::warm_up);
-    let bundle = patchdx_bundle::open(&args.path, &options).context("cannot open the input")?;
+    let bundle = patchdx_formats::registry::open(&args.path, &options).context("cannot open the input")?;
     let mut case =
         patchdx_diagnose::case_checks::CaseInput { reported_kbs: args.reported_kbs.clone(), ..Default::default() };
     if let Some(path) = &args.instructions {
@@ -256,7 +256,9 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
         );
     }
     let previous = match &args.previous {
-        Some(path) => Some(patchdx_bundle::open(path, &options).context("cannot open the --previous bundle")?),
+        Some(path) => {
+            Some(patchdx_formats::registry::open(path, &options).context("cannot open the --previous bundle")?)
+        }
         None => None,
     };
     let mut rules_failure = None;

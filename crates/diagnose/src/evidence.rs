@@ -23,18 +23,6 @@ fn is_cbs(kind: FileKind) -> bool {
     matches!(kind, FileKind::Cbs | FileKind::SfcDetails)
 }
 
-fn note_for(entry: &Entry, analysed: bool) -> Option<String> {
-    Some(match entry.kind {
-        _ if analysed => return None,
-        FileKind::Cab | FileKind::Zip => "archive: its members are listed separately".to_string(),
-        FileKind::Empty => "empty".to_string(),
-        FileKind::Etl => "binary ETL trace, not readable here: run Get-WindowsUpdateLog on a Windows machine and include the WindowsUpdate.log it writes".to_string(),
-        FileKind::DriverSetupLog => "a device installer's setupact.log, not a Windows setup (Panther) log".to_string(),
-        FileKind::UnknownText | FileKind::UnknownBinary => "not recognised as servicing evidence".to_string(),
-        _ => "recognised; this version of patchdx does not analyse this kind yet".to_string(),
-    })
-}
-
 pub fn read_evidence(bundle: &Bundle) -> BundleEvidence {
     let mut warnings = bundle.warnings.clone();
     let cbs_entries: Vec<&Entry> = bundle.entries.iter().filter(|e| is_cbs(e.kind) && e.size > 0).collect();
@@ -93,7 +81,7 @@ pub fn read_evidence(bundle: &Bundle) -> BundleEvidence {
                 encoding: entry.encoding.map(|e| e.label()),
                 encoding_evidence: entry.encoding_evidence,
                 analysed,
-                note: note_for(entry, analysed),
+                note: patchdx_formats::registry::note_for(entry, analysed),
             }
         })
         .collect();

@@ -8,7 +8,7 @@
 //! component the quoted records do not name.
 
 use crate::model::{Evidence, Finding, Verdict};
-use patchdx_formats::cbs::line::{kb_of, package_identity};
+use patchdx_formats::text::{kb_of, package_identity};
 use regex::Regex;
 use serde::Serialize;
 use std::sync::LazyLock;

@@ -20,7 +20,7 @@ fn fires(rule: &CompiledRule, example: &Example) -> Result<bool, String> {
     let path = dir.path().join(name);
     let text = example.log.replace("\r\n", "\n").replace('\n', "\r\n");
     std::fs::write(&path, text).map_err(|e| format!("cannot write the example: {e}"))?;
-    let bundle = patchdx_bundle::open(&path, &Default::default()).map_err(|e| e.to_string())?;
+    let bundle = patchdx_formats::registry::open(&path, &Default::default()).map_err(|e| e.to_string())?;
     let mut evidence = crate::read_evidence(&bundle);
     let timeline = evidence.timeline();
     if timeline.events.is_empty() {

@@ -32,14 +32,7 @@ pub struct Timeline {
 
 /// Sources whose times are wall-clock local time (everything but event logs).
 fn writes_local_time(source: Source) -> bool {
-    !matches!(
-        source,
-        Source::SetupEvtx
-            | Source::SystemEvtx
-            | Source::ApplicationEvtx
-            | Source::WindowsUpdateClientEvtx
-            | Source::OtherEvtx
-    )
+    patchdx_formats::registry::time_basis(source) == patchdx_formats::source::TimeBasis::Local
 }
 
 /// The machine's UTC offset as the files that state one agree on, with where it was seen.

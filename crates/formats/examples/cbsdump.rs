@@ -1,7 +1,7 @@
 //! Developer aid: prints the events and ranges patchdx reads from CBS files.
 fn main() {
     for arg in std::env::args().skip(1) {
-        let bundle = patchdx_bundle::open(std::path::Path::new(&arg), &Default::default()).expect("open");
+        let bundle = patchdx_formats::registry::open(std::path::Path::new(&arg), &Default::default()).expect("open");
         for w in &bundle.warnings {
             println!("WARN {} {:?} {}", w.path, w.severity, w.message);
         }

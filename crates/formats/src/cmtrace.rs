@@ -2,12 +2,12 @@
 //! downloads and installs the ConfigMgr agent drove through Windows Update, with exact UTC from each
 //! record's time-zone bias.
 
-use crate::cbs::line::kb_of;
-use crate::event::{Action, Confidence, Event, Level, OffsetInference, Source, SourceFile, clip_message};
+use crate::event::{Action, Confidence, Event, Level, OffsetInference, Source, SourceFile};
 use crate::hresult::primary_code;
-use crate::reporting::{bare_guid, each_line};
+use crate::text::kb_of;
+use crate::text::{bare_guid, for_each_line as each_line};
 use crate::time::CivilTime;
-use patchdx_bundle::Entry;
+use patchdx_bundle::{Entry, FileKind};
 use regex::Regex;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
@@ -127,7 +127,7 @@ impl Reader {
             *self.biases.entry(bias).or_default() += 1;
         }
         let Some((action, level, code, update_id, title)) = self.classify(&record) else { return };
-        let mut event = Event::new(Source::CmTrace, path, action, level, clip_message(&record.text, MESSAGE_MAX));
+        let mut event = Event::new(Source::CmTrace, path, action, level, crate::text::clip(&record.text, MESSAGE_MAX));
         event.line = Some(line);
         event.local = Some(record.local);
         event.utc = record.bias.map(|b| record.local.shifted(b * 60));
@@ -274,4 +274,29 @@ fn parse_hex(text: &str) -> Option<u32> {
     let text = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")).unwrap_or(text);
     let len = text.bytes().take_while(u8::is_ascii_hexdigit).count();
     (1..=8).contains(&len).then(|| u32::from_str_radix(&text[..len], 16).ok()).flatten()
+}
+
+/// ConfigMgr (CMTrace-format) logs as an evidence source.
+pub struct CmTraceSource;
+
+impl crate::source::EvidenceSource for CmTraceSource {
+    fn name(&self) -> &'static str {
+        "cm-trace"
+    }
+
+    fn kinds(&self) -> &'static [FileKind] {
+        &[FileKind::CmTrace]
+    }
+
+    fn sources(&self) -> &'static [Source] {
+        &[Source::CmTrace]
+    }
+
+    fn recognise(&self, sample: &crate::source::Sample) -> Option<crate::source::Claim> {
+        sample.text.starts_with("<![LOG[").then_some(crate::source::Claim::new(FileKind::CmTrace, 100))
+    }
+
+    fn read(&self, entry: &Entry) -> SourceFile {
+        read(entry)
+    }
 }

@@ -1,11 +1,12 @@
 //! DISM.log (dism.log, dism.log.bak, DismHost logs): the Dism.exe and DismApi sessions, what each command did
 //! and the one failure that decided it, with DISM's routine provider noise counted instead of reported.
 
-use crate::cbs::line::{Level as LineLevel, Prefix, kb_of, package_identity, parse_prefix};
-use crate::event::{Action, Event, Level, OffsetInference, Source, SourceFile, clip_message};
+use crate::event::{Action, Event, Level, OffsetInference, Source, SourceFile};
 use crate::hresult::primary_code;
+use crate::text::prefix::{self, Level as LineLevel, Prefix};
+use crate::text::{kb_of, package_identity};
 use crate::time::CivilTime;
-use patchdx_bundle::{Entry, Severity, Warning};
+use patchdx_bundle::{Entry, FileKind, Severity, Warning};
 use std::collections::BTreeSet;
 
 const MAX_MESSAGE: usize = 400;
@@ -138,7 +139,7 @@ struct Session {
 
 impl Session {
     fn new(api: bool, pid: Option<u32>, line: &Line) -> Self {
-        let start_text = clip_message(line.text.trim_end(), MAX_MESSAGE);
+        let start_text = crate::text::clip(line.text.trim_end(), MAX_MESSAGE);
         Session { api, pid, start_line: line.number, start_time: Some(line.time), start_text, ..Session::default() }
     }
 
@@ -183,7 +184,7 @@ fn new_event(path: &str, action: Action, level: Level, line: u64, time: Option<C
 
 /// An event quoting the line.
 fn line_event(path: &str, action: Action, level: Level, line: &Line) -> Event {
-    new_event(path, action, level, line.number, Some(line.time), clip_message(line.text.trim_end(), MAX_MESSAGE))
+    new_event(path, action, level, line.number, Some(line.time), crate::text::clip(line.text.trim_end(), MAX_MESSAGE))
 }
 
 /// Where a line is in the file, and what it says.
@@ -230,7 +231,7 @@ impl Reader {
             let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
             let decoded = String::from_utf8_lossy(raw);
             let text = decoded.strip_prefix('\u{feff}').unwrap_or(&decoded);
-            if let Some(prefix) = parse_prefix(text) {
+            if let Some(prefix) = prefix::parse(text) {
                 let line = Line { number: self.lines, time: prefix.time, text, prefix };
                 self.first = Some(self.first.map_or(line.time, |t| t.min(line.time)));
                 self.last = Some(self.last.map_or(line.time, |t| t.max(line.time)));
@@ -295,7 +296,8 @@ impl Reader {
             let started = self.api.iter().find(|s| s.pid == pid).and_then(|s| s.started);
             if let Some(event) = started.and_then(|i| self.events.get_mut(i)) {
                 // Who called the API (cleanmgr, CompatTelRunner, Setup…) is the useful part of an API session.
-                event.message = clip_message(&format!("{} [parent process: {parent}]", event.message), MAX_MESSAGE * 2);
+                event.message =
+                    crate::text::clip(&format!("{} [parent process: {parent}]", event.message), MAX_MESSAGE * 2);
             }
         } else if message.contains("<----- Ending DismApi.dll session") {
             let mut session = self.api.iter().position(|s| s.pid == pid).map(|i| self.api.remove(i));
@@ -498,4 +500,38 @@ pub fn read(entry: &Entry) -> SourceFile {
     }
     reader.finish(&mut file);
     file
+}
+
+/// The component DISM writes its own lines under.
+pub const COMPONENT: &str = "DISM";
+
+/// dism.log as an evidence source.
+pub struct DismSource;
+
+impl crate::source::EvidenceSource for DismSource {
+    fn name(&self) -> &'static str {
+        "dism"
+    }
+
+    fn kinds(&self) -> &'static [FileKind] {
+        &[FileKind::Dism]
+    }
+
+    fn sources(&self) -> &'static [Source] {
+        &[Source::Dism]
+    }
+
+    fn recognise(&self, sample: &crate::source::Sample) -> Option<crate::source::Claim> {
+        let dism = sample.count_prefixed(|c, _| c == COMPONENT);
+        let panther = sample.count_prefixed(|c, _| crate::panther::is_component(c));
+        (dism > 0 && dism >= panther).then_some(crate::source::Claim::new(FileKind::Dism, 60))
+    }
+
+    fn kind_from_name(&self, lower_name: &str) -> Option<FileKind> {
+        lower_name.starts_with("dism.log").then_some(FileKind::Dism)
+    }
+
+    fn read(&self, entry: &Entry) -> SourceFile {
+        read(entry)
+    }
 }

@@ -256,15 +256,3 @@ impl SourceFile {
         }
     }
 }
-
-/// Cuts a message to at most `max` bytes on a character boundary.
-pub fn clip_message(text: &str, max: usize) -> String {
-    if text.len() <= max {
-        return text.to_string();
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &text[..end])
-}

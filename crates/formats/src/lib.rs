@@ -6,6 +6,9 @@ mod names;
 pub mod cbs;
 pub mod event;
 pub mod hresult;
+pub mod registry;
+pub mod source;
+pub mod text;
 pub mod time;
 // Evidence sources (one module each; keep this list sorted, one line per module):
 pub mod cmtrace;
@@ -20,21 +23,9 @@ pub mod wulog;
 
 pub use time::CivilTime;
 
-use patchdx_bundle::{Entry, FileKind};
+use patchdx_bundle::Entry;
 
-/// Reads one non-CBS evidence file with the parser its kind calls for (CBS files go through
-/// [`cbs::read_all`], which stitches them). `None` for kinds that carry no events.
+/// Reads one evidence file with the source that reads its kind. `None` for kinds no source reads.
 pub fn read_source(entry: &Entry) -> Option<event::SourceFile> {
-    let reader: fn(&Entry) -> event::SourceFile = match entry.kind {
-        FileKind::Dism => dism::read,
-        FileKind::WindowsUpdateLog => wulog::read,
-        FileKind::ReportingEvents => reporting::read,
-        FileKind::CmTrace => cmtrace::read,
-        FileKind::Evtx => evtx::read,
-        FileKind::SfcOutput => sfc::read,
-        FileKind::PantherSetupAct | FileKind::PantherSetupErr | FileKind::SetupDiagResults => panther::read,
-        FileKind::SessionsXml | FileKind::PendingXml => servicing_xml::read,
-        _ => return None,
-    };
-    Some(reader(entry))
+    registry::for_kind(entry.kind).map(|source| source.read(entry))
 }

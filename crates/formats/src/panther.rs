@@ -5,10 +5,11 @@
 //! (windeploy, recovery tools), and codes come in every spelling (`Result = 0x…`, `Error: 0x…[gle=…]`,
 //! `dwRet = 0x3cf2`, `failed with error 80070490`, `0xC1900101 - 0x20017`).
 
-use crate::cbs::line::{kb_of, parse_prefix};
-use crate::event::{Action, Event, Level, Source, SourceFile, clip_message};
+use crate::event::{Action, Event, Level, Source, SourceFile};
+use crate::text::kb_of;
+use crate::text::prefix;
 use crate::time::CivilTime;
-use patchdx_bundle::{Entry, FileKind, Severity, Warning};
+use patchdx_bundle::{Entry, FileKind};
 use regex::Regex;
 use std::sync::OnceLock;
 
@@ -16,19 +17,18 @@ use std::sync::OnceLock;
 pub fn read(entry: &Entry) -> SourceFile {
     let is_err = entry.kind == FileKind::PantherSetupErr || entry.file_name().to_ascii_lowercase().contains("setuperr");
     if entry.kind == FileKind::SetupDiagResults || looks_like_xml(entry) {
-        return match read_text(entry, 64 << 20) {
-            Ok(text) => parse_xml(&entry.path, &text),
-            Err(warning) => {
-                let mut file = SourceFile::new(&entry.path, Source::Panther);
-                file.warnings.push(warning);
-                file
-            }
+        let mut warnings = Vec::new();
+        let mut file = match crate::text::read_text(entry, 64 << 20, &mut warnings) {
+            Some(text) => parse_xml(&entry.path, &text),
+            None => SourceFile::new(&entry.path, Source::Panther),
         };
+        file.warnings.splice(0..0, warnings);
+        return file;
     }
     let mut parser = Parser::new(&entry.path, is_err);
-    if let Err(warning) = for_each_line(entry, |line| parser.line(line)) {
-        parser.file.warnings.push(warning);
-    }
+    let mut warnings = Vec::new();
+    crate::text::for_each_line(entry, &mut warnings, |_, line| parser.line(line));
+    parser.file.warnings.extend(warnings);
     parser.finish()
 }
 
@@ -93,7 +93,7 @@ impl Parser {
         } else {
             return None;
         };
-        let mut event = Event::new(Source::Panther, &self.file.path, action, level, clip_message(m, 400));
+        let mut event = Event::new(Source::Panther, &self.file.path, action, level, crate::text::clip(m, 400));
         event.line = Some(self.line_no);
         event.local = Some(l.time);
         event.client = client_of(l);
@@ -129,7 +129,7 @@ struct Line<'a> {
 
 /// Splits the prefix; a blank component column (the message starts where a component would end) gives "".
 fn split_line(line: &str) -> Option<Line<'_>> {
-    let prefix = parse_prefix(line)?;
+    let prefix = prefix::parse(line)?;
     let level = line.get(20..)?.split_whitespace().next().unwrap_or("");
     let component_at = prefix.component.as_ptr() as usize - line.as_ptr() as usize;
     // The level field is padded to column 43 and the component to column 50; text that starts past the
@@ -252,7 +252,7 @@ pub fn setup_code(message: &str) -> (Option<u32>, Option<String>) {
 /// Panther's `diagerr.xml` / `diagwrn.xml`: an ADO-persisted rowset, one `<z:row>` per setup error record
 /// (`Msg`, `Err` in decimal, `DT`, `Exe`, `Mod`, …). An empty `<rs:data>` means setup recorded none.
 fn rowset(path: &str, text: &str) -> SourceFile {
-    use crate::servicing_xml::{Item, attr, walk_str};
+    use crate::text::xml::{Item, attr, walk_str};
     let mut file = SourceFile::new(path, Source::Panther);
     let warning_only = path.to_ascii_lowercase().contains("diagwrn");
     let mut rowset = false;
@@ -267,7 +267,7 @@ fn rowset(path: &str, text: &str) -> SourceFile {
         file.records += 1;
         let message = attr(&attrs, "Msg").unwrap_or_default();
         let level = if warning_only { Level::Warning } else { Level::Error };
-        let mut event = Event::new(Source::Panther, path, Action::Error, level, clip_message(&message, 400));
+        let mut event = Event::new(Source::Panther, path, Action::Error, level, crate::text::clip(&message, 400));
         event.line = Some(line);
         event.record = Some(file.records);
         event.code = attr(&attrs, "Err").and_then(|e| patchdx_codes::parse_code(&e)).filter(|&c| c != 0);
@@ -289,7 +289,7 @@ fn rowset(path: &str, text: &str) -> SourceFile {
 /// SetupDiag's `SetupDiagResults.xml`: the matched profile and its failure text, with the failure code in
 /// SetupDiag's `0x8007000D-0x2000C` form (the extended part goes to `phase`).
 fn setupdiag(path: &str, text: &str) -> SourceFile {
-    use crate::servicing_xml::{Item, walk_str};
+    use crate::text::xml::{Item, walk_str};
     let mut file = SourceFile::new(path, Source::SetupDiag);
     let mut current = String::new();
     let mut fields: Vec<(String, String, u64)> = Vec::new();
@@ -312,7 +312,7 @@ fn setupdiag(path: &str, text: &str) -> SourceFile {
         failures.iter().map(|(_, v, _)| setup_code(v)).find(|(c, _)| c.is_some()).unwrap_or_default();
     let detail: Vec<&str> = failures.iter().map(|(_, v, _)| v.as_str()).take(4).collect();
     let message = format!("SetupDiag: {}: {}", profile.as_deref().unwrap_or("failure"), detail.join(" | "));
-    let mut event = Event::new(Source::SetupDiag, path, Action::Error, Level::Error, clip_message(&message, 600));
+    let mut event = Event::new(Source::SetupDiag, path, Action::Error, Level::Error, crate::text::clip(&message, 600));
     event.line = field("ProfileName").or(failures.first().copied()).map(|(_, _, l)| *l);
     event.code = code;
     event.phase = extended;
@@ -325,51 +325,144 @@ fn setupdiag(path: &str, text: &str) -> SourceFile {
 }
 
 fn looks_like_xml(entry: &Entry) -> bool {
-    let mut head = String::new();
-    let _ = for_each_line_limited(entry, 4, |line| head.push_str(line));
+    let head = crate::text::head_lines(entry, 4);
     head.trim_start_matches('\u{feff}').trim_start().starts_with('<')
 }
 
-/// Calls `f` with each line of the entry's decoded text (with its line break). A read error part-way becomes a
-/// `Damaged` warning; what was read before it stays. Shared by the SFC and servicing XML readers.
-pub(crate) fn for_each_line(entry: &Entry, f: impl FnMut(&str)) -> Result<(), Warning> {
-    for_each_line_limited(entry, usize::MAX, f)
+/// Components that write Windows Setup (Panther) lines.
+pub const COMPONENTS: &[&str] = &[
+    "SP",
+    "MOUPG",
+    "CONX",
+    "PANTHR",
+    "SYSPRP",
+    "IBS",
+    "MIG",
+    "SETUPUGC",
+    "UI",
+    "DU",
+    "SIF",
+    "COMPAT",
+    "BLOCK",
+    "OOBE",
+    "WINPE",
+    "DIAG",
+    "ACTIONLIST",
+    "SETUPPLATFORM",
+    "UNATTEND",
+    "UNATTENDGC",
+    "SETUPCL",
+    "IBSLIB",
+    "SCRIPTS",
+];
+
+pub fn is_component(component: &str) -> bool {
+    COMPONENTS.contains(&component)
 }
 
-fn for_each_line_limited(entry: &Entry, max_lines: usize, mut f: impl FnMut(&str)) -> Result<(), Warning> {
-    let warn = |severity, message: String| Warning { path: entry.path.clone(), severity, message };
-    let mut reader = entry.chunks().map_err(|e| warn(Severity::Unreadable, format!("cannot open: {e}")))?;
-    let mut seen = 0usize;
-    let mut buffer = Vec::new();
-    loop {
-        let chunk = match reader.next_chunk_with(std::mem::take(&mut buffer)) {
-            Ok(Some(chunk)) => chunk,
-            Ok(None) => return Ok(()),
-            Err(e) => return Err(warn(Severity::Damaged, format!("read failed part-way: {e}"))),
-        };
-        for line in chunk.text().split_inclusive(|&b| b == b'\n') {
-            if seen == max_lines {
-                return Ok(());
+/// `dispci.dll:  DisplayClassInstaller: …`, `AudMig: Applying saved Audio settings` (a driver installer's
+/// `C:\Windows\setupact.log`, which shares Panther's file name).
+fn is_driver_line(line: &str) -> bool {
+    let mut s = crate::text::shape::Shape::of(line);
+    if !(s.exactly(1, |c| c.is_ascii_alphabetic()) && s.run(0, usize::MAX, |c| c.is_ascii_alphanumeric() || c == b'_'))
+    {
+        return false;
+    }
+    let rest = &line[s.at..];
+    let rest = rest.strip_prefix(".dll").unwrap_or(rest);
+    rest.starts_with(": ")
+}
+
+/// Line counts by who wrote them, as Panther recognition weighs them.
+struct Counts {
+    cbs: usize,
+    dism: usize,
+    /// Setup components, plus blank-column lines whose message starts with a `[tool.exe]` tag.
+    panther: usize,
+    /// Lines whose component column is blank (the message starts at column 49 or later).
+    blank: usize,
+    /// Prefixed lines of any other component.
+    other: usize,
+}
+
+fn counts(sample: &crate::source::Sample) -> Counts {
+    let known = |c: &str| crate::cbs::source::is_component(c) || c == crate::dism::COMPONENT || is_component(c);
+    let tool_tag = |c: &str| c.starts_with('[') && c.ends_with(".exe]");
+    Counts {
+        cbs: sample.count_prefixed(|c, _| crate::cbs::source::is_component(c)),
+        dism: sample.count_prefixed(|c, _| c == crate::dism::COMPONENT),
+        panther: sample.count_prefixed(|c, at| is_component(c) || (!known(c) && at >= 49 && tool_tag(c))),
+        blank: sample.count_prefixed(|c, at| !known(c) && at >= 49),
+        other: sample.count_prefixed(|c, at| !known(c) && at < 49),
+    }
+}
+
+/// Windows Setup logs (setupact.log, setuperr.log, diagerr/diagwrn.xml) and SetupDiag's results.
+pub struct PantherSource;
+
+impl crate::source::EvidenceSource for PantherSource {
+    fn name(&self) -> &'static str {
+        "panther"
+    }
+
+    fn kinds(&self) -> &'static [FileKind] {
+        &[FileKind::PantherSetupAct, FileKind::PantherSetupErr, FileKind::SetupDiagResults]
+    }
+
+    fn sources(&self) -> &'static [Source] {
+        &[Source::Panther, Source::SetupDiag]
+    }
+
+    fn recognise(&self, sample: &crate::source::Sample) -> Option<crate::source::Claim> {
+        use crate::source::Claim;
+        let by_name =
+            if sample.lower_name.contains("setuperr") { FileKind::PantherSetupErr } else { FileKind::PantherSetupAct };
+        if let Some(head) = sample.xml_head() {
+            if head.contains("<SetupDiag") {
+                return Some(Claim::new(FileKind::SetupDiagResults, 93));
             }
-            seen += 1;
-            f(&String::from_utf8_lossy(line));
+            // Panther's diagerr.xml / diagwrn.xml: setup's error records as an ADO rowset (not SetupDiag).
+            if head.contains("#RowsetSchema") && head.contains("name=\"Msg\"") {
+                return Some(Claim::new(FileKind::PantherSetupErr, 92));
+            }
         }
-        buffer = chunk.into_buffer();
+        let n = counts(sample);
+        // An upgrade's setupact.log embeds CBS and DISM lines; CBS.log and dism.log carry setup components
+        // rarely (a few CONX lines at most).
+        if n.panther >= 5 && (n.panther * 10 >= n.cbs + n.dism || sample.named_setup_log()) {
+            return Some(Claim::new(by_name, 80));
+        }
+        if n.panther + n.blank > 0 && n.panther + n.blank >= n.other {
+            return Some(Claim::new(by_name, 50));
+        }
+        // Look-alikes of the same file name, claimed so that the file list can say what they are.
+        let driver = sample.count_plain(is_driver_line);
+        let lines = sample.lines.len();
+        if driver > 0 && driver * 2 >= lines && n.cbs + n.dism + n.panther + n.blank + n.other == 0 {
+            return Some(Claim::new(FileKind::DriverSetupLog, 15));
+        }
+        if sample.lower_name.ends_with("setupact.log") && (n.other > 0 || sample.text.contains(">>>  [")) {
+            return Some(Claim::new(FileKind::DriverSetupLog, 14));
+        }
+        (n.other > 0 && sample.lower_name.contains("setup")).then_some(Claim::new(by_name, 10))
     }
-}
 
-/// The whole decoded text of a small file (XML), refusing files larger than `limit` bytes.
-pub(crate) fn read_text(entry: &Entry, limit: u64) -> Result<String, Warning> {
-    if entry.size > limit {
-        return Err(Warning {
-            path: entry.path.clone(),
-            severity: Severity::Unreadable,
-            message: format!("{} bytes is more than the {limit} bytes read from a file of this kind", entry.size),
-        });
+    fn kind_from_name(&self, lower_name: &str) -> Option<FileKind> {
+        match lower_name {
+            "setuperr.log" => Some(FileKind::PantherSetupErr),
+            "setupact.log" => Some(FileKind::PantherSetupAct),
+            _ => None,
+        }
     }
-    let mut text = String::new();
-    for_each_line(entry, |line| text.push_str(line))?;
-    Ok(text)
+
+    fn note_for_unread(&self, kind: FileKind) -> Option<&'static str> {
+        (kind == FileKind::DriverSetupLog)
+            .then_some("a device installer's setupact.log, not a Windows setup (Panther) log")
+    }
+
+    fn read(&self, entry: &Entry) -> SourceFile {
+        read(entry)
+    }
 }
 
 #[cfg(test)]

@@ -1,11 +1,11 @@
 //! Reads `SoftwareDistribution\ReportingEvents.log`: one Windows Update agent event per tab-separated line,
 //! each stamped with its own UTC offset, so every event lands on the UTC timeline exactly.
 
-use crate::cbs::line::kb_of;
 use crate::event::Confidence;
-use crate::event::{Action, Event, Level, OffsetInference, Source, SourceFile, clip_message};
+use crate::event::{Action, Event, Level, OffsetInference, Source, SourceFile};
+use crate::text::{bare_guid, for_each_line as each_line, kb_of};
 use crate::time::CivilTime;
-use patchdx_bundle::{Entry, Severity, Warning};
+use patchdx_bundle::{Entry, FileKind};
 use std::collections::BTreeMap;
 
 /// Longest message kept on an event.
@@ -72,7 +72,7 @@ pub(crate) fn record_event(fields: &[&str], source: Source, file: &str, line: u6
         Action::Warning | Action::RebootRequired => Level::Warning,
         _ => Level::Info,
     };
-    let mut event = Event::new(source, file, action, level, clip_message(message, MESSAGE_MAX));
+    let mut event = Event::new(source, file, action, level, crate::text::clip(message, MESSAGE_MAX));
     event.line = Some(line);
     event.local = Some(local);
     event.utc = Some(local.shifted(-offset));
@@ -195,58 +195,50 @@ fn is_braced_guid(text: &str) -> bool {
     text.len() == 38 && text.starts_with('{') && text.ends_with('}') && bare_guid(text).is_some()
 }
 
-/// A GUID as every reader of this crate reports it: upper case, no braces, no `.revision` suffix, so that
-/// the same update matches across ReportingEvents, WindowsUpdate.log and ConfigMgr logs.
-pub(crate) fn bare_guid(text: &str) -> Option<String> {
-    let text = text.trim().trim_start_matches('{');
-    let guid = text.get(..36)?;
-    let shape_ok =
-        guid.char_indices().all(|(i, c)| if matches!(i, 8 | 13 | 18 | 23) { c == '-' } else { c.is_ascii_hexdigit() });
-    shape_ok.then(|| guid.to_ascii_uppercase())
+/// `{GUID}\t2022-09-09 15:58:23:456+0800\t…`: a ReportingEvents.log record.
+pub fn is_record_line(line: &str) -> bool {
+    let mut s = crate::text::shape::Shape::of(line);
+    s.byte(b'{')
+        && s.exactly(36, |c| c.is_ascii_hexdigit() || c == b'-')
+        && s.byte(b'}')
+        && s.byte(b'\t')
+        && s.date(b"-")
+        && s.byte(b' ')
+        && s.clock()
+        && s.byte(b':')
+        && s.digits(3)
+        && s.one_of(b"+-")
+        && s.digits(4)
+        && s.byte(b'\t')
 }
 
-/// Calls `f(line_number, line)` for every line of a text entry (1-based, `\r` removed) and returns the
-/// number of lines. Read errors and over-long lines become warnings on the file, never a panic.
-pub(crate) fn each_line(entry: &Entry, warnings: &mut Vec<Warning>, mut f: impl FnMut(u64, &str)) -> u64 {
-    let warn = |severity, message: String| Warning { path: entry.path.clone(), severity, message };
-    let mut reader = match entry.chunks() {
-        Ok(reader) => reader,
-        Err(err) => {
-            warnings.push(warn(Severity::Unreadable, format!("cannot open: {err}")));
-            return 0;
-        }
-    };
-    let mut number = 0u64;
-    loop {
-        let chunk = match reader.next_chunk() {
-            Ok(Some(chunk)) => chunk,
-            Ok(None) => break,
-            Err(err) => {
-                let message = format!(
-                    "read failed after {} bytes ({err}); the rest of the file is not analysed",
-                    reader.raw_bytes_read()
-                );
-                warnings.push(warn(Severity::Damaged, message));
-                break;
-            }
-        };
-        let text = chunk.text();
-        let mut cut = chunk.cut_lines.iter().peekable();
-        let mut start = 0usize;
-        while start < text.len() {
-            let end = memchr::memchr(b'\n', &text[start..]).map_or(text.len(), |i| start + i);
-            number += 1;
-            if cut.peek().is_some_and(|(offset, _)| *offset == start)
-                && let Some((_, len)) = cut.next()
-            {
-                let message = format!("line {number} is {len} bytes long; only its first 64 KiB were read");
-                warnings.push(warn(Severity::Damaged, message));
-            }
-            let raw = &text[start..end];
-            let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-            f(number, &String::from_utf8_lossy(raw));
-            start = end + 1;
-        }
+/// ReportingEvents.log as an evidence source.
+pub struct ReportingSource;
+
+impl crate::source::EvidenceSource for ReportingSource {
+    fn name(&self) -> &'static str {
+        "reporting-events"
     }
-    number
+
+    fn kinds(&self) -> &'static [FileKind] {
+        &[FileKind::ReportingEvents]
+    }
+
+    fn sources(&self) -> &'static [Source] {
+        &[Source::ReportingEvents]
+    }
+
+    fn recognise(&self, sample: &crate::source::Sample) -> Option<crate::source::Claim> {
+        let records = sample.count_plain(is_record_line);
+        let lines = sample.lines.len();
+        (records > 0 && records * 2 >= lines / 2).then_some(crate::source::Claim::new(FileKind::ReportingEvents, 40))
+    }
+
+    fn kind_from_name(&self, lower_name: &str) -> Option<FileKind> {
+        (lower_name == "reportingevents.log").then_some(FileKind::ReportingEvents)
+    }
+
+    fn read(&self, entry: &Entry) -> SourceFile {
+        read(entry)
+    }
 }

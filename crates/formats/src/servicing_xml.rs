@@ -4,13 +4,13 @@
 //! times are `yyyy/MM/dd/HH:mm:ss` without a zone; they are taken as local and the offset is left unknown.
 //! A parse error keeps what was read before it, with a `Damaged` warning.
 
-use crate::cbs::line::kb_of;
-use crate::event::{Action, Event, Level, Source, SourceFile, clip_message};
+use crate::event::{Action, Event, Level, Source, SourceFile};
+use crate::text::kb_of;
+use crate::text::xml::{Item, attr, walk_entry, walk_str};
 use crate::time::CivilTime;
-use patchdx_bundle::{Entry, FileKind, Severity, Warning};
-use quick_xml::events::{BytesStart, Event as XmlEvent};
+use patchdx_bundle::{Entry, FileKind, Warning};
+
 use std::collections::BTreeMap;
-use std::io::BufRead;
 
 /// One `<package>` of a session's `<Tasks>`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -85,30 +85,32 @@ pub fn read(entry: &Entry) -> SourceFile {
 /// Reads Sessions.xml or a per-session XML.
 pub fn read_sessions(entry: &Entry) -> (SourceFile, Vec<ServicingSession>) {
     let mut sessions = Sessions::default();
-    let warning = walk_entry(entry, |item, line| sessions.item(item, line));
-    sessions.finish(&entry.path, warning)
+    let mut warnings = Vec::new();
+    walk_entry(entry, &mut warnings, |item, line| sessions.item(item, line));
+    sessions.finish(&entry.path, warnings)
 }
 
 /// Parses Sessions XML already in memory.
 pub fn parse_sessions(path: &str, text: &str) -> (SourceFile, Vec<ServicingSession>) {
     let mut sessions = Sessions::default();
-    let warning = walk_str(path, text, |item, line| sessions.item(item, line));
-    sessions.finish(path, warning)
+    let warnings = walk_str(path, text, |item, line| sessions.item(item, line));
+    sessions.finish(path, warnings.into_iter().collect())
 }
 
 /// Reads pending.xml or pending.xml.bad.
 pub fn read_pending(entry: &Entry) -> (SourceFile, PendingSummary) {
     let mut pending = Pending::default();
-    let warning = walk_entry(entry, |item, line| pending.item(item, line));
-    pending.finish(&entry.path, entry.file_name(), warning)
+    let mut warnings = Vec::new();
+    walk_entry(entry, &mut warnings, |item, line| pending.item(item, line));
+    pending.finish(&entry.path, entry.file_name(), warnings)
 }
 
 /// Parses pending.xml already in memory (`path` ending in `.bad` marks a failed boot-time apply).
 pub fn parse_pending(path: &str, text: &str) -> (SourceFile, PendingSummary) {
     let mut pending = Pending::default();
-    let warning = walk_str(path, text, |item, line| pending.item(item, line));
+    let warnings = walk_str(path, text, |item, line| pending.item(item, line));
     let name = path.rsplit(['/', '\\', '!']).next().unwrap_or(path);
-    pending.finish(path, name, warning)
+    pending.finish(path, name, warnings.into_iter().collect())
 }
 
 #[derive(Default)]
@@ -174,14 +176,14 @@ impl Sessions {
         }
     }
 
-    fn finish(mut self, path: &str, warning: Option<Warning>) -> (SourceFile, Vec<ServicingSession>) {
+    fn finish(mut self, path: &str, warnings: Vec<Warning>) -> (SourceFile, Vec<ServicingSession>) {
         // A session cut by a parse error is still evidence.
         if let Some(open) = self.open.take() {
             self.done.push(open);
         }
         let mut file = SourceFile::new(path, Source::SessionsXml);
         file.records = self.done.len() as u64;
-        file.warnings.extend(warning);
+        file.warnings.extend(warnings);
         for session in &self.done {
             session_events(&mut file, session);
         }
@@ -203,7 +205,7 @@ fn session_events(file: &mut SourceFile, s: &ServicingSession) {
     let target = first.and_then(|p| p.target_state.clone());
     let removing = !s.packages.is_empty() && s.packages.iter().all(|p| p.target_state.as_deref() == Some("Absent"));
     let base = |action, level, time: Option<CivilTime>, line, message: String| {
-        let mut e = Event::new(Source::SessionsXml, &file.path, action, level, clip_message(&message, 400));
+        let mut e = Event::new(Source::SessionsXml, &file.path, action, level, crate::text::clip(&message, 400));
         e.line = Some(line);
         e.local = time;
         e.kb = kb.clone();
@@ -322,11 +324,11 @@ impl Pending {
         }
     }
 
-    fn finish(mut self, path: &str, file_name: &str, warning: Option<Warning>) -> (SourceFile, PendingSummary) {
+    fn finish(mut self, path: &str, file_name: &str, warnings: Vec<Warning>) -> (SourceFile, PendingSummary) {
         let s = &mut self.summary;
         s.bad = file_name.to_ascii_lowercase().ends_with(".bad");
         let mut file = SourceFile::new(path, Source::PendingXml);
-        file.warnings.extend(warning);
+        file.warnings.extend(warnings);
         let line = self.line.unwrap_or(1);
         let ops: Vec<String> = s.operations.iter().map(|(k, v)| format!("{v} {k}")).collect();
         let mut text = format!(
@@ -371,86 +373,34 @@ fn parse_number(text: &str) -> Option<u32> {
     }
 }
 
-/// One XML item, with element and attribute names stripped of their prefixes.
-pub(crate) enum Item<'a> {
-    Start(String, Vec<(String, String)>),
-    End(String),
-    Text(&'a str),
-}
+/// Sessions.xml, per-session XML and pending.xml as an evidence source.
+pub struct ServicingXmlSource;
 
-pub(crate) fn attr(attrs: &[(String, String)], name: &str) -> Option<String> {
-    attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
-}
-
-fn start_item(e: &BytesStart<'_>) -> Item<'static> {
-    let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
-    let attrs = e
-        .attributes()
-        .flatten()
-        .map(|a| {
-            let key = String::from_utf8_lossy(a.key.local_name().as_ref()).into_owned();
-            let value =
-                a.unescape_value().map_or_else(|_| String::from_utf8_lossy(&a.value).into_owned(), |v| v.into());
-            (key, value)
-        })
-        .collect();
-    Item::Start(name, attrs)
-}
-
-/// Streams the XML of `reader`, calling `on` with each item and its line; `line_at` maps a byte offset of
-/// the decoded text to its 1-based line. A parse error stops the walk and is returned as a warning.
-fn walk<R: BufRead>(
-    path: &str,
-    reader: R,
-    mut line_at: impl FnMut(u64) -> u64,
-    mut on: impl FnMut(Item<'_>, u64),
-) -> Option<Warning> {
-    let mut xml = quick_xml::Reader::from_reader(reader);
-    xml.config_mut().trim_text(true);
-    let mut buf = Vec::new();
-    loop {
-        let event = match xml.read_event_into(&mut buf) {
-            Ok(event) => event,
-            Err(error) => {
-                let line = line_at(xml.error_position());
-                let message = format!("XML is malformed at line {line}: {error}; kept what was read before it");
-                return Some(Warning { path: path.to_string(), severity: Severity::Damaged, message });
-            }
-        };
-        // The reader stands just past the tag; a tag spread over lines started that many lines earlier.
-        let inside = match &event {
-            XmlEvent::Start(e) | XmlEvent::Empty(e) => memchr::memchr_iter(b'\n', e.as_ref()).count() as u64,
-            _ => 0,
-        };
-        let line = line_at(xml.buffer_position()).saturating_sub(inside);
-        match &event {
-            XmlEvent::Start(e) => on(start_item(e), line),
-            XmlEvent::Empty(e) => {
-                let item = start_item(e);
-                let name = if let Item::Start(n, _) = &item { n.clone() } else { String::new() };
-                on(item, line);
-                on(Item::End(name), line);
-            }
-            XmlEvent::End(e) => on(Item::End(String::from_utf8_lossy(e.local_name().as_ref()).into_owned()), line),
-            XmlEvent::Text(t) => on(Item::Text(&String::from_utf8_lossy(t.as_ref())), line),
-            XmlEvent::Eof => return None,
-            _ => {}
-        }
-        buf.clear();
+impl crate::source::EvidenceSource for ServicingXmlSource {
+    fn name(&self) -> &'static str {
+        "servicing-xml"
     }
-}
 
-pub(crate) fn walk_str(path: &str, text: &str, on: impl FnMut(Item<'_>, u64)) -> Option<Warning> {
-    let newlines: Vec<u64> = memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i as u64).collect();
-    let line_at = |pos: u64| newlines.partition_point(|&n| n < pos) as u64 + 1;
-    walk(path, text.as_bytes(), line_at, on)
-}
+    fn kinds(&self) -> &'static [FileKind] {
+        &[FileKind::SessionsXml, FileKind::PendingXml]
+    }
 
-/// Walks a file read whole. Sessions.xml has been seen at 750 MB; files over 256 MiB are refused with an
-/// `Unreadable` warning rather than held in memory (a streamed walk is possible with the same callbacks).
-fn walk_entry(entry: &Entry, on: impl FnMut(Item<'_>, u64)) -> Option<Warning> {
-    match crate::panther::read_text(entry, 256 << 20) {
-        Ok(text) => walk_str(&entry.path, text.trim_start_matches('\u{feff}'), on),
-        Err(warning) => Some(warning),
+    fn sources(&self) -> &'static [Source] {
+        &[Source::SessionsXml, Source::PendingXml]
+    }
+
+    fn recognise(&self, sample: &crate::source::Sample) -> Option<crate::source::Claim> {
+        let head = sample.xml_head()?;
+        if head.contains("<PendingTransaction") {
+            Some(crate::source::Claim::new(FileKind::PendingXml, 95))
+        } else if head.contains("<Sessions") || head.contains("<Session ") {
+            Some(crate::source::Claim::new(FileKind::SessionsXml, 94))
+        } else {
+            None
+        }
+    }
+
+    fn read(&self, entry: &Entry) -> SourceFile {
+        read(entry)
     }
 }

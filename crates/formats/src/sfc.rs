@@ -3,10 +3,10 @@
 //! `findstr /c:"[SR]"`). Both become repair events naming the files SFC found corrupt, repaired or could not
 //! repair, plus one outcome event per scan, so that "SFC says healthy" is evidence like any other.
 
-use crate::cbs::line::parse_prefix;
-use crate::event::{Action, Event, Level, Source, SourceFile, clip_message};
+use crate::event::{Action, Event, Level, Source, SourceFile};
+use crate::text::prefix;
 use crate::time::CivilTime;
-use patchdx_bundle::Entry;
+use patchdx_bundle::{Entry, FileKind};
 
 /// What one SFC scan concluded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,10 +51,9 @@ pub fn read(entry: &Entry) -> SourceFile {
 /// Like [`read`], with the counts.
 pub fn read_detailed(entry: &Entry) -> (SourceFile, SfcSummary) {
     let mut parser = Parser::new(&entry.path);
-    let result = crate::panther::for_each_line(entry, |line| parser.line(line));
-    if let Err(warning) = result {
-        parser.file.warnings.push(warning);
-    }
+    let mut warnings = Vec::new();
+    crate::text::for_each_line(entry, &mut warnings, |_, line| parser.line(line));
+    parser.file.warnings.extend(warnings);
     parser.finish()
 }
 
@@ -89,7 +88,7 @@ impl Parser {
     }
 
     fn event(&self, action: Action, level: Level, time: Option<CivilTime>, message: String) -> Event {
-        let mut event = Event::new(Source::Sfc, &self.file.path, action, level, clip_message(&message, 400));
+        let mut event = Event::new(Source::Sfc, &self.file.path, action, level, crate::text::clip(&message, 400));
         event.line = Some(self.line_no);
         event.local = time;
         event
@@ -101,7 +100,7 @@ impl Parser {
         if !line.trim().is_empty() {
             self.file.records += 1;
         }
-        match parse_prefix(line) {
+        match prefix::parse(line) {
             Some(prefix) => {
                 self.last_time = Some(prefix.time);
                 self.file.first_local = Some(self.file.first_local.map_or(prefix.time, |t| t.min(prefix.time)));
@@ -343,6 +342,40 @@ fn console_verdict(text: &str) -> Option<SfcOutcome> {
             .map(|(_, outcome)| *outcome);
     }
     text.contains("system repair pending which requires reboot").then_some(SfcOutcome::RebootPending)
+}
+
+/// Phrases of `sfc /scannow` console output (English, Simplified Chinese, German).
+fn is_console_line(line: &str) -> bool {
+    line.contains("Windows Resource Protection")
+        || line.contains("Beginning system scan")
+        || line.contains("资源保护")
+        || line.contains("开始系统扫描")
+        || line.contains("Ressourcenschutz")
+}
+
+/// `sfc /scannow` console output as an evidence source (`[SR]` extracts of CBS.log are read as CBS).
+pub struct SfcSource;
+
+impl crate::source::EvidenceSource for SfcSource {
+    fn name(&self) -> &'static str {
+        "sfc"
+    }
+
+    fn kinds(&self) -> &'static [FileKind] {
+        &[FileKind::SfcOutput]
+    }
+
+    fn sources(&self) -> &'static [Source] {
+        &[Source::Sfc]
+    }
+
+    fn recognise(&self, sample: &crate::source::Sample) -> Option<crate::source::Claim> {
+        (sample.count_plain(is_console_line) > 0).then_some(crate::source::Claim::new(FileKind::SfcOutput, 20))
+    }
+
+    fn read(&self, entry: &Entry) -> SourceFile {
+        read(entry)
+    }
 }
 
 #[cfg(test)]

@@ -2,12 +2,13 @@
 //! output with slash or dash dates) and keeps what matters for a diagnosis: scans, downloads, installs and
 //! their results per update, reboot requests and the agent's `*FAILED*` traces.
 
-use crate::cbs::line::kb_of;
-use crate::event::{Action, Confidence, Event, Level, OffsetInference, Source, SourceFile, clip_message};
+use crate::event::{Action, Confidence, Event, Level, OffsetInference, Source, SourceFile};
 use crate::hresult::primary_code;
-use crate::reporting::{bare_guid, each_line, record_event};
+use crate::reporting::record_event;
+use crate::text::kb_of;
+use crate::text::{bare_guid, for_each_line as each_line};
 use crate::time::CivilTime;
-use patchdx_bundle::Entry;
+use patchdx_bundle::{Entry, FileKind};
 use std::collections::{HashMap, HashSet};
 
 const MESSAGE_MAX: usize = 600;
@@ -184,7 +185,8 @@ fn push<'e>(
     action: Action,
     level: Level,
 ) -> &'e mut Event {
-    let mut event = Event::new(Source::WindowsUpdateLog, path, action, level, clip_message(line.text, MESSAGE_MAX));
+    let mut event =
+        Event::new(Source::WindowsUpdateLog, path, action, level, crate::text::clip(line.text, MESSAGE_MAX));
     event.line = Some(number);
     event.local = Some(line.local);
     // A legacy log names its zone in headers; each line follows the latest one.
@@ -489,4 +491,65 @@ fn shape(text: &str) -> String {
         out.push(' ');
     }
     out
+}
+
+/// `2016-09-28\t04:30:30:123\t  988\t 1c4\t…` (Windows 7/8 WindowsUpdate.log).
+fn is_win7_line(line: &str) -> bool {
+    let mut s = crate::text::shape::Shape::of(line);
+    s.date(b"-")
+        && s.byte(b'\t')
+        && s.clock()
+        && s.byte(b':')
+        && s.digits(3)
+        && s.blanks()
+        && s.run(1, usize::MAX, |c| c.is_ascii_digit())
+        && s.blanks()
+        && s.run(1, usize::MAX, |c| c.is_ascii_hexdigit())
+        && s.byte(b'\t')
+}
+
+/// `2022/09/09 15:58:23.4567890 1234  5678  Agent  …` (Get-WindowsUpdateLog output, `/` or `-` in the date).
+fn is_win10_line(line: &str) -> bool {
+    let mut s = crate::text::shape::Shape::of(line);
+    s.date(b"/-")
+        && s.byte(b' ')
+        && s.clock()
+        && s.byte(b'.')
+        && s.run(3, 7, |c| c.is_ascii_digit())
+        && s.blanks()
+        && s.run(1, usize::MAX, |c| c.is_ascii_digit())
+        && s.blanks()
+        && s.run(1, usize::MAX, |c| c.is_ascii_digit())
+        && s.blanks()
+        && s.exactly(1, |c| !c.is_ascii_whitespace())
+}
+
+/// WindowsUpdate.log (Windows 7/8 and Get-WindowsUpdateLog output) as an evidence source.
+pub struct WindowsUpdateLogSource;
+
+impl crate::source::EvidenceSource for WindowsUpdateLogSource {
+    fn name(&self) -> &'static str {
+        "windows-update-log"
+    }
+
+    fn kinds(&self) -> &'static [FileKind] {
+        &[FileKind::WindowsUpdateLog]
+    }
+
+    fn sources(&self) -> &'static [Source] {
+        &[Source::WindowsUpdateLog]
+    }
+
+    fn recognise(&self, sample: &crate::source::Sample) -> Option<crate::source::Claim> {
+        let lines = sample.count_plain(|l| is_win7_line(l) || is_win10_line(l));
+        (lines > 0).then_some(crate::source::Claim::new(FileKind::WindowsUpdateLog, 30))
+    }
+
+    fn kind_from_name(&self, lower_name: &str) -> Option<FileKind> {
+        (lower_name == "windowsupdate.log").then_some(FileKind::WindowsUpdateLog)
+    }
+
+    fn read(&self, entry: &Entry) -> SourceFile {
+        read(entry)
+    }
 }

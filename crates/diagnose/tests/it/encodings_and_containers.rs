@@ -112,7 +112,7 @@ fn encoding_override_reads_gbk_text_the_detector_would_not_guess() {
     std::fs::write(&path, &gbk).expect("write");
     let options =
         patchdx_bundle::OpenOptions { encoding: patchdx_bundle::TextEncoding::from_label("gbk"), ..Default::default() };
-    let bundle = patchdx_bundle::open(&path, &options).expect("open");
+    let bundle = patchdx_formats::registry::open(&path, &options).expect("open");
     assert_eq!(bundle.entries[0].encoding_evidence, Some(patchdx_bundle::EncodingEvidence::UserOverride));
     let analysis = patchdx_diagnose::analyze(&bundle);
     assert_eq!(analysis.findings[0].first_cause.line, 21);

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 fn analyze(path: &Path) -> Analysis {
-    let bundle = patchdx_bundle::open(path, &Default::default()).expect("open the input");
+    let bundle = patchdx_formats::registry::open(path, &Default::default()).expect("open the input");
     patchdx_diagnose::analyze(&bundle)
 }
 

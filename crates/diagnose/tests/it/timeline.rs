@@ -7,7 +7,8 @@ use patchdx_formats::event::{Action, Confidence, Source};
 
 #[test]
 fn case_bundle_timeline_is_in_utc_order_with_each_files_offset() {
-    let bundle = patchdx_bundle::open(&repo().join("examples/cas-07293"), &Default::default()).expect("open");
+    let bundle =
+        patchdx_formats::registry::open(&repo().join("examples/cas-07293"), &Default::default()).expect("open");
     let timeline = patchdx_diagnose::read_evidence(&bundle).timeline();
     let offsets: Vec<(String, Source, Option<i64>, Confidence)> = timeline
         .files
@@ -79,7 +80,8 @@ fn case_bundle_timeline_is_in_utc_order_with_each_files_offset() {
 /// Each install attempt of KB5014805 is reconstructed from the three durable sources, with its outcome.
 #[test]
 fn case_bundle_attempts_of_kb5014805() {
-    let bundle = patchdx_bundle::open(&repo().join("examples/cas-07293"), &Default::default()).expect("open");
+    let bundle =
+        patchdx_formats::registry::open(&repo().join("examples/cas-07293"), &Default::default()).expect("open");
     let analysis = patchdx_diagnose::analyze(&bundle);
     let attempts: Vec<_> = analysis.attempts.iter().filter(|a| a.kb == "KB5014805").collect();
     assert_eq!(attempts.len(), 2);

@@ -2,68 +2,10 @@
 //! the message means for servicing (session start/end, results, failures, corruption, repair, reboot).
 
 use crate::hresult::{FoundCode, primary_code};
-use crate::time::CivilTime;
+use crate::text::{after, find, has};
 use serde::Serialize;
 
-/// `str::find` / `str::contains` with the searcher built once per call site: `str` builds one on every call, and
-/// that was the costliest part of classifying the lines the scan picks out.
-macro_rules! find {
-    ($haystack:expr, $needle:literal) => {{
-        static FINDER: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
-        FINDER.get_or_init(|| memchr::memmem::Finder::new($needle)).find($haystack.as_bytes())
-    }};
-}
-macro_rules! has {
-    ($haystack:expr, $needle:literal) => {
-        find!($haystack, $needle).is_some()
-    };
-}
-pub(crate) use find;
-
-/// Severity column of a CBS line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    Info,
-    Warning,
-    Error,
-    Perf,
-    Other,
-    /// A continuation line without its own prefix.
-    Continuation,
-}
-
-/// The parsed fixed-width prefix of a line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Prefix<'a> {
-    pub time: CivilTime,
-    pub level: Level,
-    pub component: &'a str,
-    pub message: &'a str,
-}
-
-/// Parses the prefix; `None` for continuation lines.
-pub fn parse_prefix(line: &str) -> Option<Prefix<'_>> {
-    let line = line.strip_prefix('\u{feff}').unwrap_or(line);
-    let time = CivilTime::parse_dashed(line.as_bytes())?;
-    let rest = line.get(19..)?.strip_prefix(',')?.trim_start();
-    let (level_word, rest) = rest.split_once(|c: char| c.is_whitespace()).unwrap_or((rest, ""));
-    let level = match level_word {
-        "Info" => Level::Info,
-        "Warning" => Level::Warning,
-        "Error" => Level::Error,
-        "Perf" => Level::Perf,
-        _ => Level::Other,
-    };
-    let mut rest = rest.trim_start();
-    if rest.starts_with("[0x")
-        && let Some(end) = rest.find(']')
-    {
-        rest = rest[end + 1..].trim_start();
-    }
-    let (component, message) = rest.split_once(|c: char| c.is_whitespace()).unwrap_or((rest, ""));
-    Some(Prefix { time, level, component, message: message.trim_start_matches([' ', '\t']) })
-}
+pub use crate::text::prefix::Level;
 
 /// What a line says, for the lines that matter.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -149,12 +91,6 @@ pub struct Classified {
     pub code: Option<FoundCode>,
 }
 
-fn after<'a>(text: &'a str, marker: &str) -> Option<&'a str> {
-    // memmem rather than `str::find`, which sets up a two-way searcher on every call: this runs on most
-    // lines the scan picks out.
-    memchr::memmem::find(text.as_bytes(), marker.as_bytes()).and_then(|i| text.get(i + marker.len()..))
-}
-
 fn session_id(text: &str) -> Option<String> {
     let start = text.find(|c: char| c.is_ascii_digit())?;
     let id: String = text[start..].chars().take_while(|c| c.is_ascii_digit() || *c == '_').collect();
@@ -164,33 +100,6 @@ fn session_id(text: &str) -> Option<String> {
 fn field<'a>(text: &'a str, name: &str) -> Option<&'a str> {
     let value = after(text, name)?.trim_start();
     Some(value.split([',', '[']).next().unwrap_or(value).trim())
-}
-
-/// The package identity (`Name~31bf3856ad364e35~arch~lang~version`) named on a line.
-pub fn package_identity(text: &str) -> Option<&str> {
-    let at = find!(text, "~31bf3856ad364e35~")?;
-    let start =
-        text[..at].rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))).map_or(0, |i| i + 1);
-    let end = text[at..]
-        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '~')))
-        .map_or(text.len(), |i| at + i);
-    let id = text[start..end].trim_end_matches('.');
-    (!id.is_empty()).then_some(id)
-}
-
-/// The KB number carried by a package identity or an `Identifier: KBnnnnnnn` field.
-pub fn kb_of(text: &str) -> Option<String> {
-    let mut rest = text;
-    while let Some(pos) = memchr::memmem::find(rest.as_bytes(), b"KB") {
-        let digits: String = rest[pos + 2..].chars().take_while(char::is_ascii_digit).collect();
-        let preceded_ok =
-            pos == 0 || !rest.as_bytes()[pos - 1].is_ascii_alphanumeric() || rest[..pos].ends_with("_for_");
-        if (6..=8).contains(&digits.len()) && preceded_ok {
-            return Some(format!("KB{digits}"));
-        }
-        rest = &rest[pos + 2..];
-    }
-    None
 }
 
 fn is_failure_code(code: &Option<FoundCode>) -> bool {
@@ -333,23 +242,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn prefix_of_a_real_shape_line() {
-        let line = "2019-07-29 22:36:17, Error                 CSI    00000032@2019/7/29:15:36:17.166 (F) Attempting to mark store corrupt";
-        let p = parse_prefix(line).expect("prefix");
-        assert_eq!(p.level, Level::Error);
-        assert_eq!(p.component, "CSI");
-        assert!(p.message.starts_with("00000032@2019"));
-    }
-
-    #[test]
-    fn bracket_code_after_level_is_skipped() {
-        let line = "2017-03-10 10:24:32, Error      [0x018003] CSI    00000c71 (F) Failed execution of queue item Installer: Task Scheduler";
-        let p = parse_prefix(line).expect("prefix");
-        assert_eq!(p.component, "CSI");
-        assert!(p.message.starts_with("00000c71 (F)"));
-    }
-
-    #[test]
     fn session_shapes_of_every_windows_generation() {
         for (message, client) in [
             ("Session: 30546173_4261722401 initialized by client WindowsUpdateAgent.", "WindowsUpdateAgent"),
@@ -366,14 +258,6 @@ mod tests {
                 c.kind
             );
         }
-    }
-
-    #[test]
-    fn package_and_kb_are_taken_from_identities() {
-        let m = "Exec: Processing complete.  Session: 1_2, Package: Package_for_KB5014805~31bf3856ad364e35~amd64~~17763.3046.1.7, Identifier: KB5014805 [HRESULT = 0x80073712 - ERROR_SXS_COMPONENT_STORE_CORRUPT]";
-        assert_eq!(package_identity(m), Some("Package_for_KB5014805~31bf3856ad364e35~amd64~~17763.3046.1.7"));
-        assert_eq!(kb_of(m).as_deref(), Some("KB5014805"));
-        assert_eq!(kb_of("Package_1_for_KB5000736~31bf3856ad364e35~amd64~~10.0.1.3").as_deref(), Some("KB5000736"));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod history;
 pub mod line;
 mod scan;
+pub mod source;
 
 #[doc(hidden)]
 pub use scan::{

@@ -198,7 +198,7 @@ fn examine_line(out: &mut ChunkScan, chunk: &[u8], start: usize, raw: &[u8], lin
         Err(_) => String::from_utf8_lossy(raw),
     };
     let text: &str = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    let (time, level, component, message) = match line::parse_prefix(text) {
+    let (time, level, component, message) = match crate::text::prefix::parse(text) {
         Some(p) => (Some(p.time), p.level, intern_component(p.component), p.message),
         None => (previous_stamp(chunk, start), Level::Continuation, "", text.trim_start()),
     };
@@ -232,14 +232,14 @@ fn examine_line(out: &mut ChunkScan, chunk: &[u8], start: usize, raw: &[u8], lin
         shown.truncate(cut);
         shown.push('…');
     }
-    let package = line::package_identity(message).map(str::to_string);
+    let package = crate::text::package_identity(message).map(str::to_string);
     let kb = package
         .as_deref()
-        .and_then(line::kb_of)
+        .and_then(crate::text::kb_of)
         .or_else(|| {
             // The text after the first `Identifier:`, up to a second one.
-            let rest = &message[line::find!(message, "Identifier:")? + "Identifier:".len()..];
-            line::kb_of(line::find!(rest, "Identifier:").map_or(rest, |next| &rest[..next]))
+            let rest = &message[crate::text::find!(message, "Identifier:")? + "Identifier:".len()..];
+            crate::text::kb_of(crate::text::find!(rest, "Identifier:").map_or(rest, |next| &rest[..next]))
         })
         // KB777778 is the placeholder identifier CBS gives Features on Demand / capabilities, not an update.
         .filter(|kb| kb != "KB777778");
@@ -263,7 +263,7 @@ fn examine_line(out: &mut ChunkScan, chunk: &[u8], start: usize, raw: &[u8], lin
 fn offset_samples(out: &mut ChunkScan, local: CivilTime, component: &str, message: &str, line_no: u64) {
     let utc = if component == "CSI" {
         message.find('@').and_then(|at| CivilTime::parse_csi_stamp(&message.as_bytes()[at + 1..])).map(|(t, _)| t)
-    } else if let Some(at) = line::find!(message, "Universal Time is: ") {
+    } else if let Some(at) = crate::text::find!(message, "Universal Time is: ") {
         CivilTime::parse_dashed(&message.as_bytes()[at + "Universal Time is: ".len()..])
     } else {
         None

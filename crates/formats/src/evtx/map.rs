@@ -5,8 +5,8 @@
 //! were checked against the real records of the fixtures under `shared/fixtures/evtx/`.
 
 use super::fields::Fields;
-use crate::cbs::line::kb_of;
-use crate::event::{Action, Event, Level, Source, clip_message};
+use crate::event::{Action, Event, Level, Source};
+use crate::text::kb_of;
 
 const MESSAGE_MAX: usize = 600;
 
@@ -29,7 +29,7 @@ pub(crate) fn to_event(f: &Fields, file: &str) -> Option<Event> {
     event.file = file.to_string();
     event.level = event.level.max(level_of(f.level));
     event.message =
-        clip_message(&format!("{} {}: {}", short_provider(&f.provider), f.event_id, event.message), MESSAGE_MAX);
+        crate::text::clip(&format!("{} {}: {}", short_provider(&f.provider), f.event_id, event.message), MESSAGE_MAX);
     event.code = event.code.filter(|&c| c != 0);
     Some(event)
 }

@@ -12,6 +12,37 @@
 
 mod binxml;
 mod fast;
+/// Windows event logs (.evtx), recognised by their `ElfFile` signature when the bundle is opened.
+pub struct EvtxSource;
+
+impl crate::source::EvidenceSource for EvtxSource {
+    fn name(&self) -> &'static str {
+        "evtx"
+    }
+
+    fn kinds(&self) -> &'static [FileKind] {
+        &[FileKind::Evtx]
+    }
+
+    fn sources(&self) -> &'static [Source] {
+        &[
+            Source::SetupEvtx,
+            Source::SystemEvtx,
+            Source::ApplicationEvtx,
+            Source::WindowsUpdateClientEvtx,
+            Source::OtherEvtx,
+        ]
+    }
+
+    fn time_basis(&self) -> crate::source::TimeBasis {
+        crate::source::TimeBasis::Utc
+    }
+
+    fn read(&self, entry: &Entry) -> SourceFile {
+        read(entry)
+    }
+}
+
 #[cfg(test)]
 mod fast_parity;
 mod fields;
@@ -25,7 +56,7 @@ use crate::time::CivilTime;
 use ::evtx::err::EvtxError;
 use ::evtx::{EvtxChunkData, EvtxParser, EvtxRecord, ParserSettings};
 use layout::{Layout, Yield};
-use patchdx_bundle::{Entry, Severity, Warning};
+use patchdx_bundle::{Entry, FileKind, Severity, Warning};
 use std::fs::File;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;

@@ -9,7 +9,7 @@ use patchdx_formats::event::{Action, Confidence, Level, SourceFile};
 use std::path::Path;
 
 fn read_path(path: &Path) -> SourceFile {
-    let bundle = patchdx_bundle::open(path, &Default::default()).expect("open");
+    let bundle = patchdx_formats::registry::open(path, &Default::default()).expect("open");
     let entry = &bundle.entries[0];
     assert_eq!(entry.kind, FileKind::CmTrace, "{} detected as {:?}", path.display(), entry.kind);
     cmtrace::read(entry)

@@ -14,7 +14,7 @@ fn fixture(name: &str) -> Option<SourceFile> {
         assert!(std::env::var_os("CI").is_none(), "{message}");
         return None;
     }
-    let bundle = patchdx_bundle::open(&path, &Default::default()).expect("open fixture");
+    let bundle = patchdx_formats::registry::open(&path, &Default::default()).expect("open fixture");
     Some(patchdx_formats::dism::read(&bundle.entries[0]))
 }
 
@@ -24,7 +24,7 @@ fn from_text(tag: &str, text: &[u8]) -> SourceFile {
     std::fs::create_dir_all(&dir).expect("temp dir");
     let path = dir.join("dism.log");
     std::fs::write(&path, text).expect("write temp log");
-    let bundle = patchdx_bundle::open(&path, &Default::default()).expect("open temp log");
+    let bundle = patchdx_formats::registry::open(&path, &Default::default()).expect("open temp log");
     let file = patchdx_formats::dism::read(&bundle.entries[0]);
     let _ = std::fs::remove_dir_all(&dir);
     file

@@ -20,7 +20,7 @@ fn fixture(name: &str) -> Option<PathBuf> {
 }
 
 fn read_path(path: &Path) -> SourceFile {
-    let bundle = patchdx_bundle::open(path, &Default::default()).expect("open");
+    let bundle = patchdx_formats::registry::open(path, &Default::default()).expect("open");
     let entry = bundle.entries_of(FileKind::Evtx).next().expect("an .evtx entry");
     read(entry)
 }
@@ -311,7 +311,7 @@ impl Drop for Scratch {
 
 fn read_any(path: &Path) -> SourceFile {
     // A file that is not an event log is not detected as one: read it as a caller forcing it would.
-    let bundle = patchdx_bundle::open(path, &Default::default()).expect("open");
+    let bundle = patchdx_formats::registry::open(path, &Default::default()).expect("open");
     read(&bundle.entries[0])
 }
 

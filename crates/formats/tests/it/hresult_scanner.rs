@@ -99,7 +99,7 @@ fn probe_lines_of_every_rule() {
 #[test]
 fn every_line_of_every_text_fixture() {
     let Some(root) = fixtures() else { return };
-    let bundle = patchdx_bundle::open(&root, &Default::default()).expect("open fixtures");
+    let bundle = patchdx_formats::registry::open(&root, &Default::default()).expect("open fixtures");
     let (mut lines, mut with_codes) = (0usize, 0usize);
     for entry in &bundle.entries {
         let Ok(mut reader) = entry.chunks() else { continue };

@@ -4,6 +4,8 @@ mod common;
 mod dism;
 mod evtx;
 mod hresult_scanner;
+mod opening_bad_input;
+mod opening_encodings;
 mod panther;
 mod ranges;
 mod reporting;

@@ -30,7 +30,7 @@ struct Read {
 
 fn read(rel: &str) -> Option<Read> {
     let path = fixture(rel)?;
-    let bundle = patchdx_bundle::open(&path, &Default::default()).expect("open");
+    let bundle = patchdx_formats::registry::open(&path, &Default::default()).expect("open");
     let entry = &bundle.entries[0];
     Some(Read { kind: entry.kind, file: patchdx_formats::panther::read(entry) })
 }
@@ -304,7 +304,9 @@ fn driver_installer_setupact_lookalike_is_not_panther() {
     let bytes =
         std::fs::read(fixture("other/kaifangliu_driver_setupact_lookalike.log").expect("exists")).expect("read");
     // Even under Panther's own file name it stays a driver log.
-    assert_eq!(patchdx_bundle::detect::detect_kind(&bytes, "setupact.log", None).0, FileKind::DriverSetupLog);
+    let registry: &'static dyn patchdx_bundle::Recognise = &patchdx_formats::registry::Registry;
+    let kind = patchdx_bundle::detect::detect_kind_and_evidence(&bytes, "setupact.log", None, Some(registry)).0;
+    assert_eq!(kind, FileKind::DriverSetupLog);
     assert_eq!(r.file.events.len(), 0);
 }
 

@@ -13,7 +13,7 @@ fn scanning_in_small_ranges_gives_the_same_records_as_one_pass() {
         eprintln!("{message}");
         return;
     }
-    let bundle = patchdx_bundle::open(&path, &Default::default()).expect("open");
+    let bundle = patchdx_formats::registry::open(&path, &Default::default()).expect("open");
     let entries: Vec<_> = bundle.entries.iter().collect();
     let whole = patchdx_formats::cbs::read_all_in_ranges(&entries, u64::MAX / 4);
     for range in [1 << 20, 777_777, 64 << 10] {

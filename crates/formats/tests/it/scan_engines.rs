@@ -15,7 +15,7 @@ fn kernel_and_portable_engine_scan_every_fixture_alike() {
     if fast.engine() == Engine::Portable {
         eprintln!("!! this CPU has no AVX-512 VBMI: both sides below are the portable engine, nothing was compared");
     }
-    let bundle = patchdx_bundle::open(&root, &Default::default()).expect("fixtures open");
+    let bundle = patchdx_formats::registry::open(&root, &Default::default()).expect("fixtures open");
     let (mut files, mut chunks, mut cbs_files) = (0, 0, 0);
     for entry in bundle.entries.iter().filter(|e| e.encoding.is_some()) {
         let Ok(mut reader) = entry.chunks() else { continue };

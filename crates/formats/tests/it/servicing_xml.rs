@@ -23,14 +23,14 @@ fn sample(rel: &str) -> Option<PathBuf> {
 }
 
 fn sessions(rel: &str) -> Option<(FileKind, SourceFile, Vec<ServicingSession>)> {
-    let bundle = patchdx_bundle::open(&sample(rel)?, &Default::default()).expect("open");
+    let bundle = patchdx_formats::registry::open(&sample(rel)?, &Default::default()).expect("open");
     let entry = &bundle.entries[0];
     let (file, sessions) = servicing_xml::read_sessions(entry);
     Some((entry.kind, file, sessions))
 }
 
 fn pending(rel: &str) -> Option<(FileKind, SourceFile, PendingSummary)> {
-    let bundle = patchdx_bundle::open(&sample(rel)?, &Default::default()).expect("open");
+    let bundle = patchdx_formats::registry::open(&sample(rel)?, &Default::default()).expect("open");
     let entry = &bundle.entries[0];
     assert_eq!(servicing_xml::read(entry).events.len(), servicing_xml::read_pending(entry).0.events.len());
     let (file, summary) = servicing_xml::read_pending(entry);

@@ -24,7 +24,7 @@ fn existing(path: PathBuf) -> Option<PathBuf> {
 
 fn read(path: PathBuf) -> Option<(FileKind, SourceFile, SfcSummary)> {
     let path = existing(path)?;
-    let bundle = patchdx_bundle::open(&path, &Default::default()).expect("open");
+    let bundle = patchdx_formats::registry::open(&path, &Default::default()).expect("open");
     let entry = &bundle.entries[0];
     let (file, summary) = patchdx_formats::sfc::read_detailed(entry);
     Some((entry.kind, file, summary))

@@ -9,7 +9,7 @@ use patchdx_formats::wulog;
 
 fn read_fixture(rel: &str) -> Option<SourceFile> {
     let path = fixture(rel)?;
-    let bundle = patchdx_bundle::open(&path, &Default::default()).expect("open fixture");
+    let bundle = patchdx_formats::registry::open(&path, &Default::default()).expect("open fixture");
     let entry = &bundle.entries[0];
     assert_eq!(entry.kind, FileKind::WindowsUpdateLog, "{rel} detected as {:?}", entry.kind);
     Some(wulog::read(entry))
@@ -273,7 +273,7 @@ fn read_sample<S: AsRef<str>>(tag: &str, lines: &[S]) -> SourceFile {
     let path = dir.join("WindowsUpdate.log");
     let text: String = lines.iter().map(|line| format!("{}\r\n", line.as_ref())).collect();
     std::fs::write(&path, text).expect("write sample");
-    let bundle = patchdx_bundle::open(&path, &Default::default()).expect("open sample");
+    let bundle = patchdx_formats::registry::open(&path, &Default::default()).expect("open sample");
     assert_eq!(bundle.entries[0].kind, FileKind::WindowsUpdateLog);
     let file = wulog::read(&bundle.entries[0]);
     let _ = std::fs::remove_dir_all(&dir);

@@ -34,7 +34,7 @@ pub fn sample(relative: &str) -> PathBuf {
 }
 
 pub fn analyze(path: &Path) -> Analysis {
-    let bundle = patchdx_bundle::open(path, &Default::default()).expect("input opens");
+    let bundle = patchdx_formats::registry::open(path, &Default::default()).expect("input opens");
     patchdx_diagnose::analyze(&bundle)
 }
 

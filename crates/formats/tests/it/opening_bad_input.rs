@@ -47,7 +47,7 @@ fn open(path: &Path) -> Bundle {
 }
 
 fn open_with(path: &Path, options: &OpenOptions) -> Bundle {
-    patchdx_bundle::open(path, options).expect("the bundle itself opens")
+    patchdx_formats::registry::open(path, options).expect("the bundle itself opens")
 }
 
 fn entry<'a>(bundle: &'a Bundle, path: &str) -> &'a Entry {

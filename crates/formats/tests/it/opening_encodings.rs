@@ -76,7 +76,7 @@ fn read_text(entry: &Entry) -> String {
 /// Every copy is a CBS log in `label` (decided by `evidence`) and reads back as `expected`.
 fn check(bytes: &[u8], options: &OpenOptions, label: &str, evidence: EncodingEvidence, expected: &str) {
     let dir = every_container(bytes);
-    let bundle = patchdx_bundle::open(dir.path(), options).expect("open");
+    let bundle = patchdx_formats::registry::open(dir.path(), options).expect("open");
     assert!(bundle.warnings.is_empty(), "{label}: {:#?}", bundle.warnings);
     assert_eq!(bundle.entries.len(), 7, "3 archives and 4 logs: {:#?}", bundle.entries);
     for path in CONTAINERS {
@@ -181,7 +181,7 @@ fn every_encoding_of_the_sample_decodes_to_the_same_text() {
     for (name, bytes) in &copies {
         std::fs::write(dir.path().join(name), bytes).expect("write");
     }
-    let bundle = patchdx_bundle::open(dir.path(), &OpenOptions::default()).expect("open");
+    let bundle = patchdx_formats::registry::open(dir.path(), &OpenOptions::default()).expect("open");
     assert!(bundle.warnings.is_empty(), "{:#?}", bundle.warnings);
     for (name, _) in &copies {
         let e = entry(&bundle, name);

@@ -1,0 +1,59 @@
+//! CBS.log and its rotated pieces as an evidence source.
+
+use crate::event::{Source, SourceFile};
+use crate::source::{Claim, EvidenceSource, Sample};
+use patchdx_bundle::{Entry, FileKind};
+
+/// Components that write CBS.log lines.
+pub const COMPONENTS: &[&str] = &["CBS", "CSI", "DPX", "TI", "SQM"];
+
+pub fn is_component(component: &str) -> bool {
+    COMPONENTS.contains(&component)
+}
+
+/// CBS.log, CbsPersist_*.log and SFC's `[SR]` extracts.
+pub struct Cbs;
+
+impl EvidenceSource for Cbs {
+    fn name(&self) -> &'static str {
+        "cbs"
+    }
+
+    fn kinds(&self) -> &'static [FileKind] {
+        &[FileKind::Cbs, FileKind::SfcDetails]
+    }
+
+    fn sources(&self) -> &'static [Source] {
+        &[Source::Cbs]
+    }
+
+    fn recognise(&self, sample: &Sample) -> Option<Claim> {
+        let cbs = sample.count_prefixed(|c, _| is_component(c));
+        if cbs == 0 {
+            return None;
+        }
+        let sr = sample
+            .lines
+            .iter()
+            .filter(|l| l.component.is_some_and(|(c, _)| is_component(c)))
+            .filter(|l| memchr::memmem::find(l.text.as_bytes(), b"[SR]").is_some())
+            .count();
+        if sr == cbs {
+            return Some(Claim::new(FileKind::SfcDetails, 90));
+        }
+        // DISM writes CBS lines into dism.log and CBS writes DISM lines into CBS.log: the file is CBS's when
+        // its CBS lines are not drowned in DISM's.
+        let dism = sample.count_prefixed(|c, _| c == crate::dism::COMPONENT);
+        let mostly_cbs = dism == 0 || cbs * 10 >= dism || !sample.lower_name.contains("dism");
+        (mostly_cbs && cbs * 4 >= dism).then_some(Claim::new(FileKind::Cbs, 70))
+    }
+
+    fn kind_from_name(&self, lower_name: &str) -> Option<FileKind> {
+        let cbs = lower_name == "cbs.log" || (lower_name.starts_with("cbspersist_") && lower_name.ends_with(".log"));
+        cbs.then_some(FileKind::Cbs)
+    }
+
+    fn read(&self, entry: &Entry) -> SourceFile {
+        super::timeline::to_source_file(&super::read(entry))
+    }
+}

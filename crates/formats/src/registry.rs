@@ -1,0 +1,129 @@
+//! The evidence sources patchdx reads, in one list. Adding a source is a module implementing
+//! [`EvidenceSource`] and one line in [`SOURCES`] (plus its file kind and event source names).
+//! The registry recognises text files for the bundle (every source claims what it can; the strongest claim
+//! wins), says which source reads a kind and how a source writes time, and opens bundles with it.
+
+use crate::event::Source;
+use crate::source::{Claim, EvidenceSource, Sample, TimeBasis};
+use patchdx_bundle::{Bundle, Entry, FileKind, OpenError, OpenOptions, Recognise};
+use std::path::Path;
+
+/// Every evidence source.
+pub static SOURCES: &[&dyn EvidenceSource] = &[
+    &crate::cbs::source::Cbs,
+    &crate::cmtrace::CmTraceSource,
+    &crate::dism::DismSource,
+    &crate::evtx::EvtxSource,
+    &crate::panther::PantherSource,
+    &crate::reporting::ReportingSource,
+    &crate::servicing_xml::ServicingXmlSource,
+    &crate::sfc::SfcSource,
+    &crate::wulog::WindowsUpdateLogSource,
+];
+
+/// The source that reads files of `kind`.
+pub fn for_kind(kind: FileKind) -> Option<&'static dyn EvidenceSource> {
+    SOURCES.iter().copied().find(|s| s.kinds().contains(&kind))
+}
+
+/// The source whose events carry `source`.
+pub fn for_source(source: Source) -> Option<&'static dyn EvidenceSource> {
+    SOURCES.iter().copied().find(|s| s.sources().contains(&source))
+}
+
+/// How the events of `source` are timed.
+pub fn time_basis(source: Source) -> TimeBasis {
+    for_source(source).map_or(TimeBasis::Local, |s| s.time_basis())
+}
+
+/// The recogniser the bundle uses for text files.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Registry;
+
+impl Recognise for Registry {
+    fn recognise_text(&self, text: &str, lower_name: &str) -> FileKind {
+        let sample = Sample::new(text, lower_name);
+        SOURCES
+            .iter()
+            .filter_map(|s| s.recognise(&sample))
+            .max_by_key(|claim: &Claim| claim.strength)
+            .map_or(FileKind::UnknownText, |claim| claim.kind)
+    }
+
+    fn recognise_name(&self, lower_name: &str) -> Option<FileKind> {
+        let base = lower_name.rsplit(['/', '\\']).next().unwrap_or(lower_name);
+        SOURCES.iter().find_map(|s| s.kind_from_name(base))
+    }
+}
+
+/// Options that recognise files with every source of the registry.
+pub fn open_options() -> OpenOptions {
+    OpenOptions { recogniser: Some(&Registry), ..OpenOptions::default() }
+}
+
+/// Opens a folder, archive or single file and recognises every file with the registry (`options.recogniser`
+/// is set to it).
+pub fn open(path: &Path, options: &OpenOptions) -> Result<Bundle, OpenError> {
+    let options = OpenOptions { recogniser: Some(&Registry), ..options.clone() };
+    patchdx_bundle::open(path, &options)
+}
+
+/// Why a file is not on the timeline, or `None` when it was analysed.
+pub fn note_for(entry: &Entry, analysed: bool) -> Option<String> {
+    if analysed {
+        return None;
+    }
+    if let Some(note) = SOURCES.iter().find_map(|s| s.note_for_unread(entry.kind)) {
+        return Some(note.to_string());
+    }
+    Some(match entry.kind {
+        FileKind::Cab | FileKind::Zip => "archive: its members are listed separately".to_string(),
+        FileKind::Empty => "empty".to_string(),
+        FileKind::Etl => "binary ETL trace, not readable here: run Get-WindowsUpdateLog on a Windows machine and include the WindowsUpdate.log it writes".to_string(),
+        FileKind::UnknownText | FileKind::UnknownBinary => "not recognised as servicing evidence".to_string(),
+        _ => "recognised; this version of patchdx does not analyse this kind yet".to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_evidence_kind_has_exactly_one_reader() {
+        for kind in [
+            FileKind::Cbs,
+            FileKind::SfcDetails,
+            FileKind::SfcOutput,
+            FileKind::Dism,
+            FileKind::WindowsUpdateLog,
+            FileKind::ReportingEvents,
+            FileKind::PantherSetupAct,
+            FileKind::PantherSetupErr,
+            FileKind::CmTrace,
+            FileKind::SessionsXml,
+            FileKind::PendingXml,
+            FileKind::SetupDiagResults,
+            FileKind::Evtx,
+        ] {
+            let readers = SOURCES.iter().filter(|s| s.kinds().contains(&kind)).count();
+            assert_eq!(readers, 1, "{kind:?}");
+        }
+        for source in Source::ALL {
+            assert!(for_source(*source).is_some(), "{source:?} has no reader");
+        }
+    }
+
+    #[test]
+    fn renamed_cbs_log_is_still_a_cbs_log() {
+        let text = "2016-09-28 04:30:30, Info                  CBS    Loaded Servicing Stack v6.1.7601.23505\r\n";
+        assert_eq!(Registry.recognise_text(text, "log1.txt"), FileKind::Cbs);
+    }
+
+    #[test]
+    fn names_alone_give_a_kind_to_empty_files() {
+        assert_eq!(Registry.recognise_name("cbspersist_20221011010000.log"), Some(FileKind::Cbs));
+        assert_eq!(Registry.recognise_name("logs/windowsupdate.log"), Some(FileKind::WindowsUpdateLog));
+        assert_eq!(Registry.recognise_name("notes.txt"), None);
+    }
+}
