@@ -6,51 +6,58 @@ use crate::timeline::{self, Timeline};
 use patchdx_bundle::{Bundle, Entry, FileKind, Severity, Warning};
 use patchdx_formats::cbs::{self, CbsLog, history::History};
 use patchdx_formats::event::SourceFile;
+use patchdx_formats::registry;
+use patchdx_formats::source::EvidenceSource;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// What was read from a bundle.
 pub struct BundleEvidence {
     pub files: Vec<FileSummary>,
     pub warnings: Vec<Warning>,
-    /// CBS pieces in history order, then SFC extracts.
-    pub cbs_logs: Vec<CbsLog>,
     pub history: History,
-    /// Every non-CBS source file that was parsed (moved into the timeline by [`BundleEvidence::timeline`]).
+    /// Every file read: CBS pieces in history order, then SFC extracts, then the other sources in bundle order
+    /// (moved into the timeline by [`BundleEvidence::timeline`]).
     pub sources: Vec<SourceFile>,
 }
 
-fn is_cbs(kind: FileKind) -> bool {
-    matches!(kind, FileKind::Cbs | FileKind::SfcDetails)
-}
+/// A reader and the files it reads together.
+type ReadTogether<'b> = (&'static dyn EvidenceSource, Vec<&'b Entry>);
 
-pub fn read_evidence(bundle: &Bundle) -> BundleEvidence {
-    let mut warnings = bundle.warnings.clone();
-    let cbs_entries: Vec<&Entry> = bundle.entries.iter().filter(|e| is_cbs(e.kind) && e.size > 0).collect();
-    let mut logs = cbs::read_all(&cbs_entries);
-    for log in &mut logs {
-        warnings.append(&mut log.warnings);
-        if log.first.is_none() && log.lines > 0 {
-            warnings.push(Warning {
-                path: log.path.clone(),
-                severity: Severity::Notice,
-                message: "no timestamped CBS line found in this file".to_string(),
-            });
+/// The files of readers that read their files together, and the files read one by one, in bundle order.
+fn by_reader(bundle: &Bundle) -> (Vec<ReadTogether<'_>>, Vec<&Entry>) {
+    let mut together: Vec<ReadTogether<'_>> = Vec::new();
+    let mut one_by_one = Vec::new();
+    for entry in &bundle.entries {
+        let Some(reader) = registry::for_kind(entry.kind) else { continue };
+        // Readers that read their files together (CBS) skip empty files: there is nothing to stitch.
+        if reader.reads_together() {
+            if entry.size > 0 {
+                match together.iter_mut().find(|(r, _)| r.name() == reader.name()) {
+                    Some((_, entries)) => entries.push(entry),
+                    None => together.push((reader, vec![entry])),
+                }
+            }
+        } else {
+            one_by_one.push(entry);
         }
     }
-    let other: Vec<&Entry> = bundle.entries.iter().filter(|e| !is_cbs(e.kind)).collect();
-    // Plain threads, not the rayon pool: the evtx reader hands chunks to the rayon pool and blocks until they
-    // are parsed, which deadlocks when every pool thread is itself blocked in such a reader (guarded by a test
-    // with two .evtx files).
+    (together, one_by_one)
+}
+
+/// Reads files one by one on a few plain threads. Not the rayon pool: the evtx reader hands chunks to the
+/// rayon pool and blocks until they are parsed, which deadlocks when every pool thread is itself blocked in
+/// such a reader (guarded by a test with two .evtx files).
+fn read_one_by_one(entries: &[&Entry]) -> Vec<SourceFile> {
     let next = AtomicUsize::new(0);
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8).min(other.len().max(1));
-    let mut sources: Vec<(usize, SourceFile)> = std::thread::scope(|scope| {
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8).min(entries.len().max(1));
+    let mut read: Vec<(usize, SourceFile)> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 scope.spawn(|| {
                     let mut read = Vec::new();
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(entry) = other.get(i) else { break };
+                        let Some(entry) = entries.get(i) else { break };
                         if let Some(source) = patchdx_formats::read_source(entry) {
                             read.push((i, source));
                         }
@@ -62,17 +69,40 @@ pub fn read_evidence(bundle: &Bundle) -> BundleEvidence {
         // A reader that panicked loses only its own files; their absence shows in the file list.
         handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
     });
-    sources.sort_by_key(|(i, _)| *i);
-    let mut sources: Vec<SourceFile> = sources.into_iter().map(|(_, s)| s).collect();
-    for source in &mut sources {
+    read.sort_by_key(|(i, _)| *i);
+    read.into_iter().map(|(_, s)| s).collect()
+}
+
+pub fn read_evidence(bundle: &Bundle) -> BundleEvidence {
+    let mut warnings = bundle.warnings.clone();
+    let (together, one_by_one) = by_reader(bundle);
+    let mut cbs_files: Vec<SourceFile> = Vec::new();
+    for (reader, entries) in together {
+        cbs_files.extend(reader.read_all(&entries));
+    }
+    for file in &mut cbs_files {
+        warnings.append(&mut file.warnings);
+        if let Some(log) = file.cbs.as_deref()
+            && log.first.is_none()
+            && log.lines > 0
+        {
+            warnings.push(Warning {
+                path: file.path.clone(),
+                severity: Severity::Notice,
+                message: "no timestamped CBS line found in this file".to_string(),
+            });
+        }
+    }
+    let mut others = read_one_by_one(&one_by_one);
+    for source in &mut others {
         warnings.append(&mut source.warnings);
     }
-    let parsed: std::collections::HashSet<&str> = sources.iter().map(|s| s.path.as_str()).collect();
+    let parsed: std::collections::HashSet<&str> = cbs_files.iter().chain(&others).map(|s| s.path.as_str()).collect();
     let files = bundle
         .entries
         .iter()
         .map(|entry| {
-            let analysed = (is_cbs(entry.kind) && entry.size > 0) || parsed.contains(entry.path.as_str());
+            let analysed = parsed.contains(entry.path.as_str());
             FileSummary {
                 path: entry.path.clone(),
                 kind: entry.kind,
@@ -81,30 +111,28 @@ pub fn read_evidence(bundle: &Bundle) -> BundleEvidence {
                 encoding: entry.encoding.map(|e| e.label()),
                 encoding_evidence: entry.encoding_evidence,
                 analysed,
-                note: patchdx_formats::registry::note_for(entry, analysed),
+                note: registry::note_for(entry, analysed),
             }
         })
         .collect();
     // SFC [SR] extracts repeat CBS.log lines: diagnose them, but do not stitch them into the CBS history.
-    let (mut history_logs, extracts): (Vec<CbsLog>, Vec<CbsLog>) =
-        logs.into_iter().partition(|l| l.kind == FileKind::Cbs);
-    let history = cbs::history::stitch(&mut history_logs);
-    let mut cbs_logs = history_logs;
-    cbs_logs.extend(extracts);
-    BundleEvidence { files, warnings, cbs_logs, history, sources }
+    let (mut history_files, extracts): (Vec<SourceFile>, Vec<SourceFile>) =
+        cbs_files.into_iter().partition(|f| f.cbs.as_deref().is_some_and(|l| l.kind == FileKind::Cbs));
+    let history = cbs::history::stitch(&mut history_files);
+    let mut sources = history_files;
+    sources.extend(extracts);
+    sources.extend(others);
+    BundleEvidence { files, warnings, history, sources }
 }
 
 impl BundleEvidence {
-    /// All sources, CBS included, on one UTC timeline. The non-CBS sources move into it (their events are not
-    /// copied); the CBS logs stay, since the diagnosis reads them.
-    pub fn timeline(&mut self) -> Timeline {
-        timeline_of(&self.cbs_logs, std::mem::take(&mut self.sources))
+    /// What each CBS file read says about itself (history order, then SFC extracts).
+    pub fn cbs_logs(&self) -> Vec<CbsLog> {
+        self.sources.iter().filter_map(|s| s.cbs.as_deref().cloned()).collect()
     }
-}
 
-/// The timeline of CBS logs and the other sources (which move into it).
-pub fn timeline_of(cbs_logs: &[CbsLog], sources: Vec<SourceFile>) -> Timeline {
-    let mut files: Vec<SourceFile> = cbs_logs.iter().map(cbs::timeline::to_source_file).collect();
-    files.extend(sources);
-    timeline::build(files)
+    /// All sources, CBS included, on one UTC timeline; the files move into it.
+    pub fn timeline(&mut self) -> Timeline {
+        timeline::build(std::mem::take(&mut self.sources))
+    }
 }

@@ -2,7 +2,7 @@
 //! operation`, a WER report, failed boot-time processing), then walks back through the `Failed to …` cascade
 //! to the first record of the chain — the first cause — and keeps the rest as its cascade.
 
-use crate::flat::{Flat, is_failure_record, is_inner_cause, session_of};
+use crate::flat::Flat;
 use crate::model::{CodeRef, Confidence, Evidence, Finding, Session, Verdict};
 use patchdx_formats::cbs::{CbsEventKind, Level};
 use std::collections::HashMap;
@@ -39,7 +39,7 @@ pub(crate) fn build_sessions(flat: &Flat) -> Vec<SessionBuild> {
     let mut by_id: HashMap<String, usize> = HashMap::new();
     for index in 0..flat.events.len() {
         let event = flat.event(index);
-        let Some(id) = session_of(event) else {
+        let Some(id) = flat.session_of(index) else {
             continue;
         };
         let slot = *by_id.entry(id.to_string()).or_insert_with(|| {
@@ -54,7 +54,7 @@ pub(crate) fn build_sessions(flat: &Flat) -> Vec<SessionBuild> {
         if s.kb.is_none() {
             s.kb.clone_from(&event.kb);
         }
-        match &event.kind {
+        match flat.kind(index) {
             CbsEventKind::SessionStart { client, .. } => {
                 s.start.get_or_insert(index);
                 s.client.get_or_insert_with(|| client.clone());
@@ -95,7 +95,7 @@ fn window_start_without_session(flat: &Flat, terminal: usize, floor: usize) -> u
     while start > time_floor {
         start -= 1;
         if matches!(
-            flat.event(start).kind,
+            flat.kind(start),
             CbsEventKind::ExecStarted { .. }
                 | CbsEventKind::SessionStart { .. }
                 | CbsEventKind::StartupState { .. }
@@ -117,10 +117,9 @@ fn terminals(flat: &Flat, sessions: &[SessionBuild]) -> Vec<Terminal> {
     }
     // Final results that name no session: each is its own operation unless a failing session covers it.
     for index in 0..flat.events.len() {
-        let event = flat.event(index);
-        let code = event.code.unwrap_or(0);
+        let code = flat.event(index).code.unwrap_or(0);
         let standalone = matches!(
-            event.kind,
+            flat.kind(index),
             CbsEventKind::FailedOperation | CbsEventKind::WerReport { .. } | CbsEventKind::StartupComplete
         ) && patchdx_codes::is_failure(code);
         if !standalone {
@@ -164,12 +163,11 @@ fn trailer_end(flat: &Flat, terminal: usize, code: u32) -> usize {
     };
     let mut end = terminal;
     for index in terminal + 1..flat.events.len().min(terminal + 40) {
-        let event = flat.event(index);
         let close = flat.instant(index).is_some_and(|t| t.millis() - at.millis() <= 5_000);
         if !close {
             break;
         }
-        if event.code == Some(code) && is_failure_record(event) {
+        if flat.event(index).code == Some(code) && flat.is_failure_record(index) {
             end = index;
         }
     }
@@ -178,14 +176,14 @@ fn trailer_end(flat: &Flat, terminal: usize, code: u32) -> usize {
 
 fn phase_of(flat: &Flat, members: &[usize], first_cause: usize) -> Option<String> {
     for &i in members {
-        if let CbsEventKind::WerReport { failure_source, start_state, target_state, .. } = &flat.event(i).kind {
+        if let CbsEventKind::WerReport { failure_source, start_state, target_state, .. } = flat.kind(i) {
             return Some(format!("{failure_source} ({start_state} → {target_state})"));
         }
     }
-    if members.iter().any(|&i| matches!(flat.event(i).kind, CbsEventKind::StartupComplete)) {
+    if members.iter().any(|&i| matches!(flat.kind(i), CbsEventKind::StartupComplete)) {
         return Some("startup (boot-time) processing".to_string());
     }
-    let text = flat.event(first_cause).text.to_ascii_lowercase();
+    let text = flat.event(first_cause).message.to_ascii_lowercase();
     [
         ("download", "download"),
         ("search", "download (Windows Update search)"),
@@ -212,21 +210,22 @@ pub(crate) fn failed_operations(flat: &Flat, sessions: &[SessionBuild], claimed:
         let session = terminal.session.map(|s| &sessions[s]);
         let code = terminal.code;
         let end = trailer_end(flat, terminal.index, code);
-        let other_session = |i: usize| match (session_of(flat.event(i)), session) {
+        let other_session = |i: usize| match (flat.session_of(i), session) {
             (Some(id), Some(s)) => id != s.id,
             (Some(_), None) => false,
             (None, _) => false,
         };
         let members: Vec<usize> = (terminal.window_start..=end)
             .filter(|&i| !claimed[i] && !other_session(i))
-            .filter(|&i| flat.event(i).code == Some(code) && is_failure_record(flat.event(i)))
+            .filter(|&i| flat.event(i).code == Some(code) && flat.is_failure_record(i))
             .collect();
         let first_member = members.first().copied().unwrap_or(terminal.index);
         // An inner error (CSI (F), installer error, store corruption) shortly before the chain is its cause.
         let inner = (terminal.window_start..first_member).rev().find(|&i| {
-            let e = flat.event(i);
+            let failing_error =
+                flat.record(i).level == Level::Error && flat.event(i).code.is_some_and(patchdx_codes::is_failure);
             !claimed[i]
-                && (is_inner_cause(e) || (e.level == Level::Error && e.code.is_some_and(patchdx_codes::is_failure)))
+                && (flat.is_inner_cause(i) || failing_error)
                 && flat
                     .instant(first_member)
                     .zip(flat.instant(i))
@@ -245,7 +244,7 @@ pub(crate) fn failed_operations(flat: &Flat, sessions: &[SessionBuild], claimed:
         let package =
             session.and_then(|s| s.package.clone()).or_else(|| chain.iter().find_map(|&i| event_at(i).package.clone()));
         let kb = session.and_then(|s| s.kb.clone()).or_else(|| chain.iter().find_map(|&i| event_at(i).kb.clone()));
-        let code_ref = CodeRef::new(code, event_at(terminal.index).code_name_in_log.as_deref());
+        let code_ref = CodeRef::new(code, event_at(terminal.index).facts.code_name.as_deref());
         let subject = match (&kb, &package) {
             (Some(kb), Some(p)) if p.contains(kb.as_str()) => kb.clone(),
             (Some(kb), Some(p)) => format!("{kb} ({})", short_package(p)),
@@ -294,10 +293,10 @@ pub(crate) fn listed_sessions(flat: &Flat, sessions: &[SessionBuild]) -> Vec<Ses
                 id: s.id.clone(),
                 client: s.client.clone(),
                 file: flat.piece(first).path.clone(),
-                start_line: Some(flat.event(first).line),
-                start_local: flat.event(first).time,
+                start_line: flat.event(first).line,
+                start_local: flat.event(first).local,
                 start_utc: flat.event(first).utc,
-                end_local: end.and_then(|e| flat.event(e).time),
+                end_local: end.and_then(|e| flat.event(e).local),
                 end_utc: end.and_then(|e| flat.event(e).utc),
                 package: s.package.clone(),
                 kb: s.kb.clone(),

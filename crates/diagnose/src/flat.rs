@@ -1,42 +1,67 @@
-//! The stitched CBS history as one ordered list of events, with helpers to quote them as evidence.
+//! The stitched CBS history as one ordered view of the timeline's CBS events (piece by piece in history
+//! order, each in line order), with helpers to quote them as evidence.
 
-use crate::model::{CodeRef, Evidence};
+use crate::model::{EventId, Evidence};
 use patchdx_formats::CivilTime;
-use patchdx_formats::cbs::{CbsEvent, CbsEventKind, CbsLog, Level};
+use patchdx_formats::cbs::{CbsEventKind, CbsLog, Level};
+use patchdx_formats::event::{Event, Source};
+use patchdx_formats::record::CbsRecord;
+use std::collections::HashMap;
+
+/// One CBS event of the view: its piece, its place on the timeline, the event and its CBS record.
+pub(crate) struct Item<'a> {
+    pub piece: usize,
+    pub id: EventId,
+    pub event: &'a Event,
+    pub record: &'a CbsRecord,
+}
 
 pub(crate) struct Flat<'a> {
     pub logs: &'a [CbsLog],
-    /// (piece index, event), oldest first.
-    pub events: Vec<(usize, &'a CbsEvent)>,
+    /// Oldest first.
+    pub events: Vec<Item<'a>>,
 }
 
 impl<'a> Flat<'a> {
-    pub fn new(logs: &'a [CbsLog]) -> Self {
-        let events =
-            logs.iter().enumerate().flat_map(|(piece, log)| log.events.iter().map(move |e| (piece, e))).collect();
-        Flat { logs, events }
+    /// The CBS events of `timeline` that belong to `logs`, piece by piece in the order of `logs`.
+    pub fn new(logs: &'a [CbsLog], timeline: &'a [Event]) -> Self {
+        let piece_of: HashMap<&str, usize> = logs.iter().enumerate().map(|(i, l)| (l.path.as_str(), i)).collect();
+        let mut per_piece: Vec<Vec<Item<'a>>> = logs.iter().map(|_| Vec::new()).collect();
+        for (index, event) in timeline.iter().enumerate() {
+            if event.source != Source::Cbs {
+                continue;
+            }
+            let (Some(&piece), Some(record)) = (piece_of.get(event.file.as_str()), event.cbs()) else { continue };
+            per_piece[piece].push(Item { piece, id: EventId(index), event, record });
+        }
+        for items in &mut per_piece {
+            items.sort_by_key(|item| item.event.line);
+        }
+        Flat { logs, events: per_piece.into_iter().flatten().collect() }
     }
 
-    pub fn event(&self, index: usize) -> &'a CbsEvent {
-        self.events[index].1
+    pub fn event(&self, index: usize) -> &'a Event {
+        self.events[index].event
+    }
+
+    pub fn kind(&self, index: usize) -> &'a CbsEventKind {
+        &self.events[index].record.kind
+    }
+
+    pub fn record(&self, index: usize) -> &'a CbsRecord {
+        self.events[index].record
     }
 
     pub fn piece(&self, index: usize) -> &'a CbsLog {
-        &self.logs[self.events[index].0]
+        &self.logs[self.events[index].piece]
+    }
+
+    pub fn same_piece(&self, a: usize, b: usize) -> bool {
+        self.events[a].piece == self.events[b].piece
     }
 
     pub fn evidence(&self, index: usize) -> Evidence {
-        let event = self.event(index);
-        Evidence {
-            file: self.piece(index).path.clone(),
-            line: event.line,
-            record: None,
-            source: None,
-            local_time: event.time,
-            utc_time: event.utc,
-            code: event.code.map(|c| CodeRef::new(c, event.code_name_in_log.as_deref()).label()),
-            text: event.text.clone(),
-        }
+        Evidence::of(self.events[index].id, self.event(index))
     }
 
     /// A finding from the record at `first` to the record at `outcome`, timed by the outcome.
@@ -63,14 +88,13 @@ impl<'a> Flat<'a> {
     }
 
     pub fn offset_label(&self, index: usize) -> Option<String> {
-        let event = self.event(index);
-        self.piece(index).offset_at(event.line).map(patchdx_formats::time::format_offset)
+        let line = self.event(index).line?;
+        self.piece(index).offset_at(line).map(patchdx_formats::time::format_offset)
     }
 
     /// The time used to order and window events: UTC where known, else local.
     pub fn instant(&self, index: usize) -> Option<CivilTime> {
-        let event = self.event(index);
-        event.utc.or(event.time)
+        self.event(index).instant()
     }
 
     /// Index of the earliest event no more than `seconds` before `index` (same piece or earlier).
@@ -87,35 +111,33 @@ impl<'a> Flat<'a> {
         }
         start
     }
-}
 
-/// True for events that can belong to a failure chain.
-pub(crate) fn is_failure_record(event: &CbsEvent) -> bool {
-    let failing_code = event.code.is_some_and(patchdx_codes::is_failure);
-    match &event.kind {
-        CbsEventKind::Failure | CbsEventKind::FailedOperation | CbsEventKind::InstallerError => true,
-        CbsEventKind::CsiFatal | CbsEventKind::StoreMarkedCorrupt => true,
-        CbsEventKind::WerReport { .. }
-        | CbsEventKind::ExecComplete { .. }
-        | CbsEventKind::SessionFinalized { .. }
-        | CbsEventKind::StartupComplete
-        | CbsEventKind::OperationResult => failing_code,
-        _ => failing_code && event.level == Level::Error,
+    /// True for records that can belong to a failure chain.
+    pub fn is_failure_record(&self, index: usize) -> bool {
+        let event = self.event(index);
+        let failing_code = event.code.is_some_and(patchdx_codes::is_failure);
+        match self.kind(index) {
+            CbsEventKind::Failure | CbsEventKind::FailedOperation | CbsEventKind::InstallerError => true,
+            CbsEventKind::CsiFatal | CbsEventKind::StoreMarkedCorrupt => true,
+            CbsEventKind::WerReport { .. }
+            | CbsEventKind::ExecComplete { .. }
+            | CbsEventKind::SessionFinalized { .. }
+            | CbsEventKind::StartupComplete
+            | CbsEventKind::OperationResult => failing_code,
+            _ => failing_code && self.record(index).level == Level::Error,
+        }
     }
-}
 
-/// Inner causes: records that name what broke rather than pass a code up.
-pub(crate) fn is_inner_cause(event: &CbsEvent) -> bool {
-    matches!(event.kind, CbsEventKind::CsiFatal | CbsEventKind::StoreMarkedCorrupt | CbsEventKind::InstallerError)
-}
+    /// Inner causes: records that name what broke rather than pass a code up.
+    pub fn is_inner_cause(&self, index: usize) -> bool {
+        matches!(
+            self.kind(index),
+            CbsEventKind::CsiFatal | CbsEventKind::StoreMarkedCorrupt | CbsEventKind::InstallerError
+        )
+    }
 
-/// The session id an event names explicitly, if any.
-pub(crate) fn session_of(event: &CbsEvent) -> Option<&str> {
-    match &event.kind {
-        CbsEventKind::SessionStart { session, .. }
-        | CbsEventKind::ExecStarted { session, .. }
-        | CbsEventKind::ExecComplete { session }
-        | CbsEventKind::SessionFinalized { session, .. } => Some(session),
-        _ => None,
+    /// The session id a record names explicitly, if any.
+    pub fn session_of(&self, index: usize) -> Option<&'a str> {
+        self.event(index).facts.session.as_deref()
     }
 }

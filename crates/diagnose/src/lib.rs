@@ -92,8 +92,10 @@ pub struct CbsDiagnosis {
     pub session_counts: BTreeMap<String, usize>,
 }
 
-pub fn diagnose_cbs(logs: &[CbsLog], history: &History) -> CbsDiagnosis {
-    let flat = flat::Flat::new(logs);
+/// Diagnoses the CBS history: `logs` are the CBS files in history order (then SFC extracts), whose events are
+/// on `timeline`.
+pub fn diagnose_cbs(logs: &[CbsLog], history: &History, timeline: &timeline::Timeline) -> CbsDiagnosis {
+    let flat = flat::Flat::new(logs, &timeline.events);
     let sessions = failures::build_sessions(&flat);
     let mut claimed = vec![false; flat.events.len()];
     let mut findings = failures::failed_operations(&flat, &sessions, &mut claimed);
@@ -122,7 +124,7 @@ fn order_and_number(findings: &mut [Finding]) {
 
 fn history_observations(flat: &flat::Flat, history: &History, observations: &mut Vec<Observation>) {
     for (index, event) in flat.events.iter().enumerate() {
-        if matches!(event.1.kind, cbs::CbsEventKind::BackupCabFailed) {
+        if matches!(event.record.kind, cbs::CbsEventKind::BackupCabFailed) {
             observations.push(Observation {
                 kind: "rotation-failure",
                 summary: "CBS could not compress its rotated log into a CbsPersist cab; history from before this point may be lost on the machine.".to_string(),
@@ -214,17 +216,11 @@ fn analyze_bundle<R: std::borrow::Borrow<patchdx_rules::RuleSet>>(
     rules: impl FnOnce() -> R,
     case: &case_checks::CaseInput,
 ) -> (Analysis, timeline::Timeline) {
-    let evidence::BundleEvidence { files, warnings, cbs_logs, history, sources } = evidence::read_evidence(bundle);
-    // The timeline and the CBS diagnosis read the same logs and not each other: build them side by side.
-    let (timeline, mut diagnosis) = std::thread::scope(|scope| {
-        let timeline = scope.spawn(|| evidence::timeline_of(&cbs_logs, sources));
-        let diagnosis = diagnose_cbs(&cbs_logs, &history);
-        let timeline = match timeline.join() {
-            Ok(timeline) => timeline,
-            Err(panic) => std::panic::resume_unwind(panic),
-        };
-        (timeline, diagnosis)
-    });
+    let mut evidence = evidence::read_evidence(bundle);
+    let cbs_logs = evidence.cbs_logs();
+    let timeline = evidence.timeline();
+    let evidence::BundleEvidence { files, warnings, history, .. } = evidence;
+    let mut diagnosis = diagnose_cbs(&cbs_logs, &history, &timeline);
     let before = diagnosis.findings.len();
     sources::source_findings(&mut diagnosis.findings, &timeline, &history);
     if diagnosis.findings.len() != before {

@@ -1,11 +1,20 @@
 //! What a diagnosis says: findings with evidence, observations, sessions and the CBS history's coverage.
 
 use patchdx_formats::CivilTime;
+use patchdx_formats::event::{Event, Source};
 use serde::Serialize;
+
+/// An event's place on the timeline (its index there): later stages look the event up by it instead of
+/// searching for its file and line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EventId(pub usize);
 
 /// A quoted log line: where it is and what it says.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Evidence {
+    /// The event quoted, on the analysis's timeline.
+    #[serde(skip)]
+    pub event: Option<EventId>,
     /// Inside-archive path of the file.
     pub file: String,
     /// 1-based line number (0 for event-log records, which have `record` instead).
@@ -23,6 +32,21 @@ pub struct Evidence {
 }
 
 impl Evidence {
+    /// The evidence of a timeline event (CBS records name no source: CBS is the default).
+    pub fn of(id: EventId, event: &Event) -> Self {
+        Evidence {
+            event: Some(id),
+            file: event.file.clone(),
+            line: event.line.unwrap_or(0),
+            record: event.record,
+            source: (event.source != Source::Cbs).then(|| event.source.label().to_string()),
+            local_time: event.local,
+            utc_time: event.utc,
+            code: event.code.map(|c| CodeRef::new(c, event.facts.code_name.as_deref()).label()),
+            text: event.message.clone(),
+        }
+    }
+
     /// Where the record is: `file:line`, `file#record` for event-log records, or the file alone.
     pub fn place(&self) -> String {
         match (self.record, self.line) {

@@ -6,7 +6,7 @@ use crate::model::{CodeRef, Confidence, Evidence, Finding, Observation, Verdict}
 use patchdx_formats::cbs::CbsEventKind;
 
 fn same_piece(flat: &Flat, a: usize, b: usize) -> bool {
-    flat.events[a].0 == flat.events[b].0
+    flat.same_piece(a, b)
 }
 
 fn within(flat: &Flat, a: usize, b: usize, seconds: i64) -> bool {
@@ -24,19 +24,18 @@ pub(crate) fn store_repairs(
     observations: &mut Vec<Observation>,
 ) {
     for index in 0..flat.events.len() {
-        let CbsEventKind::SummaryDetected { count: detected } = flat.event(index).kind else {
+        let CbsEventKind::SummaryDetected { count: detected } = *flat.kind(index) else {
             continue;
         };
         let repaired =
             (index + 1..flat.events.len().min(index + 30)).filter(|&i| same_piece(flat, i, index)).find_map(|i| {
-                match flat.event(i).kind {
+                match *flat.kind(i) {
                     CbsEventKind::SummaryRepaired { count } => Some((i, count)),
                     _ => None,
                 }
             });
-        let result = (index.saturating_sub(8)..index)
-            .rev()
-            .find(|&i| matches!(flat.event(i).kind, CbsEventKind::OperationResult));
+        let result =
+            (index.saturating_sub(8)..index).rev().find(|&i| matches!(flat.kind(i), CbsEventKind::OperationResult));
         let result_code = result.and_then(|i| flat.event(i).code).unwrap_or(0);
         // Corruption rows and CSI store-corrupt flags of the same repair run (the hour before its summary).
         let related: Vec<usize> = (0..index)
@@ -45,7 +44,7 @@ pub(crate) fn store_repairs(
             .filter(|&i| {
                 !claimed[i]
                     && matches!(
-                        flat.event(i).kind,
+                        flat.kind(i),
                         CbsEventKind::CorruptionRow { .. } | CbsEventKind::CsiFatal | CbsEventKind::StoreMarkedCorrupt
                     )
             })
@@ -63,7 +62,7 @@ pub(crate) fn store_repairs(
         }
         let items: Vec<String> = related
             .iter()
-            .filter_map(|&i| match &flat.event(i).kind {
+            .filter_map(|&i| match flat.kind(i) {
                 CbsEventKind::CorruptionRow { category, fixed, item } => {
                     Some(format!("{category}: {item}{}", if *fixed { " (fixed)" } else { " (NOT fixed)" }))
                 }
@@ -112,7 +111,7 @@ pub(crate) fn sfc_results(
     let mut cannot: Vec<usize> = Vec::new();
     let mut repaired: Vec<usize> = Vec::new();
     for index in 0..flat.events.len() {
-        match flat.event(index).kind {
+        match flat.kind(index) {
             CbsEventKind::SfcCannotRepair { .. } => cannot.push(index),
             CbsEventKind::SfcRepaired { .. } => repaired.push(index),
             _ => {}
@@ -124,7 +123,7 @@ pub(crate) fn sfc_results(
         }
         let items: Vec<String> = group
             .iter()
-            .filter_map(|&i| match &flat.event(i).kind {
+            .filter_map(|&i| match flat.kind(i) {
                 CbsEventKind::SfcCannotRepair { file } => Some(file.clone()),
                 _ => None,
             })
@@ -138,7 +137,7 @@ pub(crate) fn sfc_results(
             client: Some("SFC (Windows Resource Protection)".to_string()),
             phase: Some("system file check".to_string()),
             // Dated by the first file SFC gave up on: that is when the damage was found.
-            local_time: flat.event(first).time,
+            local_time: flat.event(first).local,
             utc_time: flat.event(first).utc,
             utc_offset: flat.offset_label(first),
             cascade: group.iter().skip(1).map(|&i| flat.evidence(i)).collect(),
@@ -149,7 +148,7 @@ pub(crate) fn sfc_results(
     for group in group_by_time(flat, &repaired, 7200) {
         let mut files: Vec<String> = Vec::new();
         for &i in &group {
-            if let CbsEventKind::SfcRepaired { file } = &flat.event(i).kind
+            if let CbsEventKind::SfcRepaired { file } = flat.kind(i)
                 && !files.contains(file)
             {
                 files.push(file.clone());
@@ -177,7 +176,7 @@ fn group_by_time(flat: &Flat, indexes: &[usize], seconds: i64) -> Vec<Vec<usize>
 /// Store-corrupt flags that no failure chain or repair run accounts for.
 pub(crate) fn unexplained_corruption(flat: &Flat, claimed: &mut [bool], findings: &mut Vec<Finding>) {
     let flagged: Vec<usize> = (0..flat.events.len())
-        .filter(|&i| !claimed[i] && matches!(flat.event(i).kind, CbsEventKind::StoreMarkedCorrupt))
+        .filter(|&i| !claimed[i] && matches!(flat.kind(i), CbsEventKind::StoreMarkedCorrupt))
         .collect();
     for group in group_by_time(flat, &flagged, 3600) {
         for &i in &group {
@@ -192,9 +191,9 @@ pub(crate) fn unexplained_corruption(flat: &Flat, claimed: &mut [bool], findings
         findings.push(Finding {
             kb: event.kb.clone(),
             package: event.package.clone(),
-            code: event.code.map(|c| CodeRef::new(c, event.code_name_in_log.as_deref())),
+            code: event.code.map(|c| CodeRef::new(c, event.facts.code_name.as_deref())),
             // Dated by the first flag: that is when the store was found corrupt.
-            local_time: event.time,
+            local_time: event.local,
             utc_time: event.utc,
             utc_offset: flat.offset_label(first),
             cascade: group.iter().skip(1).map(|&i| flat.evidence(i)).collect(),
@@ -207,7 +206,7 @@ pub(crate) fn unexplained_corruption(flat: &Flat, claimed: &mut [bool], findings
 pub(crate) fn startup_processing(flat: &Flat, observations: &mut Vec<Observation>) {
     let mut index = 0;
     while index < flat.events.len() {
-        let CbsEventKind::StartupState { state } = &flat.event(index).kind else {
+        let CbsEventKind::StartupState { state } = flat.kind(index) else {
             index += 1;
             continue;
         };
@@ -218,7 +217,7 @@ pub(crate) fn startup_processing(flat: &Flat, observations: &mut Vec<Observation
         let mut end = index + 1;
         while end < flat.events.len() && end < index + 400 && same_piece(flat, end, index) {
             let event = flat.event(end);
-            match &event.kind {
+            match flat.kind(end) {
                 CbsEventKind::StartupState { .. } | CbsEventKind::TrustedInstallerInit => break,
                 CbsEventKind::StartupPackage { new_state } => {
                     let name = event.kb.clone().unwrap_or_else(|| event.package.clone().unwrap_or_default());

@@ -2,7 +2,7 @@
 //! Sessions.xml…): grouped per update and code into findings, joined to the CBS finding of the same failure when
 //! there is one, and checked against the time the CBS history covers.
 
-use crate::model::{CodeRef, Confidence, Evidence, Finding, Verdict};
+use crate::model::{CodeRef, Confidence, EventId, Evidence, Finding, Verdict};
 use crate::timeline::Timeline;
 use patchdx_formats::CivilTime;
 use patchdx_formats::cbs::history::History;
@@ -23,19 +23,6 @@ fn is_failure(event: &Event) -> bool {
                 | Action::Rollback
         )
         && event.code.is_none_or(patchdx_codes::is_failure)
-}
-
-pub(crate) fn evidence_of(event: &Event) -> Evidence {
-    Evidence {
-        file: event.file.clone(),
-        line: event.line.unwrap_or(0),
-        record: event.record,
-        source: Some(event.source.label().to_string()),
-        local_time: event.local,
-        utc_time: event.utc,
-        code: event.code.map(|c| CodeRef::new(c, None).label()),
-        text: event.message.clone(),
-    }
 }
 
 fn update_key(event: &Event) -> Option<String> {
@@ -72,46 +59,50 @@ pub(crate) fn cbs_covers(history: &History, instant: Option<CivilTime>, utc: boo
 
 /// Adds findings for failures recorded outside CBS; returns how many were joined to existing CBS findings.
 pub(crate) fn source_findings(findings: &mut Vec<Finding>, timeline: &Timeline, history: &History) -> usize {
-    let failures: Vec<&Event> = timeline.events.iter().filter(|e| is_failure(e)).collect();
-    let mut groups: Vec<Vec<&Event>> = Vec::new();
-    for event in failures {
+    let failures: Vec<(EventId, &Event)> =
+        timeline.events.iter().enumerate().filter(|(_, e)| is_failure(e)).map(|(i, e)| (EventId(i), e)).collect();
+    let mut groups: Vec<Vec<(EventId, &Event)>> = Vec::new();
+    for (id, event) in failures {
         let key = update_key(event);
         let joined = groups.iter_mut().find(|g| {
-            let head = g[0];
+            let head = g[0].1;
             head.code == event.code
                 && (update_key(head) == key || key.is_none())
-                && g.iter().any(|e| close(e.instant(), event.instant()))
+                && g.iter().any(|(_, e)| close(e.instant(), event.instant()))
         });
         match joined {
-            Some(group) => group.push(event),
-            None => groups.push(vec![event]),
+            Some(group) => group.push((id, event)),
+            None => groups.push(vec![(id, event)]),
         }
     }
     let mut joined_to_cbs = 0;
     for group in groups {
-        let code = group[0].code;
-        let kb = group.iter().find_map(|e| e.kb.clone());
+        let evidence = |&(id, e): &(EventId, &Event)| Evidence::of(id, e);
+        let code = group[0].1.code;
+        let kb = group.iter().find_map(|(_, e)| e.kb.clone());
         // The same failure diagnosed from CBS: add these records as corroboration.
         if let Some(existing) = findings.iter_mut().find(|f| {
             f.code.as_ref().map(|c| c.value) == code
                 && (kb.is_none() || f.kb == kb)
-                && group.iter().any(|e| close(e.utc, f.utc_time) || close(e.local, f.local_time))
+                && group.iter().any(|(_, e)| close(e.utc, f.utc_time) || close(e.local, f.local_time))
         }) {
-            existing.corroboration.extend(group.iter().map(|e| evidence_of(e)));
+            existing.corroboration.extend(group.iter().map(evidence));
             joined_to_cbs += 1;
             continue;
         }
         // The last install/download result of the group states the outcome (Windows Update's own record comes
         // after the servicing session's), else the last record.
-        let outcome = group
+        let outcome_at = group
             .iter()
-            .rev()
-            .copied()
-            .find(|e| matches!(e.action, Action::InstallFailed | Action::DownloadFailed | Action::UninstallFailed))
-            .unwrap_or(group[group.len() - 1]);
-        let first = group[0];
-        let title_subject =
-            kb.clone().or_else(|| group.iter().find_map(|e| e.title.clone())).unwrap_or_else(|| "update".to_string());
+            .rposition(|(_, e)| {
+                matches!(e.action, Action::InstallFailed | Action::DownloadFailed | Action::UninstallFailed)
+            })
+            .unwrap_or(group.len() - 1);
+        let outcome = group[outcome_at].1;
+        let title_subject = kb
+            .clone()
+            .or_else(|| group.iter().find_map(|(_, e)| e.title.clone()))
+            .unwrap_or_else(|| "update".to_string());
         let code_ref = code.map(|c| CodeRef::new(c, None));
         let what = match outcome.action {
             Action::DownloadFailed => "download failed",
@@ -121,7 +112,7 @@ pub(crate) fn source_findings(findings: &mut Vec<Finding>, timeline: &Timeline, 
             _ => "failed",
         };
         let sources: Vec<&str> = {
-            let mut s: Vec<&str> = group.iter().map(|e| e.source.label()).collect();
+            let mut s: Vec<&str> = group.iter().map(|(_, e)| e.source.label()).collect();
             s.dedup();
             s
         };
@@ -149,17 +140,24 @@ pub(crate) fn source_findings(findings: &mut Vec<Finding>, timeline: &Timeline, 
         );
         findings.push(Finding {
             kb,
-            package: group.iter().find_map(|e| e.package.clone()),
-            client: group.iter().find_map(|e| e.client.clone()),
-            phase: group.iter().find_map(|e| e.phase.clone()),
+            package: group.iter().find_map(|(_, e)| e.package.clone()),
+            client: group.iter().find_map(|(_, e)| e.client.clone()),
+            phase: group.iter().find_map(|(_, e)| e.phase.clone()),
             code: code_ref,
             utc_offset: match (outcome.local, outcome.utc) {
                 (Some(l), Some(u)) => Some(patchdx_formats::time::format_offset((l.millis() - u.millis()) / 1000)),
                 _ => None,
             },
-            cascade: group.iter().skip(1).map(|e| evidence_of(e)).collect(),
+            cascade: group.iter().skip(1).map(evidence).collect(),
             coverage,
-            ..Finding::new(Verdict::Failed, title, evidence_of(first), evidence_of(outcome), confidence, reason)
+            ..Finding::new(
+                Verdict::Failed,
+                title,
+                evidence(&group[0]),
+                evidence(&group[outcome_at]),
+                confidence,
+                reason,
+            )
         });
     }
     joined_to_cbs

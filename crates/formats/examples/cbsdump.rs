@@ -14,7 +14,8 @@ fn main() {
         for e in &bundle.entries {
             println!("ENTRY {} {:?} {:?}", e.path, e.kind, e.encoding.map(|x| x.label()));
         }
-        for log in &logs {
+        for file in &logs {
+            let Some(log) = file.cbs.as_deref() else { continue };
             println!(
                 "LOG {} lines={} first={:?} last={:?} offsets={:?} benign={} events={}",
                 log.path,
@@ -23,21 +24,21 @@ fn main() {
                 log.last,
                 log.offsets,
                 log.routine_failure_lines,
-                log.events.len()
+                file.events.len()
             );
-            for w in &log.warnings {
+            for w in &file.warnings {
                 println!("  WARN {}", w.message);
             }
             if std::env::var("EVENTS").is_ok() {
-                for e in &log.events {
+                for e in &file.events {
                     println!(
                         "  {:>6} {:?} {:?} code={:?} kb={:?} | {}",
-                        e.line,
-                        e.time.map(|t| t.to_string()),
-                        e.kind,
+                        e.line.unwrap_or(0),
+                        e.local.map(|t| t.to_string()),
+                        e.cbs().map(|r| &r.kind),
                         e.code.map(|c| format!("{c:#010x}")),
                         e.kb,
-                        &e.text[..e.text.len().min(160)]
+                        patchdx_formats::text::clip(&e.message, 160)
                     );
                 }
             }

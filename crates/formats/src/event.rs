@@ -146,6 +146,29 @@ pub struct Event {
     pub phase: Option<String>,
     /// The line or the rendered event message, cut to a reasonable length.
     pub message: String,
+    /// Typed facts beyond the common fields (not part of the timeline document).
+    #[serde(skip)]
+    pub facts: Facts,
+}
+
+/// What a reader knows about an event beyond the fields every event has, typed, so that later stages read
+/// facts instead of parsing the message again.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facts {
+    /// The code's name as the log wrote it next to the value (`ERROR_SXS_COMPONENT_STORE_CORRUPT`).
+    pub code_name: Option<String>,
+    /// The servicing session the record belongs to (a CBS session id).
+    pub session: Option<String>,
+    /// What the line says in its source's own terms.
+    pub record: Record,
+}
+
+/// A source-specific record.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Record {
+    #[default]
+    Plain,
+    Cbs(crate::record::CbsRecord),
 }
 
 impl Event {
@@ -168,6 +191,15 @@ impl Event {
             client: None,
             phase: None,
             message: message.into(),
+            facts: Facts::default(),
+        }
+    }
+
+    /// The CBS record of a CBS event.
+    pub fn cbs(&self) -> Option<&crate::record::CbsRecord> {
+        match &self.facts.record {
+            Record::Cbs(record) => Some(record),
+            Record::Plain => None,
         }
     }
 
@@ -222,6 +254,9 @@ pub struct SourceFile {
     pub warnings: Vec<Warning>,
     /// Anything the reader wants a person to know about this file (dialect, truncation, empty).
     pub note: Option<String>,
+    /// What a CBS file says about itself (span, offsets line by line, rotation), for CBS files.
+    #[serde(skip)]
+    pub cbs: Option<Box<crate::record::CbsLog>>,
 }
 
 impl SourceFile {
@@ -236,6 +271,7 @@ impl SourceFile {
             events: Vec::new(),
             warnings: Vec::new(),
             note: None,
+            cbs: None,
         }
     }
 

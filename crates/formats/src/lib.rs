@@ -6,6 +6,7 @@ mod names;
 pub mod cbs;
 pub mod event;
 pub mod hresult;
+pub mod record;
 pub mod registry;
 pub mod source;
 pub mod text;

@@ -117,9 +117,14 @@ pub trait EvidenceSource: Sync {
     /// Reads one file. Problems become warnings on the result; this never fails.
     fn read(&self, entry: &Entry) -> SourceFile;
 
-    /// Reads several files of this source at once, where the source is faster that way (CBS scans pieces
-    /// and ranges of large pieces on every core); `None` to have them read one by one.
-    fn read_together(&self, _entries: &[&Entry]) -> Option<Vec<SourceFile>> {
-        None
+    /// Whether the source reads all its files of a bundle in one call to [`EvidenceSource::read_all`]
+    /// (CBS scans its pieces, and ranges of large pieces, on every core); others are read one by one.
+    fn reads_together(&self) -> bool {
+        false
+    }
+
+    /// Reads several files of this source.
+    fn read_all(&self, entries: &[&Entry]) -> Vec<SourceFile> {
+        entries.iter().map(|entry| self.read(entry)).collect()
     }
 }

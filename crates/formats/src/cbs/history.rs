@@ -1,7 +1,8 @@
 //! Stitches CBS.log and its rotated pieces into one ordered history: orders the pieces, drops duplicated
 //! pieces and overlapping lines, and states what time the history covers and which pieces are missing.
 
-use super::{CbsEvent, CbsEventKind, CbsLog};
+use super::{CbsEventKind, CbsLog};
+use crate::event::{Event, SourceFile};
 use crate::time::CivilTime;
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
@@ -44,26 +45,33 @@ pub struct History {
     pub failed_rotations: Vec<CivilTime>,
 }
 
-fn sort_key(log: &CbsLog) -> (i64, i64) {
+/// The CBS facts of a file (files without them sort last and stitch as empty pieces).
+fn log_of(file: &SourceFile) -> Option<&CbsLog> {
+    file.cbs.as_deref()
+}
+
+fn sort_key(file: &SourceFile) -> (i64, i64) {
+    let Some(log) = log_of(file) else { return (i64::MAX, i64::MAX) };
     let first = log.first.map(|f| f.utc.unwrap_or(f.local).millis()).unwrap_or(i64::MAX);
     let last = log.last.map(|l| l.utc.unwrap_or(l.local).millis()).unwrap_or(i64::MAX);
     (first, last)
 }
 
-fn same_content(a: &CbsLog, b: &CbsLog) -> bool {
+fn same_content(fa: &SourceFile, fb: &SourceFile) -> bool {
+    let (Some(a), Some(b)) = (log_of(fa), log_of(fb)) else { return false };
     a.lines == b.lines
         && a.first.map(|s| (s.line, s.local)) == b.first.map(|s| (s.line, s.local))
         && a.last.map(|s| (s.line, s.local)) == b.last.map(|s| (s.line, s.local))
-        && a.events.len() == b.events.len()
-        && a.events.iter().zip(&b.events).all(|(x, y)| x.line == y.line && x.text == y.text)
+        && fa.events.len() == fb.events.len()
+        && fa.events.iter().zip(&fb.events).all(|(x, y)| x.line == y.line && x.message == y.message)
 }
 
 /// Orders `logs` in place (oldest first), removes duplicate pieces from it and overlapping events from the
 /// later of two overlapping pieces, and describes the result.
-pub fn stitch(logs: &mut Vec<CbsLog>) -> History {
+pub fn stitch(logs: &mut Vec<SourceFile>) -> History {
     logs.sort_by_key(sort_key);
     let mut history = History::default();
-    let mut kept: Vec<CbsLog> = Vec::new();
+    let mut kept: Vec<SourceFile> = Vec::new();
     for log in logs.drain(..) {
         if let Some(original) = kept.iter().find(|k| same_content(k, &log)) {
             history.duplicates.push(Duplicate { path: log.path.clone(), same_as: original.path.clone() });
@@ -74,9 +82,9 @@ pub fn stitch(logs: &mut Vec<CbsLog>) -> History {
     let mut previous_last: Option<CivilTime> = None;
     let mut earlier = EarlierEvents::default();
     for index in 0..kept.len() {
-        let (first_t, last_t) = {
-            let log = &kept[index];
-            (log.first.map(|f| f.utc.unwrap_or(f.local)), log.last.map(|l| l.utc.unwrap_or(l.local)))
+        let (first_t, last_t) = match log_of(&kept[index]) {
+            Some(log) => (log.first.map(|f| f.utc.unwrap_or(f.local)), log.last.map(|l| l.utc.unwrap_or(l.local))),
+            None => (None, None),
         };
         let mut removed = 0;
         if let (Some(first), Some(prev_last)) = (first_t, previous_last)
@@ -90,14 +98,15 @@ pub fn stitch(logs: &mut Vec<CbsLog>) -> History {
             log.events.retain(|e| !earlier.holds(before_index, e));
             removed = count - log.events.len();
         }
-        let log = &kept[index];
+        let file = &kept[index];
+        let log = log_of(file);
         history.pieces.push(Piece {
-            path: log.path.clone(),
-            first_local: log.first.map(|f| f.local),
-            last_local: log.last.map(|l| l.local),
-            first_utc: log.first.and_then(|f| f.utc),
-            last_utc: log.last.and_then(|l| l.utc),
-            lines: log.lines,
+            path: file.path.clone(),
+            first_local: log.and_then(|l| l.first).map(|f| f.local),
+            last_local: log.and_then(|l| l.last).map(|l| l.local),
+            first_utc: log.and_then(|l| l.first).and_then(|f| f.utc),
+            last_utc: log.and_then(|l| l.last).and_then(|l| l.utc),
+            lines: log.map_or(0, |l| l.lines),
             gap_before_seconds: match (previous_last, first_t) {
                 (Some(p), Some(f)) => Some((f.millis() - p.millis()) / 1000),
                 _ => None,
@@ -108,20 +117,22 @@ pub fn stitch(logs: &mut Vec<CbsLog>) -> History {
             previous_last = Some(previous_last.map_or(last, |p| p.max(last)));
         }
     }
-    history.first_local = kept.iter().filter_map(|l| l.first.map(|f| f.local)).min();
-    history.last_local = kept.iter().filter_map(|l| l.last.map(|f| f.local)).max();
-    history.first_utc = kept.iter().filter_map(|l| l.first.and_then(|f| f.utc)).min();
-    history.last_utc = kept.iter().filter_map(|l| l.last.and_then(|f| f.utc)).max();
+    let logs_kept = || kept.iter().filter_map(log_of);
+    history.first_local = logs_kept().filter_map(|l| l.first.map(|f| f.local)).min();
+    history.last_local = logs_kept().filter_map(|l| l.last.map(|f| f.local)).max();
+    history.first_utc = logs_kept().filter_map(|l| l.first.and_then(|f| f.utc)).min();
+    history.last_utc = logs_kept().filter_map(|l| l.last.and_then(|f| f.utc)).max();
     let present: BTreeSet<String> = kept.iter().map(|l| base_stem(&l.path)).collect();
     let mut missing = BTreeSet::new();
     for log in &kept {
         for event in &log.events {
-            match &event.kind {
+            let Some(record) = event.cbs() else { continue };
+            match &record.kind {
                 CbsEventKind::BackupArchived { name } if !present.contains(&base_stem(name)) => {
                     missing.insert(name.clone());
                 }
                 CbsEventKind::BackupCabFailed => {
-                    if let Some(t) = event.time {
+                    if let Some(t) = event.local {
                         history.failed_rotations.push(t);
                     }
                 }
@@ -154,13 +165,13 @@ struct EarlierEvents {
 type EventKey = (Option<CivilTime>, u64);
 
 impl EarlierEvents {
-    fn key(event: &CbsEvent) -> EventKey {
+    fn key(event: &Event) -> EventKey {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        event.text.hash(&mut hasher);
-        (event.time, hasher.finish())
+        event.message.hash(&mut hasher);
+        (event.local, hasher.finish())
     }
 
-    fn extend_to(&mut self, pieces: &[CbsLog]) {
+    fn extend_to(&mut self, pieces: &[SourceFile]) {
         for (piece, log) in pieces.iter().enumerate().skip(self.pieces_indexed) {
             for (at, event) in log.events.iter().enumerate() {
                 self.by_key.entry(Self::key(event)).or_default().push((piece, at));
@@ -170,9 +181,9 @@ impl EarlierEvents {
     }
 
     /// Whether an earlier piece holds an event with this time and exactly this text.
-    fn holds(&self, pieces: &[CbsLog], event: &CbsEvent) -> bool {
+    fn holds(&self, pieces: &[SourceFile], event: &Event) -> bool {
         self.by_key.get(&Self::key(event)).is_some_and(|places| {
-            places.iter().any(|&(piece, at)| pieces[piece].events.get(at).is_some_and(|e| e.text == event.text))
+            places.iter().any(|&(piece, at)| pieces[piece].events.get(at).is_some_and(|e| e.message == event.message))
         })
     }
 }

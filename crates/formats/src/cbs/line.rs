@@ -3,86 +3,9 @@
 
 use crate::hresult::{FoundCode, primary_code};
 use crate::text::{after, find, has};
-use serde::Serialize;
 
+pub use crate::record::CbsEventKind;
 pub use crate::text::prefix::Level;
-
-/// What a line says, for the lines that matter.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "type", rename_all = "kebab-case")]
-pub enum CbsEventKind {
-    TrustedInstallerInit,
-    ServicingStackLoaded {
-        version: String,
-    },
-    LastBootTime {
-        boot: String,
-    },
-    SessionStart {
-        session: String,
-        client: String,
-    },
-    ExecStarted {
-        session: String,
-        client: String,
-    },
-    ExecComplete {
-        session: String,
-    },
-    SessionFinalized {
-        session: String,
-        reboot_required: Option<bool>,
-        asynchronous: bool,
-    },
-    StartupState {
-        state: String,
-    },
-    StartupComplete,
-    StartupPackage {
-        new_state: String,
-    },
-    PendingXml,
-    WerReport {
-        failure_source: String,
-        start_state: String,
-        target_state: String,
-        client: String,
-    },
-    CsiFatal,
-    StoreMarkedCorrupt,
-    CorruptionRow {
-        category: String,
-        fixed: bool,
-        item: String,
-    },
-    SfcCannotRepair {
-        file: String,
-    },
-    SfcRepaired {
-        file: String,
-    },
-    SfcTransactionComplete {
-        all_repaired: bool,
-    },
-    SummaryDetected {
-        count: u32,
-    },
-    SummaryRepaired {
-        count: u32,
-    },
-    OperationResult,
-    InstallerError,
-    FailedOperation,
-    BackupCabFailed,
-    /// CBS rotated its log into this CbsPersist file.
-    BackupArchived {
-        name: String,
-    },
-    /// A failure-looking line that is routine noise (SQM uploads, probing for absent registry values…).
-    Benign,
-    /// A failure line that is not (yet) tied to an outcome.
-    Failure,
-}
 
 /// One classified line.
 #[derive(Debug, Clone)]

@@ -20,36 +20,16 @@ pub fn scan_text(text: &[u8]) -> (u64, usize) {
 }
 pub mod timeline;
 
+pub use crate::record::{CbsLog, OffsetSegment, Stamped, offset_at};
 pub use line::{CbsEventKind, Level};
 
+use crate::event::{Confidence, Event, OffsetInference, Source, SourceFile};
+use crate::record::to_utc;
 use crate::time::CivilTime;
 use patchdx_bundle::{Entry, FileKind, Severity, Warning};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
-
-/// One line of a CBS log that matters for diagnosis.
-#[derive(Debug, Clone, Serialize)]
-pub struct CbsEvent {
-    /// Index of the piece (file) in the scanned list.
-    #[serde(skip)]
-    pub piece: usize,
-    /// 1-based physical line number (lines split on `\n`).
-    pub line: u64,
-    /// Local time from the line's prefix (or the nearest stamped line above, for continuation lines).
-    pub time: Option<CivilTime>,
-    /// UTC, when the piece's offset is known.
-    pub utc: Option<CivilTime>,
-    pub level: Level,
-    /// `CBS`, `CSI`, `DISM`, … (`other` for rare components, empty for continuation lines).
-    pub component: &'static str,
-    pub kind: CbsEventKind,
-    pub code: Option<u32>,
-    pub code_name_in_log: Option<String>,
-    pub package: Option<String>,
-    pub kb: Option<String>,
-    pub text: String,
-}
 
 /// A local-minus-UTC measurement taken from one line.
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -59,74 +39,6 @@ pub struct OffsetSample {
     pub source: &'static str,
     /// Lines that gave this offset: this one and the ones after it that were not kept as samples of their own.
     pub observations: usize,
-}
-
-/// A stretch of a file with one UTC offset (machines change time zone; files record it).
-#[derive(Debug, Clone, Serialize)]
-pub struct OffsetSegment {
-    pub from_line: u64,
-    pub offset_seconds: i64,
-    pub samples: usize,
-    pub source: &'static str,
-}
-
-/// A timestamp with the line it was read from.
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct Stamped {
-    pub line: u64,
-    pub local: CivilTime,
-    pub utc: Option<CivilTime>,
-}
-
-/// One scanned CBS file.
-#[derive(Debug, Clone, Serialize)]
-pub struct CbsLog {
-    pub path: String,
-    pub kind: FileKind,
-    pub encoding: Option<String>,
-    pub lines: u64,
-    pub first: Option<Stamped>,
-    pub last: Option<Stamped>,
-    /// The UTC time in a `CbsPersist_YYYYMMDDHHMMSS` name: when CBS rotated this piece out.
-    pub name_stamp_utc: Option<CivilTime>,
-    pub offsets: Vec<OffsetSegment>,
-    #[serde(skip)]
-    pub events: Vec<CbsEvent>,
-    pub routine_failure_lines: u64,
-    #[serde(skip)]
-    pub warnings: Vec<Warning>,
-    /// Fingerprint of what was read (line count, range and every kept record).
-    #[serde(skip)]
-    pub content_key: u64,
-    /// Index (in the list read together) of the file this one is a copy of; its events are not kept.
-    #[serde(skip)]
-    pub duplicate_of: Option<usize>,
-}
-
-/// UTC offset in force at a line: the segment it falls in, or the first one for lines before any sample.
-pub fn offset_at(segments: &[OffsetSegment], line: u64) -> Option<i64> {
-    let mut current = segments.first()?.offset_seconds;
-    for segment in segments {
-        if segment.from_line > line {
-            break;
-        }
-        current = segment.offset_seconds;
-    }
-    Some(current)
-}
-
-fn to_utc(segments: &[OffsetSegment], line: u64, local: CivilTime) -> Option<CivilTime> {
-    offset_at(segments, line).map(|o| local.shifted(-o))
-}
-
-impl CbsLog {
-    pub fn offset_at(&self, line: u64) -> Option<i64> {
-        offset_at(&self.offsets, line)
-    }
-
-    pub fn to_utc(&self, line: u64, local: CivilTime) -> Option<CivilTime> {
-        to_utc(&self.offsets, line, local)
-    }
 }
 
 /// Parses `CbsPersist_20221012031005` out of a file name.
@@ -140,8 +52,10 @@ pub fn name_stamp(file_name: &str) -> Option<CivilTime> {
     CivilTime::from_parts(n(0..4)? as i32, n(4..6)?, n(6..8)?, n(8..10)?, n(10..12)?, n(12..14)?, 0)
 }
 
-fn empty_log(entry: &Entry) -> CbsLog {
-    CbsLog {
+fn empty_file(entry: &Entry) -> SourceFile {
+    let mut file = SourceFile::new(&entry.path, Source::Cbs);
+    file.warnings.extend(entry.shape_warning());
+    file.cbs = Some(Box::new(CbsLog {
         path: entry.path.clone(),
         kind: entry.kind,
         encoding: entry.encoding.map(|e| e.label()),
@@ -150,17 +64,16 @@ fn empty_log(entry: &Entry) -> CbsLog {
         last: None,
         name_stamp_utc: name_stamp(entry.file_name()),
         offsets: Vec::new(),
-        events: Vec::new(),
         routine_failure_lines: 0,
-        warnings: entry.shape_warning().into_iter().collect(),
         content_key: 0,
         duplicate_of: None,
-    }
+    }));
+    file
 }
 
 /// Reads one CBS file (or SFC extract). Problems become warnings on the result; this never fails.
-pub fn read(entry: &Entry) -> CbsLog {
-    read_all(&[entry]).pop().unwrap_or_else(|| empty_log(entry))
+pub fn read(entry: &Entry) -> SourceFile {
+    read_all(&[entry]).pop().unwrap_or_else(|| empty_file(entry))
 }
 
 /// Large UTF-8 files are split into ranges of this size so that every core scans part of them.
@@ -239,14 +152,14 @@ fn scan_item(entry: &Entry, item: &WorkItem, buffer: &mut Vec<u8>) -> (Vec<scan:
 /// Reads many CBS files on every core: each worker takes the next file (or 32 MiB range of a large UTF-8
 /// file), reads and scans it with one reused buffer, so memory stays flat whatever the input size. Each file
 /// is finished (merged, pruned, checked for being a copy of another) as soon as all its parts are scanned.
-pub fn read_all(entries: &[&Entry]) -> Vec<CbsLog> {
+pub fn read_all(entries: &[&Entry]) -> Vec<SourceFile> {
     read_all_in_ranges(entries, RANGE_BYTES)
 }
 
 /// [`read_all`] with another range size (tests use small ranges to check that splitting changes nothing).
 #[doc(hidden)]
-pub fn read_all_in_ranges(entries: &[&Entry], range_bytes: u64) -> Vec<CbsLog> {
-    let mut logs: Vec<CbsLog> = entries.iter().map(|e| empty_log(e)).collect();
+pub fn read_all_in_ranges(entries: &[&Entry], range_bytes: u64) -> Vec<SourceFile> {
+    let mut logs: Vec<SourceFile> = entries.iter().map(|e| empty_file(e)).collect();
     let items = plan(entries, range_bytes.max(1));
     let mut outstanding = vec![0usize; entries.len()];
     for item in &items {
@@ -288,18 +201,18 @@ pub fn read_all_in_ranges(entries: &[&Entry], range_bytes: u64) -> Vec<CbsLog> {
             scans.sort_by_key(|s| s.index);
             let log = &mut logs[file];
             merge(log, scans);
-            prune_unused_failures(log);
-            log.content_key = content_key(log);
-            let key = log.content_key;
+            prune_unused_failures(&mut log.events);
+            let key = content_key(log);
+            meta(log).content_key = key;
             // A copy of a file already read keeps its summary, not its events a second time. The file listed
             // first stays the original whichever finishes scanning first, so the output does not vary.
             match seen_content.get(&key).copied() {
                 Some(other) if other < file => {
-                    logs[file].duplicate_of = Some(other);
+                    meta(&mut logs[file]).duplicate_of = Some(other);
                     logs[file].events = Vec::new();
                 }
                 Some(other) => {
-                    logs[other].duplicate_of = Some(file);
+                    meta(&mut logs[other]).duplicate_of = Some(file);
                     logs[other].events = Vec::new();
                     seen_content.insert(key, file);
                 }
@@ -309,98 +222,158 @@ pub fn read_all_in_ranges(entries: &[&Entry], range_bytes: u64) -> Vec<CbsLog> {
             }
         }
     });
+    for log in &mut logs {
+        describe_file(log);
+    }
     logs
+}
+
+/// The CBS facts of a file read here (every file of this reader has them).
+fn meta(file: &mut SourceFile) -> &mut CbsLog {
+    file.cbs.get_or_insert_with(|| {
+        Box::new(CbsLog {
+            path: file.path.clone(),
+            kind: FileKind::Cbs,
+            encoding: None,
+            lines: 0,
+            first: None,
+            last: None,
+            name_stamp_utc: None,
+            offsets: Vec::new(),
+            routine_failure_lines: 0,
+            content_key: 0,
+            duplicate_of: None,
+        })
+    })
+}
+
+/// The file's summary on the timeline: lines read, span, and the UTC offset with how it was found.
+fn describe_file(file: &mut SourceFile) {
+    let Some(log) = file.cbs.as_deref() else { return };
+    file.records = log.lines;
+    file.first_local = log.first.map(|f| f.local);
+    file.last_local = log.last.map(|l| l.local);
+    file.offset = match log.offsets.as_slice() {
+        [] => OffsetInference::unknown(),
+        [one] => OffsetInference::known(
+            one.offset_seconds,
+            format!("{} ({} samples)", one.source, one.samples),
+            Confidence::High,
+        ),
+        many => OffsetInference::known(
+            many[many.len() - 1].offset_seconds,
+            format!(
+                "{}; the offset changes {} times in the file, each line uses its own",
+                many[0].source,
+                many.len() - 1
+            ),
+            Confidence::High,
+        ),
+    };
 }
 
 /// Failure lines at Info level matter only as links of a chain that ends in a failed result with the same
 /// code; drop those whose code no failed result in the file carries.
-fn prune_unused_failures(log: &mut CbsLog) {
-    let outcome_codes: HashSet<u32> = log
-        .events
+fn prune_unused_failures(events: &mut Vec<Event>) {
+    let kind = |e: &Event| e.cbs().map(|r| r.kind.clone());
+    let outcome_codes: HashSet<u32> = events
         .iter()
         .filter(|e| {
             matches!(
-                e.kind,
-                CbsEventKind::ExecComplete { .. }
-                    | CbsEventKind::SessionFinalized { .. }
-                    | CbsEventKind::FailedOperation
-                    | CbsEventKind::WerReport { .. }
-                    | CbsEventKind::StartupComplete
-                    | CbsEventKind::OperationResult
+                kind(e),
+                Some(
+                    CbsEventKind::ExecComplete { .. }
+                        | CbsEventKind::SessionFinalized { .. }
+                        | CbsEventKind::FailedOperation
+                        | CbsEventKind::WerReport { .. }
+                        | CbsEventKind::StartupComplete
+                        | CbsEventKind::OperationResult
+                )
             )
         })
         .filter_map(|e| e.code)
         .filter(|c| patchdx_codes::is_failure(*c))
         .collect();
-    log.events.retain(|e| {
-        e.kind != CbsEventKind::Failure || e.level == Level::Error || e.code.is_some_and(|c| outcome_codes.contains(&c))
+    events.retain(|e| {
+        let Some(record) = e.cbs() else { return true };
+        record.kind != CbsEventKind::Failure
+            || record.level == Level::Error
+            || e.code.is_some_and(|c| outcome_codes.contains(&c))
     });
-    log.events.shrink_to_fit();
+    events.shrink_to_fit();
 }
 
 /// Identifies a file's content by what was read from it (line count, range, every kept record).
-fn content_key(log: &CbsLog) -> u64 {
+fn content_key(file: &SourceFile) -> u64 {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    log.lines.hash(&mut hasher);
-    log.first.map(|f| (f.line, f.local)).hash(&mut hasher);
-    log.last.map(|l| (l.line, l.local)).hash(&mut hasher);
-    for event in &log.events {
+    if let Some(log) = file.cbs.as_deref() {
+        log.lines.hash(&mut hasher);
+        log.first.map(|f| (f.line, f.local)).hash(&mut hasher);
+        log.last.map(|l| (l.line, l.local)).hash(&mut hasher);
+    }
+    for event in &file.events {
         event.line.hash(&mut hasher);
-        event.text.hash(&mut hasher);
+        event.message.hash(&mut hasher);
         event.code.hash(&mut hasher);
     }
     hasher.finish()
 }
 
-fn merge(log: &mut CbsLog, scans: Vec<scan::ChunkScan>) {
+fn merge(file: &mut SourceFile, scans: Vec<scan::ChunkScan>) {
     let mut base = 0u64;
     let mut last_time: Option<CivilTime> = None;
     let mut samples: Vec<OffsetSample> = Vec::new();
     let mut ends_with_newline = true;
-    log.events.reserve_exact(scans.iter().map(|s| s.events.len()).sum());
+    let (mut first, mut last, mut benign) = (None, None, 0);
+    file.events.reserve_exact(scans.iter().map(|s| s.events.len()).sum());
     for scan in scans {
         for (line, len) in &scan.cut_lines {
-            log.warnings.push(Warning {
-                path: log.path.clone(),
+            file.warnings.push(Warning {
+                path: file.path.clone(),
                 severity: Severity::Damaged,
                 message: format!("line {} is {} bytes long; only its first 64 KiB were read", base + line + 1, len),
             });
         }
-        if log.first.is_none()
+        if first.is_none()
             && let Some((line, local)) = scan.first_stamp
         {
-            log.first = Some(Stamped { line: base + line + 1, local, utc: None });
+            first = Some(Stamped { line: base + line + 1, local, utc: None });
         }
         if let Some((line, local)) = scan.last_stamp {
-            log.last = Some(Stamped { line: base + line + 1, local, utc: None });
+            last = Some(Stamped { line: base + line + 1, local, utc: None });
         }
         for mut event in scan.events {
-            event.line += base + 1;
-            if event.time.is_none() {
-                event.time = last_time;
+            event.line = event.line.map(|line| line + base + 1);
+            if event.local.is_none() {
+                event.local = last_time;
             }
-            log.events.push(event);
+            event.file.clone_from(&file.path);
+            file.events.push(event);
         }
         samples.extend(scan.offsets.into_iter().map(|mut s| {
             s.line += base + 1;
             s
         }));
-        log.routine_failure_lines += scan.benign;
+        benign += scan.benign;
         if let Some((_, t)) = scan.last_stamp {
             last_time = Some(t);
         }
         base += scan.newlines;
         ends_with_newline = scan.ends_with_newline;
     }
+    let offsets = segments(&samples);
+    for stamp in [first.as_mut(), last.as_mut()].into_iter().flatten() {
+        stamp.utc = to_utc(&offsets, stamp.line, stamp.local);
+    }
+    for event in &mut file.events {
+        event.utc = event.local.zip(event.line).and_then(|(t, line)| to_utc(&offsets, line, t));
+    }
+    let log = meta(file);
     log.lines = base + u64::from(!ends_with_newline);
-    log.offsets = segments(&samples);
-    let segments = &log.offsets;
-    for stamp in [log.first.as_mut(), log.last.as_mut()].into_iter().flatten() {
-        stamp.utc = to_utc(segments, stamp.line, stamp.local);
-    }
-    for event in &mut log.events {
-        event.utc = event.time.and_then(|t| to_utc(segments, event.line, t));
-    }
+    log.first = first;
+    log.last = last;
+    log.routine_failure_lines += benign;
+    log.offsets = offsets;
 }
 
 /// Collapses offset samples into segments of constant offset.

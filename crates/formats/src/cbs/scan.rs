@@ -1,8 +1,10 @@
 //! Scans CBS text chunk by chunk: a multi-pattern search finds the few lines that can matter, and only those
 //! are parsed. Each worker reads and scans its own file (or range of a large one) with its own buffer.
 
+use super::OffsetSample;
 use super::line::{self, CbsEventKind, Level};
-use super::{CbsEvent, OffsetSample};
+use crate::event::Event;
+use crate::record::CbsRecord;
 use crate::time::CivilTime;
 use patchdx_linescan::{Engine, LineScanner};
 use std::sync::OnceLock;
@@ -111,7 +113,7 @@ pub(crate) struct ChunkScan {
     pub ends_with_newline: bool,
     pub first_stamp: Option<(u64, CivilTime)>,
     pub last_stamp: Option<(u64, CivilTime)>,
-    pub events: Vec<CbsEvent>,
+    pub events: Vec<Event>,
     pub offsets: Vec<OffsetSample>,
     pub benign: u64,
     pub cut_lines: Vec<(u64, u64)>,
@@ -243,20 +245,17 @@ fn examine_line(out: &mut ChunkScan, chunk: &[u8], start: usize, raw: &[u8], lin
         })
         // KB777778 is the placeholder identifier CBS gives Features on Demand / capabilities, not an update.
         .filter(|kb| kb != "KB777778");
-    out.events.push(CbsEvent {
-        piece: 0,
+    let mut event = super::timeline::event(super::timeline::ScannedLine {
+        record: CbsRecord { kind: classified.kind, level, component },
         line: line_no,
-        time,
-        utc: None,
-        level,
-        component,
-        kind: classified.kind,
+        local: time,
         code: classified.code.as_ref().map(|c| c.value),
-        code_name_in_log: classified.code.and_then(|c| c.name_in_log),
         package,
-        kb,
         text: shown,
     });
+    event.facts.code_name = classified.code.and_then(|c| c.name_in_log);
+    event.kb = kb;
+    out.events.push(event);
 }
 
 /// Local-minus-UTC samples from CSI `@yyyy/m/d:…` stamps and `Universal Time is:` lines.

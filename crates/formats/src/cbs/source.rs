@@ -54,6 +54,14 @@ impl EvidenceSource for Cbs {
     }
 
     fn read(&self, entry: &Entry) -> SourceFile {
-        super::timeline::to_source_file(&super::read(entry))
+        super::read(entry)
+    }
+
+    fn reads_together(&self) -> bool {
+        true
+    }
+
+    fn read_all(&self, entries: &[&Entry]) -> Vec<SourceFile> {
+        super::read_all(entries)
     }
 }

@@ -1,7 +1,10 @@
-//! CBS records as timeline events, so that CBS sits on the same UTC timeline as every other source.
+//! CBS records as events: each classified line becomes an [`Event`] in the terms every source shares
+//! (action, level, client, phase), with its [`CbsRecord`] kept as a typed fact for the CBS diagnosis.
 
-use super::{CbsEventKind, CbsLog, Level as CbsLevel};
-use crate::event::{Action, Confidence, Event, Level, OffsetInference, Source, SourceFile};
+use super::{CbsEventKind, Level as CbsLevel};
+use crate::event::{Action, Event, Level, Record, Source};
+use crate::record::CbsRecord;
+use crate::time::CivilTime;
 
 fn action_of(kind: &CbsEventKind, failed: bool, has_package: bool) -> Action {
     match kind {
@@ -53,6 +56,7 @@ fn action_of(kind: &CbsEventKind, failed: bool, has_package: bool) -> Action {
     }
 }
 
+/// The text of a bookkeeping record, whose line is not kept (it is never quoted as evidence).
 fn describe(kind: &CbsEventKind) -> Option<String> {
     Some(match kind {
         CbsEventKind::SessionStart { session, client } => format!("Session: {session} initialized by client {client}"),
@@ -70,64 +74,54 @@ fn describe(kind: &CbsEventKind) -> Option<String> {
     })
 }
 
-/// The CBS log as a timeline source file.
-pub fn to_source_file(log: &CbsLog) -> SourceFile {
-    let mut file = SourceFile::new(&log.path, Source::Cbs);
-    file.records = log.lines;
-    file.first_local = log.first.map(|f| f.local);
-    file.last_local = log.last.map(|l| l.local);
-    file.offset = match log.offsets.as_slice() {
-        [] => OffsetInference::unknown(),
-        [one] => OffsetInference::known(
-            one.offset_seconds,
-            format!("{} ({} samples)", one.source, one.samples),
-            Confidence::High,
-        ),
-        many => OffsetInference::known(
-            many[many.len() - 1].offset_seconds,
-            format!(
-                "{}; the offset changes {} times in the file, each line uses its own",
-                many[0].source,
-                many.len() - 1
-            ),
-            Confidence::High,
-        ),
+/// The session a record names explicitly, if any.
+fn session_of(kind: &CbsEventKind) -> Option<&str> {
+    match kind {
+        CbsEventKind::SessionStart { session, .. }
+        | CbsEventKind::ExecStarted { session, .. }
+        | CbsEventKind::ExecComplete { session }
+        | CbsEventKind::SessionFinalized { session, .. } => Some(session),
+        _ => None,
+    }
+}
+
+/// What the scan read off one CBS line.
+pub(crate) struct ScannedLine {
+    pub record: CbsRecord,
+    pub line: u64,
+    pub local: Option<CivilTime>,
+    pub code: Option<u32>,
+    pub package: Option<String>,
+    /// The line as quoted, empty for bookkeeping records.
+    pub text: String,
+}
+
+/// A classified CBS line as an event (the file path and KB are filled by the caller).
+pub(crate) fn event(scanned: ScannedLine) -> Event {
+    let ScannedLine { record, line, local, code, package, text } = scanned;
+    let failed = code.is_some_and(patchdx_codes::is_failure);
+    let level = match record.level {
+        CbsLevel::Error => Level::Error,
+        CbsLevel::Warning => Level::Warning,
+        _ if failed => Level::Warning,
+        _ => Level::Info,
     };
-    file.events = log
-        .events
-        .iter()
-        .map(|e| {
-            let failed = e.code.is_some_and(patchdx_codes::is_failure);
-            let level = match e.level {
-                CbsLevel::Error => Level::Error,
-                CbsLevel::Warning => Level::Warning,
-                _ if failed => Level::Warning,
-                _ => Level::Info,
-            };
-            let client = match &e.kind {
-                CbsEventKind::SessionStart { client, .. } | CbsEventKind::ExecStarted { client, .. } => {
-                    Some(client.clone())
-                }
-                CbsEventKind::WerReport { client, .. } => Some(client.clone()),
-                _ => None,
-            };
-            let phase = match &e.kind {
-                CbsEventKind::WerReport { failure_source, .. } => Some(failure_source.clone()),
-                _ => None,
-            };
-            let message = if e.text.is_empty() { describe(&e.kind).unwrap_or_default() } else { e.text.clone() };
-            let mut event =
-                Event::new(Source::Cbs, &log.path, action_of(&e.kind, failed, e.package.is_some()), level, message);
-            event.line = Some(e.line);
-            event.local = e.time;
-            event.utc = e.utc;
-            event.kb = e.kb.clone();
-            event.package = e.package.clone();
-            event.code = e.code;
-            event.client = client;
-            event.phase = phase;
-            event
-        })
-        .collect();
-    file
+    let (client, phase) = match &record.kind {
+        CbsEventKind::SessionStart { client, .. } | CbsEventKind::ExecStarted { client, .. } => {
+            (Some(client.clone()), None)
+        }
+        CbsEventKind::WerReport { client, failure_source, .. } => (Some(client.clone()), Some(failure_source.clone())),
+        _ => (None, None),
+    };
+    let message = if text.is_empty() { describe(&record.kind).unwrap_or_default() } else { text };
+    let mut event = Event::new(Source::Cbs, "", action_of(&record.kind, failed, package.is_some()), level, message);
+    event.line = Some(line);
+    event.local = local;
+    event.code = code;
+    event.package = package;
+    event.client = client;
+    event.phase = phase;
+    event.facts.session = session_of(&record.kind).map(str::to_string);
+    event.facts.record = Record::Cbs(record);
+    event
 }
