@@ -3,40 +3,13 @@
 //! seen, when they started and ended (UTC and local), who drove them and how they ended.
 
 use crate::model::CodeRef;
+pub use crate::model::{Attempt, Outcome};
 use crate::timeline::Timeline;
-use patchdx_formats::CivilTime;
 use patchdx_formats::event::{Action, Event};
-use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Records of one attempt lie within this many seconds of each other.
 const ATTEMPT_GAP_SECONDS: i64 = 2 * 3600;
-
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
-#[serde(rename_all = "kebab-case")]
-pub enum Outcome {
-    Succeeded,
-    Failed,
-    RebootPending,
-    Unknown,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Attempt {
-    pub kb: String,
-    pub title: Option<String>,
-    pub start_utc: Option<CivilTime>,
-    pub end_utc: Option<CivilTime>,
-    pub start_local: Option<CivilTime>,
-    pub end_local: Option<CivilTime>,
-    /// Phases seen, in order: download, install, staging, reboot, startup processing, rollback…
-    pub phases: Vec<String>,
-    pub sources: Vec<String>,
-    pub clients: Vec<String>,
-    pub outcome: Outcome,
-    pub code: Option<CodeRef>,
-    pub records: usize,
-}
 
 fn phase_of(event: &Event) -> Option<&'static str> {
     Some(match event.action {

@@ -2,54 +2,17 @@
 //! failing, do the instructions sent name either of them, and is this bundle just the previous one again
 //! (or older than the failure being reported)?
 
+pub use crate::model::{BundleFingerprint, CaseInput, FileFingerprint, KbCheck, KbMention, PreviousCheck, Statement};
 use crate::model::{Finding, Verdict};
 use crate::timeline::Timeline;
 use patchdx_bundle::Bundle;
 use patchdx_formats::CivilTime;
 use patchdx_formats::event::Action;
 use regex::Regex;
-use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::io::Read;
 use std::sync::OnceLock;
-
-/// What the engineer tells `analyze` about the case.
-#[derive(Debug, Default, Clone)]
-pub struct CaseInput {
-    /// KBs the customer reports as failing (`--reported-kb`).
-    pub reported_kbs: Vec<String>,
-    /// Text of instructions or links sent to the customer (`--instructions FILE`), with its name.
-    pub instructions: Option<(String, String)>,
-    /// When the customer says it failed (`--reported-time`, local time of the machine).
-    pub reported_failure_local: Option<CivilTime>,
-}
-
-/// A statement in both languages.
-#[derive(Debug, Clone, Serialize)]
-pub struct Statement {
-    pub en: String,
-    pub zh_cn: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct KbMention {
-    pub kb: String,
-    pub line: usize,
-    /// True when the KB number is part of a link (the package actually downloaded).
-    pub in_link: bool,
-}
-
-#[derive(Debug, Clone, Serialize, Default)]
-pub struct KbCheck {
-    pub reported: Vec<String>,
-    /// KBs of failed findings, with how many failures each.
-    pub failing: BTreeMap<String, usize>,
-    /// KBs the logs show an install attempt for (any source).
-    pub attempted: BTreeSet<String>,
-    pub instruction_mentions: Vec<KbMention>,
-    pub statements: Vec<Statement>,
-}
 
 fn normalise(kb: &str) -> String {
     let digits: String = kb.chars().filter(char::is_ascii_digit).collect();
@@ -215,20 +178,6 @@ fn list_or_none_zh(items: &[String]) -> String {
 }
 
 /// One file's content fingerprint.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct FileFingerprint {
-    pub path: String,
-    pub size: u64,
-    pub sha256: String,
-}
-
-/// Content fingerprints of every file of a bundle, and of the bundle as a whole (order-independent).
-#[derive(Debug, Clone, Serialize)]
-pub struct BundleFingerprint {
-    pub sha256: String,
-    pub files: Vec<FileFingerprint>,
-}
-
 pub fn fingerprint(bundle: &Bundle) -> BundleFingerprint {
     let mut files: Vec<FileFingerprint> = bundle
         .entries
@@ -261,16 +210,6 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// How this bundle compares with the previous one of the case.
-#[derive(Debug, Clone, Serialize)]
-pub struct PreviousCheck {
-    pub previous: String,
-    pub identical: bool,
-    /// Files whose content is in both bundles (by content, whatever their names).
-    pub unchanged: Vec<String>,
-    pub new_or_changed: Vec<String>,
-    pub statements: Vec<Statement>,
-}
-
 pub fn compare_with_previous(
     current: &BundleFingerprint,
     previous: &BundleFingerprint,

@@ -21,68 +21,9 @@ pub mod timeline;
 pub use evidence::{BundleEvidence, read_evidence};
 pub use model::*;
 
-use patchdx_bundle::{Bundle, FileKind, Severity, Warning};
+use patchdx_bundle::{Bundle, Severity};
 use patchdx_formats::cbs::{self, CbsLog, history::History};
-use serde::Serialize;
 use std::collections::BTreeMap;
-
-/// Version of the JSON document `analyze --json` prints (see docs/json-schema.md).
-pub const SCHEMA: &str = "patchdx.analysis/1";
-
-/// One input file and what was done with it.
-#[derive(Debug, Clone, Serialize)]
-pub struct FileSummary {
-    pub path: String,
-    pub kind: FileKind,
-    pub kind_label: &'static str,
-    pub size: u64,
-    pub encoding: Option<String>,
-    pub encoding_evidence: Option<patchdx_bundle::EncodingEvidence>,
-    pub analysed: bool,
-    pub note: Option<String>,
-}
-
-/// The CBS part of an analysis.
-#[derive(Debug, Clone, Serialize, Default)]
-pub struct CbsSection {
-    pub history: History,
-    pub logs: Vec<CbsLog>,
-    pub sessions: Vec<Session>,
-    /// How many sessions each client opened (all sessions, including those not listed).
-    pub session_counts: BTreeMap<String, usize>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Overall {
-    pub failures: usize,
-    pub repaired: usize,
-    pub unreadable_input: bool,
-    /// 0 nothing failed, 1 a failure was diagnosed, 2 some input could not be read.
-    pub exit_code: i32,
-    pub summary: String,
-}
-
-/// Everything `patchdx analyze` found.
-#[derive(Debug, Clone, Serialize)]
-pub struct Analysis {
-    pub schema: &'static str,
-    pub tool_version: &'static str,
-    pub input: String,
-    pub verdict: Overall,
-    pub findings: Vec<Finding>,
-    pub observations: Vec<Observation>,
-    pub cbs: CbsSection,
-    /// Every file on the timeline (CBS included) with the UTC offset used for it and how it was found.
-    pub sources: Vec<timeline::TimelineFile>,
-    /// Case checks (present when the case's facts were given: reported KB, instructions, previous bundle).
-    pub case: CaseSection,
-    /// The case summary in English and Simplified Chinese, written from the findings.
-    pub summary: summary::CaseSummary,
-    /// Every install attempt of every update, across sources.
-    pub attempts: Vec<attempts::Attempt>,
-    pub files: Vec<FileSummary>,
-    pub warnings: Vec<Warning>,
-}
 
 /// The diagnosis of a set of CBS logs already stitched into order.
 pub struct CbsDiagnosis {
@@ -161,15 +102,6 @@ pub fn analyze_with(bundle: &Bundle, rules: &patchdx_rules::RuleSet) -> Analysis
     analyze_case(bundle, rules, &case_checks::CaseInput::default(), None)
 }
 
-/// Checks around the case: reported vs evidenced KBs, instructions, the previous bundle, freshness.
-#[derive(Debug, Clone, Serialize, Default)]
-pub struct CaseSection {
-    pub kb_check: Option<case_checks::KbCheck>,
-    pub previous: Option<case_checks::PreviousCheck>,
-    pub freshness: Option<case_checks::Statement>,
-    pub fingerprint: Option<case_checks::BundleFingerprint>,
-}
-
 /// Analyses a bundle of a support case: like [`analyze_with`], plus the case checks.
 pub fn analyze_case(
     bundle: &Bundle,
@@ -227,7 +159,7 @@ fn analyze_bundle<R: std::borrow::Borrow<patchdx_rules::RuleSet>>(
         order_and_number(&mut diagnosis.findings);
     }
     rules_apply::attach(&mut diagnosis.findings, &timeline, rules().borrow());
-    coverage::attach(&mut diagnosis.findings, &timeline);
+    coverage::attach(&mut diagnosis.findings, &timeline, &history);
     let failures = diagnosis.findings.iter().filter(|f| f.verdict == model::Verdict::Failed).count();
     let repaired = diagnosis.findings.iter().filter(|f| f.verdict == model::Verdict::Repaired).count();
     let unreadable = warnings.iter().any(|w| w.severity >= Severity::Damaged);

@@ -1,27 +1,11 @@
 //! Names each finding's root cause with the detection rules: the rules are evaluated on the finding's own
 //! evidence records (first cause, cascade, outcome), and every rule that fires is attached, best first.
 
+pub use crate::model::RuleDiagnosis;
 use crate::model::{EventId, Finding};
 use crate::timeline::Timeline;
 use patchdx_formats::event::Event;
-use patchdx_rules::schema::{Steps, Text};
-use patchdx_rules::{Confidence, RuleSet, Severity};
-use serde::Serialize;
-
-/// What a rule says about a finding.
-#[derive(Debug, Clone, Serialize)]
-pub struct RuleDiagnosis {
-    pub rule: String,
-    pub category: String,
-    pub severity: Severity,
-    pub confidence: Confidence,
-    pub title: Text,
-    pub explanation: Text,
-    pub remediation: Steps,
-    pub commands: Vec<String>,
-    pub collect: Steps,
-    pub references: Vec<String>,
-}
+use patchdx_rules::RuleSet;
 
 pub(crate) fn attach(findings: &mut [Finding], timeline: &Timeline, rules: &RuleSet) {
     for finding in findings.iter_mut() {

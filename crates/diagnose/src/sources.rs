@@ -41,22 +41,6 @@ fn close(a: Option<CivilTime>, b: Option<CivilTime>) -> bool {
     }
 }
 
-/// Whether the CBS history covers an instant (UTC where both are known).
-pub(crate) fn cbs_covers(history: &History, instant: Option<CivilTime>, utc: bool) -> Option<bool> {
-    let t = instant?;
-    let (first, last) =
-        if utc { (history.first_utc?, history.last_utc?) } else { (history.first_local?, history.last_local?) };
-    if t < first || t > last {
-        return Some(false);
-    }
-    // Inside the overall range, a gap between pieces may still leave it uncovered.
-    let inside_piece = history.pieces.iter().any(|p| {
-        let (a, b) = if utc { (p.first_utc, p.last_utc) } else { (p.first_local, p.last_local) };
-        matches!((a, b), (Some(a), Some(b)) if t >= a && t <= b)
-    });
-    Some(inside_piece)
-}
-
 /// Adds findings for failures recorded outside CBS; returns how many were joined to existing CBS findings.
 pub(crate) fn source_findings(findings: &mut Vec<Finding>, timeline: &Timeline, history: &History) -> usize {
     let failures: Vec<(EventId, &Event)> =
@@ -116,18 +100,10 @@ pub(crate) fn source_findings(findings: &mut Vec<Finding>, timeline: &Timeline, 
             s.dedup();
             s
         };
-        let covered = cbs_covers(history, outcome.utc, true).or_else(|| cbs_covers(history, outcome.local, false));
-        let coverage = match covered {
-            Some(true) => None,
-            _ if history.pieces.is_empty() => {
-                Some("no CBS.log in the bundle: the failing component cannot be named".to_string())
-            }
-            Some(false) | None => Some(format!(
-                "CBS history covers {} → {} (local); this failure is outside it, so the failing component cannot be named from these logs",
-                history.first_local.map(|t| t.to_string()).unwrap_or_default(),
-                history.last_local.map(|t| t.to_string()).unwrap_or_default()
-            )),
-        };
+        let covered = matches!(
+            crate::coverage::cbs_coverage(history, outcome.utc, outcome.local),
+            crate::model::CbsCoverage::Covered { .. }
+        );
         let title = match &code_ref {
             Some(c) => format!("{title_subject} {what} with {}", c.label()),
             None => format!("{title_subject} {what}"),
@@ -136,7 +112,7 @@ pub(crate) fn source_findings(findings: &mut Vec<Finding>, timeline: &Timeline, 
         let reason = format!(
             "the same failure recorded by {}{}",
             sources.join(", "),
-            if coverage.is_none() { "; CBS covers this time but holds no matching failure" } else { "" }
+            if covered { "; CBS covers this time but holds no matching failure" } else { "" }
         );
         findings.push(Finding {
             kb,
@@ -149,7 +125,6 @@ pub(crate) fn source_findings(findings: &mut Vec<Finding>, timeline: &Timeline, 
                 _ => None,
             },
             cascade: group.iter().skip(1).map(evidence).collect(),
-            coverage,
             ..Finding::new(
                 Verdict::Failed,
                 title,

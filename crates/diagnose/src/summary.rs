@@ -1,16 +1,10 @@
 //! The case summary support teams write — problem, findings with evidence, coverage, conclusion or what is
 //! still unknown, next steps — composed from the findings in English and Simplified Chinese.
 
+pub use crate::model::CaseSummary;
 use crate::model::{Finding, Verdict};
 use crate::{Analysis, CaseSection};
-use serde::Serialize;
 use std::fmt::Write;
-
-#[derive(Debug, Clone, Serialize, Default)]
-pub struct CaseSummary {
-    pub en: String,
-    pub zh_cn: String,
-}
 
 fn when(f: &Finding) -> String {
     match (f.local_time, f.utc_time) {
@@ -72,7 +66,7 @@ pub fn summarize(analysis: &Analysis) -> CaseSummary {
             subject(f),
             f.outcome.place()
         );
-        if f.first_cause != f.outcome && f.coverage.is_none() {
+        if f.first_cause != f.outcome && f.coverage.cbs.sentence().is_none() {
             let _ = writeln!(
                 en,
                 "  First cause: {}:{} {}",
@@ -102,15 +96,15 @@ pub fn summarize(analysis: &Analysis) -> CaseSummary {
             let _ = writeln!(zh, "- 未提供 CBS.log。");
         }
     }
-    let uncovered: Vec<&&Finding> = failed.iter().filter(|f| f.coverage.is_some()).collect();
-    if !uncovered.is_empty() {
-        let times: Vec<String> = uncovered.iter().filter_map(|f| f.local_time.map(|t| t.to_string())).collect();
-        let _ = writeln!(
-            en,
-            "- The failure(s) at {} are outside it: the CBS lines that would name the failing component have rotated away.",
-            times.join(", ")
-        );
-        let _ = writeln!(zh, "- {} 的失败不在此范围内：能指出具体失败组件的 CBS 记录已被轮转覆盖。", times.join("、"));
+    let uncovered: Vec<&&Finding> = failed.iter().filter(|f| f.coverage.cbs.sentence().is_some()).collect();
+    // Without any CBS log that was said once above; the others say where each failure falls.
+    for f in uncovered.iter().filter(|f| f.coverage.cbs != crate::model::CbsCoverage::NoHistory) {
+        let (Some(sentence), Some(sentence_zh)) = (f.coverage.cbs.sentence(), f.coverage.cbs.sentence_zh()) else {
+            continue;
+        };
+        let at = f.local_time.map(|t| t.to_string()).unwrap_or_else(|| "?".to_string());
+        let _ = writeln!(en, "- {} ({at}): {sentence}.", f.id);
+        let _ = writeln!(zh, "- {}（{at}）：{sentence_zh}。", f.id);
     }
     // Conclusion.
     let _ = writeln!(en, "\nConclusion");

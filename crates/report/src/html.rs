@@ -266,7 +266,7 @@ fn finding(f: &Finding) -> FindingView {
         confidence: format!("{:?} — {}", f.confidence, f.confidence_reason),
         items: f.items.clone(),
         corroboration: f.corroboration.iter().map(evidence).collect(),
-        coverage: f.coverage.clone(),
+        coverage: f.coverage.cbs.sentence(),
         root,
         also: f
             .diagnosis

@@ -44,8 +44,8 @@ fn finding(out: &mut String, f: &Finding) {
         );
     }
     let _ = writeln!(out, "| confidence | {:?}: {} |", f.confidence, cell(&f.confidence_reason));
-    if let Some(coverage) = &f.coverage {
-        let _ = writeln!(out, "| coverage | {} |", cell(coverage));
+    if let Some(coverage) = f.coverage.cbs.sentence() {
+        let _ = writeln!(out, "| coverage | {} |", cell(&coverage));
     }
     let _ = writeln!(out, "\nFirst cause, then the cascade and the outcome:\n");
     let mut lines = vec![format!("{}  {}", f.first_cause.place(), f.first_cause.text.trim())];

@@ -212,7 +212,7 @@ fn render_finding(out: &mut String, s: &Style, f: &Finding, verbose: bool) {
             let _ = writeln!(out, "              {}", quote(s, ev));
         }
     }
-    if !f.covered_by.is_empty() || !f.not_covered_by.is_empty() {
+    if !f.coverage.covered_by.is_empty() || !f.coverage.not_covered_by.is_empty() {
         let names = |spans: &[patchdx_diagnose::coverage::SourceSpan]| {
             let mut labels: Vec<String> = spans.iter().map(|s| s.source.clone()).collect();
             labels.sort();
@@ -222,11 +222,11 @@ fn render_finding(out: &mut String, s: &Style, f: &Finding, verbose: bool) {
         let _ = writeln!(
             out,
             "  sources     cover this time: {}; do not: {}",
-            if f.covered_by.is_empty() { "none".to_string() } else { names(&f.covered_by) },
-            if f.not_covered_by.is_empty() { "none".to_string() } else { names(&f.not_covered_by) }
+            if f.coverage.covered_by.is_empty() { "none".to_string() } else { names(&f.coverage.covered_by) },
+            if f.coverage.not_covered_by.is_empty() { "none".to_string() } else { names(&f.coverage.not_covered_by) }
         );
     }
-    if let Some(coverage) = &f.coverage {
+    if let Some(coverage) = f.coverage.cbs.sentence() {
         let _ = writeln!(out, "  {} {coverage}", s.yellow("coverage   "));
     }
     if let Some(best) = f.diagnosis.first() {

@@ -38,9 +38,12 @@ fn example_bundle_names_both_failures_and_says_cbs_does_not_cover_them() {
     let failed: Vec<&serde_json::Value> =
         json["findings"].as_array().expect("findings").iter().filter(|f| f["verdict"] == "failed").collect();
     assert_eq!(failed.len(), 2);
-    for (finding, local, utc) in [
-        (failed[0], "2022-09-09T15:58:23.417", "2022-09-09T07:58:23.417"),
-        (failed[1], "2022-10-10T16:38:25.731", "2022-10-10T08:38:25.731"),
+    // The first failure is older than the oldest CBS piece; the second falls in the day between two pieces.
+    let before_history = "this failure is before the first line of the oldest CBS piece, CbsPersist_20221011010000.log (starts 2022-09-20 08:00:00, local)";
+    let in_the_gap = "this failure falls in the gap between CBS pieces CbsPersist_20221011010000.log (ends 2022-10-10 09:00:00) and CbsPersist_20221012031005.log (starts 2022-10-11 09:00:00), local time";
+    for (finding, local, utc, where_in_cbs) in [
+        (failed[0], "2022-09-09T15:58:23.417", "2022-09-09T07:58:23.417", before_history),
+        (failed[1], "2022-10-10T16:38:25.731", "2022-10-10T08:38:25.731", in_the_gap),
     ] {
         assert_eq!(finding["kb"], "KB5014805");
         assert_eq!(finding["code"]["hex"], "0x80073712");
@@ -55,7 +58,7 @@ fn example_bundle_names_both_failures_and_says_cbs_does_not_cover_them() {
             finding["covered_by"].as_array().expect("spans").iter().filter_map(|s| s["source"].as_str()).collect();
         assert!(covering.contains(&"ReportingEvents") && covering.contains(&"Sessions.xml"), "{covering:?}");
         let coverage = finding["coverage"].as_str().expect("coverage stated");
-        assert!(coverage.contains("outside it"), "{coverage}");
+        assert!(coverage.starts_with(where_in_cbs), "{coverage}");
         let sources: Vec<&str> = std::iter::once(&finding["first_cause"])
             .chain(finding["cascade"].as_array().expect("cascade"))
             .filter_map(|e| e["source"].as_str())
@@ -234,7 +237,10 @@ fn markdown_report_carries_the_bilingual_case_summary() {
     ));
     assert!(text.contains("### 中文"));
     assert!(text.contains("- 客户报告 KB5015736 安装失败。"));
-    assert!(text.contains("能指出具体失败组件的 CBS 记录已被轮转覆盖"));
+    assert!(text.contains(
+        "F1（2022-09-09 15:58:23.417）：此失败早于最早的 CBS 日志片段 CbsPersist_20221011010000.log 的第一行"
+    ));
+    assert!(text.contains("F2（2022-10-10 16:38:25.731）：此失败发生在 CBS 日志片段 CbsPersist_20221011010000.log（结束于 2022-10-10 09:00:00）与 CbsPersist_20221012031005.log（开始于 2022-10-11 09:00:00）之间的空档"));
     assert!(text.contains("1. 检查组件存储：DISM /Online /Cleanup-Image /ScanHealth"));
     assert!(text.contains("- Still unknown: which component is damaged."));
 }

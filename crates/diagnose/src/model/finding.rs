@@ -1,7 +1,10 @@
-//! What a diagnosis says: findings with evidence, observations, sessions and the CBS history's coverage.
+//! Findings: a diagnosed failure (or repaired damage) with its evidence, first cause and cascade, what the rules
+//! say of it, its coverage and repair manifest; observations; CBS sessions.
 
 use patchdx_formats::CivilTime;
 use patchdx_formats::event::{Event, Source};
+use patchdx_rules::schema::{Steps, Text};
+use patchdx_rules::{Confidence as RuleConfidence, Severity};
 use serde::Serialize;
 
 /// An event's place on the timeline (its index there): later stages look the event up by it instead of
@@ -138,18 +141,15 @@ pub struct Finding {
     /// Items named by the finding: corrupt components or files, with their state.
     pub items: Vec<String>,
     /// Root cause as the detection rules name it, best first (empty when no rule fires).
-    pub diagnosis: Vec<crate::rules_apply::RuleDiagnosis>,
+    pub diagnosis: Vec<RuleDiagnosis>,
     /// Records of the same failure in other sources (ReportingEvents, WindowsUpdate.log, event logs…).
     pub corroboration: Vec<Evidence>,
-    /// Whether the CBS history covers the failure, when it does not.
-    pub coverage: Option<String>,
-    /// Files whose records span the failure's time.
-    pub covered_by: Vec<crate::coverage::SourceSpan>,
-    /// Files whose records start after or end before the failure (they cannot show it).
-    pub not_covered_by: Vec<crate::coverage::SourceSpan>,
+    /// Where the failure falls in the CBS history, and which files span its time.
+    #[serde(flatten)]
+    pub coverage: super::Coverage,
     /// For store or file corruption: the component identities and files involved, the updates that carry
     /// them, and the repair source and commands that match them.
-    pub repair: Option<crate::repair_manifest::RepairManifest>,
+    pub repair: Option<super::RepairManifest>,
 }
 
 impl Finding {
@@ -198,9 +198,7 @@ impl Finding {
             items: Vec::new(),
             diagnosis: Vec::new(),
             corroboration: Vec::new(),
-            coverage: None,
-            covered_by: Vec::new(),
-            not_covered_by: Vec::new(),
+            coverage: super::Coverage::default(),
             repair: None,
         }
     }
@@ -229,4 +227,19 @@ pub struct Session {
     pub kb: Option<String>,
     pub result: Option<CodeRef>,
     pub reboot_required: Option<bool>,
+}
+
+/// What a rule says about a finding.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleDiagnosis {
+    pub rule: String,
+    pub category: String,
+    pub severity: Severity,
+    pub confidence: RuleConfidence,
+    pub title: Text,
+    pub explanation: Text,
+    pub remediation: Steps,
+    pub commands: Vec<String>,
+    pub collect: Steps,
+    pub references: Vec<String>,
 }
