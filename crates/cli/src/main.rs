@@ -276,8 +276,11 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
             patchdx_rules::RuleSet::default()
         })
     };
-    let (analysis, timeline) =
-        patchdx_diagnose::analyze_case_with_rules_from(&bundle, take_rules, &case, previous.as_ref());
+    let options = patchdx_diagnose::Options::default()
+        .rules(patchdx_diagnose::Rules::Later(Box::new(take_rules)))
+        .case(case)
+        .previous(previous.as_ref());
+    let patchdx_diagnose::Analyzed { analysis, timeline, .. } = patchdx_diagnose::analyze(&bundle, options);
     if let Some(err) = rules_failure {
         return Err(err);
     }

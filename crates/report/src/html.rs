@@ -216,7 +216,7 @@ fn evidence(ev: &Evidence) -> EvidenceView {
     }
 }
 
-fn root_view(d: &patchdx_diagnose::rules_apply::RuleDiagnosis) -> RootView {
+fn root_view(d: &patchdx_diagnose::RuleDiagnosis) -> RootView {
     RootView {
         title_en: d.title.en.clone(),
         title_zh: d.title.zh_cn.clone(),

@@ -1,6 +1,7 @@
-//! Update attempts: one operation on one machine, with its phases, outcome and records.
+//! Update attempts: one operation on one machine (an update named by its KB), with its phases, outcome and
+//! records, the findings that explain its failure, and the later attempt that resolves it.
 
-use super::CodeRef;
+use super::{CodeRef, EventId};
 use patchdx_formats::CivilTime;
 use serde::Serialize;
 
@@ -13,8 +14,14 @@ pub enum Outcome {
     Unknown,
 }
 
+/// An attempt's place in the analysis's list of attempts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AttemptId(pub usize);
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Attempt {
+    #[serde(skip)]
+    pub id: AttemptId,
     pub kb: String,
     pub title: Option<String>,
     pub start_utc: Option<CivilTime>,
@@ -28,4 +35,13 @@ pub struct Attempt {
     pub outcome: Outcome,
     pub code: Option<CodeRef>,
     pub records: usize,
+    /// Every record of the attempt, on the timeline, oldest first.
+    #[serde(skip)]
+    pub events: Vec<EventId>,
+    /// The record that states the failure, for a failed attempt.
+    #[serde(skip)]
+    pub failure: Option<EventId>,
+    /// The later attempt of the same operation that succeeded, for a failed attempt that one resolves.
+    #[serde(skip)]
+    pub resolved_by: Option<AttemptId>,
 }

@@ -118,6 +118,9 @@ pub enum Confidence {
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
     pub id: String,
+    /// The update attempt this failure belongs to, when it is one.
+    #[serde(skip)]
+    pub attempt: Option<super::AttemptId>,
     pub verdict: Verdict,
     pub title: String,
     pub kb: Option<String>,
@@ -179,6 +182,7 @@ impl Finding {
     ) -> Self {
         Finding {
             id: String::new(),
+            attempt: None,
             verdict,
             title,
             kb: None,

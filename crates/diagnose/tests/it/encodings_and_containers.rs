@@ -114,6 +114,6 @@ fn encoding_override_reads_gbk_text_the_detector_would_not_guess() {
         patchdx_bundle::OpenOptions { encoding: patchdx_bundle::TextEncoding::from_label("gbk"), ..Default::default() };
     let bundle = patchdx_formats::registry::open(&path, &options).expect("open");
     assert_eq!(bundle.entries[0].encoding_evidence, Some(patchdx_bundle::EncodingEvidence::UserOverride));
-    let analysis = patchdx_diagnose::analyze(&bundle);
+    let analysis = patchdx_diagnose::analyze(&bundle, Default::default()).analysis;
     assert_eq!(analysis.findings[0].first_cause.line, 21);
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 fn analyze(path: &Path) -> Analysis {
     let bundle = patchdx_formats::registry::open(path, &Default::default()).expect("open the input");
-    patchdx_diagnose::analyze(&bundle)
+    patchdx_diagnose::analyze(&bundle, Default::default()).analysis
 }
 
 /// A real fixture under `../shared/fixtures/`; missing fixtures fail under CI and warn loudly elsewhere.

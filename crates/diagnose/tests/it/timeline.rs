@@ -82,7 +82,7 @@ fn case_bundle_timeline_is_in_utc_order_with_each_files_offset() {
 fn case_bundle_attempts_of_kb5014805() {
     let bundle =
         patchdx_formats::registry::open(&repo().join("examples/cas-07293"), &Default::default()).expect("open");
-    let analysis = patchdx_diagnose::analyze(&bundle);
+    let analysis = patchdx_diagnose::analyze(&bundle, Default::default()).analysis;
     let attempts: Vec<_> = analysis.attempts.iter().filter(|a| a.kb == "KB5014805").collect();
     assert_eq!(attempts.len(), 2);
     for (attempt, start, end) in [

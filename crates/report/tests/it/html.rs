@@ -14,7 +14,7 @@ fn example() -> (Analysis, Timeline) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/cas-07293");
     let bundle =
         patchdx_formats::registry::open(&path, &patchdx_bundle::OpenOptions::default()).expect("open example bundle");
-    let analysis = patchdx_diagnose::analyze(&bundle);
+    let analysis = patchdx_diagnose::analyze(&bundle, Default::default()).analysis;
     let timeline = patchdx_diagnose::read_evidence(&bundle).timeline();
     (analysis, timeline)
 }

@@ -35,7 +35,7 @@ pub fn sample(relative: &str) -> PathBuf {
 
 pub fn analyze(path: &Path) -> Analysis {
     let bundle = patchdx_formats::registry::open(path, &Default::default()).expect("input opens");
-    patchdx_diagnose::analyze(&bundle)
+    patchdx_diagnose::analyze(&bundle, Default::default()).analysis
 }
 
 pub fn failed(analysis: &Analysis) -> Vec<&Finding> {

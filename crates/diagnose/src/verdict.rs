@@ -1,0 +1,51 @@
+//! The verdict of an analysis: counts, exit code and the one-paragraph summary.
+
+use crate::model::{Finding, Overall, Verdict};
+use patchdx_bundle::{Severity, Warning};
+use patchdx_formats::cbs::history::History;
+
+/// The verdict from the findings, the warnings and the CBS history.
+pub(crate) fn of(findings: &[Finding], warnings: &[Warning], history: &History) -> Overall {
+    let failures = findings.iter().filter(|f| f.verdict == Verdict::Failed).count();
+    let repaired = findings.iter().filter(|f| f.verdict == Verdict::Repaired).count();
+    let unreadable = warnings.iter().any(|w| w.severity >= Severity::Damaged);
+    let exit_code = if unreadable {
+        2
+    } else if failures > 0 {
+        1
+    } else {
+        0
+    };
+    let summary = verdict_summary(failures, repaired, unreadable, findings, history);
+    Overall { failures, repaired, unreadable_input: unreadable, exit_code, summary }
+}
+
+fn verdict_summary(
+    failures: usize,
+    repaired: usize,
+    unreadable: bool,
+    findings: &[Finding],
+    history: &History,
+) -> String {
+    let mut parts = Vec::new();
+    if failures == 0 {
+        parts.push("No failed servicing operation found in the CBS logs".to_string());
+    } else {
+        let first = findings.iter().find(|f| f.verdict == Verdict::Failed);
+        parts.push(format!(
+            "{failures} failed servicing operation(s) diagnosed{}",
+            first.map(|f| format!("; first: {}", f.title)).unwrap_or_default()
+        ));
+    }
+    if repaired > 0 {
+        parts.push(format!("{repaired} repair run(s) fixed what they found"));
+    }
+    match (history.first_local, history.last_local) {
+        (Some(a), Some(b)) => parts.push(format!("CBS history covers {a} → {b} (local time)")),
+        _ => parts.push("no CBS history in the input".to_string()),
+    }
+    if unreadable {
+        parts.push("some input could not be read (see warnings)".to_string());
+    }
+    parts.join(". ") + "."
+}
