@@ -68,7 +68,7 @@ struct AnalyzeArgs {
     /// Read every text file in this encoding instead of detecting it (utf-8, utf-16le, utf-16be, gbk, windows-1252, …).
     #[arg(long, value_name = "ENCODING")]
     encoding: Option<String>,
-    /// Colour in the terminal report (auto honours NO_COLOR and non-terminal output).
+    /// Colour in the terminal report (auto: only on a terminal, and not with NO_COLOR, CLICOLOR=0 or TERM=dumb).
     #[arg(long, value_enum, default_value = "auto")]
     color: ColorChoice,
     /// Show every cascade record, observation line and file.
@@ -175,13 +175,29 @@ fn open_options(encoding: Option<&str>) -> anyhow::Result<patchdx_bundle::OpenOp
 
 /// Writes the output; a closed pipe (patchdx … | head) is not an error worth a panic.
 fn emit(text: &str) -> anyhow::Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    if let Err(err) = writeln!(stdout, "{text}").and_then(|()| stdout.flush())
+    emit_to(std::io::stdout().lock(), text)
+}
+
+fn emit_to(mut out: impl Write, text: &str) -> anyhow::Result<()> {
+    if let Err(err) = writeln!(out, "{text}").and_then(|()| out.flush())
         && err.kind() != std::io::ErrorKind::BrokenPipe
     {
         return Err(err).context("cannot write the output");
     }
     Ok(())
+}
+
+/// Whether the text report is painted. `auto` paints only a terminal (never a pipe or an --out file), and only
+/// when anstream says it wants colour: not with NO_COLOR set (or CLICOLOR=0, or TERM=dumb).
+fn paints(choice: ColorChoice, to_file: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            let stdout = std::io::stdout();
+            !to_file && stdout.is_terminal() && anstream::AutoStream::choice(&stdout) != anstream::ColorChoice::Never
+        }
+    }
 }
 
 fn timeline(args: TimelineArgs) -> anyhow::Result<u8> {
@@ -311,25 +327,22 @@ fn write_report(
     timeline: &patchdx_diagnose::timeline::Timeline,
 ) -> anyhow::Result<()> {
     let format = if args.json { Format::Json } else { args.format };
+    let painted = format == Format::Text && paints(args.color, args.out.is_some());
     let rendered = match format {
         Format::Json => patchdx_report::render_json(analysis),
         Format::Markdown => patchdx_report::render_markdown(analysis),
         Format::Html => patchdx_report::render_html(analysis, timeline),
         Format::Text => {
-            let color = match args.color {
-                ColorChoice::Always => true,
-                ColorChoice::Never => false,
-                ColorChoice::Auto => {
-                    args.out.is_none()
-                        && std::io::stdout().is_terminal()
-                        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                }
-            };
-            patchdx_report::render_text(analysis, patchdx_report::TextOptions { color, verbose: args.verbose })
+            patchdx_report::render_text(analysis, patchdx_report::TextOptions { color: painted, verbose: args.verbose })
         }
     };
     match &args.out {
         Some(path) => std::fs::write(path, rendered).with_context(|| format!("cannot write {}", path.display())),
+        // A painted report goes through anstream, which passes the escapes on, or turns them into console calls
+        // on a Windows console that does not take ANSI escapes. A plain one is written as it is: anstream's
+        // stripping writer would also drop the control characters that quoted log lines may hold, and the plain
+        // report has always shown those lines byte for byte.
+        None if painted => emit_to(anstream::AutoStream::always(std::io::stdout().lock()), &rendered),
         None => emit(&rendered),
     }
 }

@@ -1,6 +1,7 @@
 //! The terminal report: verdict first, then each finding with its first cause and collapsed cascade, the CBS
 //! history's coverage, the files read and every warning.
 
+use anstyle::AnsiColor;
 use patchdx_diagnose::{Analysis, Evidence, Finding, Verdict};
 use patchdx_formats::CivilTime;
 use patchdx_formats::cbs::CbsLog;
@@ -8,36 +9,49 @@ use std::fmt::Write;
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TextOptions {
+    /// Paint the report with ANSI escapes. The caller decides whether its destination wants them (the CLI asks
+    /// anstream, and writes through anstream so that a Windows console without ANSI support shows them too).
     pub color: bool,
     /// Show every cascade record and every file instead of a summary.
     pub verbose: bool,
 }
 
+// The report's palette: bold for headings, bright-looking (bold) red/green/yellow for verdicts, dim for "more"
+// lines, cyan for places and commands.
+const BOLD: anstyle::Style = anstyle::Style::new().bold();
+const RED: anstyle::Style = AnsiColor::Red.on_default().bold();
+const GREEN: anstyle::Style = AnsiColor::Green.on_default().bold();
+const YELLOW: anstyle::Style = AnsiColor::Yellow.on_default().bold();
+const DIM: anstyle::Style = anstyle::Style::new().dimmed();
+const CYAN: anstyle::Style = AnsiColor::Cyan.on_default();
+
+/// Paints text with the palette when colour is on, and leaves it as it is when off.
 struct Style {
     on: bool,
 }
 
 impl Style {
-    fn paint(&self, code: &str, text: &str) -> String {
-        if self.on { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
+    fn paint(&self, style: anstyle::Style, text: &str) -> String {
+        // `{style:#}` is the reset that ends `{style}`.
+        if self.on { format!("{style}{text}{style:#}") } else { text.to_string() }
     }
     fn bold(&self, t: &str) -> String {
-        self.paint("1", t)
+        self.paint(BOLD, t)
     }
     fn red(&self, t: &str) -> String {
-        self.paint("1;31", t)
+        self.paint(RED, t)
     }
     fn green(&self, t: &str) -> String {
-        self.paint("1;32", t)
+        self.paint(GREEN, t)
     }
     fn yellow(&self, t: &str) -> String {
-        self.paint("1;33", t)
+        self.paint(YELLOW, t)
     }
     fn dim(&self, t: &str) -> String {
-        self.paint("2", t)
+        self.paint(DIM, t)
     }
     fn cyan(&self, t: &str) -> String {
-        self.paint("36", t)
+        self.paint(CYAN, t)
     }
 }
 
