@@ -233,7 +233,7 @@ fn timeline(args: TimelineArgs) -> anyhow::Result<u8> {
     let rendered = if args.json {
         patchdx_report::render_timeline_json(&timeline, &events)
     } else if args.csv {
-        patchdx_report::render_timeline_csv(&events)
+        patchdx_report::render_timeline_csv(&events).context("cannot write the timeline as CSV")?
     } else {
         let mut text = patchdx_report::render_timeline_text(&timeline, &events);
         for w in &evidence.warnings {
