@@ -208,7 +208,12 @@ fn renders_in_a_real_browser_without_script_errors() {
         stderr.lines().filter(|l| l.contains(":CONSOLE") || l.contains("Uncaught") || l.contains("console")).collect();
     assert!(console.is_empty(), "the page logged to the console:\n{}", console.join("\n"));
 
-    // The filters work: drive them from a probe script and read the DOM chromium dumps.
+    assert_filters_work(&dir, &page, &timeline);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The page's timeline filters work: a probe script drives them, and chromium dumps the DOM it leaves.
+fn assert_filters_work(dir: &Path, page: &Path, timeline: &Timeline) {
     let probe = r##"<script>(function () {
   var q = document.getElementById("tl-q"), s = document.getElementById("tl-src");
   q.value = "0x80073712"; q.dispatchEvent(new Event("input"));
@@ -242,7 +247,6 @@ fn renders_in_a_real_browser_without_script_errors() {
     assert!(text > 0 && text < total, "text filter kept {text} of {total}");
     let sessions = timeline.events.iter().filter(|e| e.source == patchdx_formats::event::Source::SessionsXml).count();
     assert_eq!(source, sessions, "source filter");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The console check above does catch a script error: a page with one makes chromium print the pattern.
