@@ -223,7 +223,7 @@ fn assert_filters_work(dir: &Path, page: &Path, timeline: &Timeline) {
   var source = document.querySelectorAll("#tl-body tr:not([hidden])").length;
   document.body.setAttribute("data-probe", text + "|" + source);
 })();</script></body>"##;
-    let html = std::fs::read_to_string(&page).expect("read page").replace("</body>", probe);
+    let html = std::fs::read_to_string(page).expect("read page").replace("</body>", probe);
     let probe_page = dir.join("probe.html");
     std::fs::write(&probe_page, html).expect("write probe page");
     let dom_path = dir.join("dom.html");
