@@ -68,7 +68,7 @@ struct AnalyzeArgs {
     /// Read every text file in this encoding instead of detecting it (utf-8, utf-16le, utf-16be, gbk, windows-1252, …).
     #[arg(long, value_name = "ENCODING")]
     encoding: Option<String>,
-    /// Colour in the terminal report (auto honours NO_COLOR and non-terminal output).
+    /// Colour in the terminal report (auto: only on a terminal, and not with NO_COLOR, CLICOLOR=0 or TERM=dumb).
     #[arg(long, value_enum, default_value = "auto")]
     color: ColorChoice,
     /// Show every cascade record, observation line and file.
@@ -175,13 +175,29 @@ fn open_options(encoding: Option<&str>) -> anyhow::Result<patchdx_bundle::OpenOp
 
 /// Writes the output; a closed pipe (patchdx … | head) is not an error worth a panic.
 fn emit(text: &str) -> anyhow::Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    if let Err(err) = writeln!(stdout, "{text}").and_then(|()| stdout.flush())
+    emit_to(std::io::stdout().lock(), text)
+}
+
+fn emit_to(mut out: impl Write, text: &str) -> anyhow::Result<()> {
+    if let Err(err) = writeln!(out, "{text}").and_then(|()| out.flush())
         && err.kind() != std::io::ErrorKind::BrokenPipe
     {
         return Err(err).context("cannot write the output");
     }
     Ok(())
+}
+
+/// Whether the text report is painted. `auto` paints only a terminal (never a pipe or an --out file), and only
+/// when anstream says it wants colour: not with NO_COLOR set (or CLICOLOR=0, or TERM=dumb).
+fn paints(choice: ColorChoice, to_file: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            let stdout = std::io::stdout();
+            !to_file && stdout.is_terminal() && anstream::AutoStream::choice(&stdout) != anstream::ColorChoice::Never
+        }
+    }
 }
 
 fn timeline(args: TimelineArgs) -> anyhow::Result<u8> {
@@ -217,7 +233,7 @@ fn timeline(args: TimelineArgs) -> anyhow::Result<u8> {
     let rendered = if args.json {
         patchdx_report::render_timeline_json(&timeline, &events)
     } else if args.csv {
-        patchdx_report::render_timeline_csv(&events)
+        patchdx_report::render_timeline_csv(&events).context("cannot write the timeline as CSV")?
     } else {
         let mut text = patchdx_report::render_timeline_text(&timeline, &events);
         for w in &evidence.warnings {
@@ -242,6 +258,24 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
     // never waits.
     std::thread::spawn(patchdx_diagnose::warm_up);
     let bundle = patchdx_formats::registry::open(&args.path, &options).context("cannot open the input")?;
+    let case = case_input(&args)?;
+    let previous = match &args.previous {
+        Some(path) => {
+            Some(patchdx_formats::registry::open(path, &options).context("cannot open the --previous bundle")?)
+        }
+        None => None,
+    };
+    let (analysis, timeline) = diagnose(&bundle, loading, &case, previous.as_ref())?;
+    write_report(&args, &analysis, &timeline)?;
+    let code = u8::try_from(analysis.verdict.exit_code).unwrap_or(2);
+    // The process ends here: freeing every record of a large analysis one by one only delays the exit (about
+    // 1% of a 1 GiB run). The bundle is still dropped, as it removes the scratch folder of expanded archives.
+    std::mem::forget((analysis, timeline));
+    Ok(code)
+}
+
+/// What the engineer says about the case: the KBs and time the customer reported, the instructions sent.
+fn case_input(args: &AnalyzeArgs) -> anyhow::Result<patchdx_diagnose::case_checks::CaseInput> {
     let mut case =
         patchdx_diagnose::case_checks::CaseInput { reported_kbs: args.reported_kbs.clone(), ..Default::default() };
     if let Some(path) = &args.instructions {
@@ -255,12 +289,17 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
                 .with_context(|| format!("--reported-time {text:?}: expected 2022-10-10 or 2022-10-10 16:38"))?,
         );
     }
-    let previous = match &args.previous {
-        Some(path) => {
-            Some(patchdx_formats::registry::open(path, &options).context("cannot open the --previous bundle")?)
-        }
-        None => None,
-    };
+    Ok(case)
+}
+
+/// Diagnoses the bundle with the rules `loading` delivers; rules that failed to load or have problems are an
+/// error, said once the diagnosis (which then ran without rules) is done.
+fn diagnose(
+    bundle: &patchdx_bundle::Bundle,
+    loading: std::thread::JoinHandle<anyhow::Result<patchdx_rules::RuleSet>>,
+    case: &patchdx_diagnose::case_checks::CaseInput,
+    previous: Option<&patchdx_bundle::Bundle>,
+) -> anyhow::Result<(patchdx_diagnose::Analysis, patchdx_diagnose::timeline::Timeline)> {
     let mut rules_failure = None;
     let take_rules = || {
         let loaded = match loading.join() {
@@ -278,37 +317,38 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
     };
     let options = patchdx_diagnose::Options::default()
         .rules(patchdx_diagnose::Rules::Later(Box::new(take_rules)))
-        .case(case)
-        .previous(previous.as_ref());
-    let patchdx_diagnose::Analyzed { analysis, timeline, .. } = patchdx_diagnose::analyze(&bundle, options);
-    if let Some(err) = rules_failure {
-        return Err(err);
+        .case(case.clone())
+        .previous(previous);
+    let patchdx_diagnose::Analyzed { analysis, timeline, .. } = patchdx_diagnose::analyze(bundle, options);
+    match rules_failure {
+        Some(err) => Err(err),
+        None => Ok((analysis, timeline)),
     }
+}
+
+/// Renders the report in the format asked for and writes it to --out or standard output.
+fn write_report(
+    args: &AnalyzeArgs,
+    analysis: &patchdx_diagnose::Analysis,
+    timeline: &patchdx_diagnose::timeline::Timeline,
+) -> anyhow::Result<()> {
     let format = if args.json { Format::Json } else { args.format };
+    let painted = format == Format::Text && paints(args.color, args.out.is_some());
     let rendered = match format {
-        Format::Json => patchdx_report::render_json(&analysis),
-        Format::Markdown => patchdx_report::render_markdown(&analysis),
-        Format::Html => patchdx_report::render_html(&analysis, &timeline),
+        Format::Json => patchdx_report::render_json(analysis),
+        Format::Markdown => patchdx_report::render_markdown(analysis),
+        Format::Html => patchdx_report::render_html(analysis, timeline),
         Format::Text => {
-            let color = match args.color {
-                ColorChoice::Always => true,
-                ColorChoice::Never => false,
-                ColorChoice::Auto => {
-                    args.out.is_none()
-                        && std::io::stdout().is_terminal()
-                        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                }
-            };
-            patchdx_report::render_text(&analysis, patchdx_report::TextOptions { color, verbose: args.verbose })
+            patchdx_report::render_text(analysis, patchdx_report::TextOptions { color: painted, verbose: args.verbose })
         }
     };
     match &args.out {
-        Some(path) => std::fs::write(path, rendered).with_context(|| format!("cannot write {}", path.display()))?,
-        None => emit(&rendered)?,
+        Some(path) => std::fs::write(path, rendered).with_context(|| format!("cannot write {}", path.display())),
+        // A painted report goes through anstream, which passes the escapes on, or turns them into console calls
+        // on a Windows console that does not take ANSI escapes. A plain one is written as it is: anstream's
+        // stripping writer would also drop the control characters that quoted log lines may hold, and the plain
+        // report has always shown those lines byte for byte.
+        None if painted => emit_to(anstream::AutoStream::always(std::io::stdout().lock()), &rendered),
+        None => emit(&rendered),
     }
-    let code = u8::try_from(analysis.verdict.exit_code).unwrap_or(2);
-    // The process ends here: freeing every record of a large analysis one by one only delays the exit (about
-    // 1% of a 1 GiB run). The bundle is still dropped, as it removes the scratch folder of expanded archives.
-    std::mem::forget((analysis, timeline));
-    Ok(code)
 }

@@ -16,12 +16,32 @@ fn fenced(lines: &[String]) -> String {
     format!("{fence}text\n{}\n{fence}\n", lines.join("\n"))
 }
 
+/// One finding: its facts table, the quoted evidence, the items, the root cause and the repair manifest.
 fn finding(out: &mut String, f: &Finding) {
     let tag = match f.verdict {
         Verdict::Failed => "FAILED",
         Verdict::Repaired => "REPAIRED",
     };
     let _ = writeln!(out, "### {} {tag}: {}\n", f.id, cell(&f.title));
+    facts_table(out, f);
+    evidence_blocks(out, f);
+    if !f.items.is_empty() {
+        let _ = writeln!(out, "\nItems:\n");
+        for item in &f.items {
+            let _ = writeln!(out, "- `{}`", cell(item));
+        }
+    }
+    if let Some(d) = f.diagnosis.first() {
+        root_cause(out, d);
+    }
+    if let Some(m) = &f.repair {
+        repair(out, m);
+    }
+    let _ = writeln!(out);
+}
+
+/// The two-column table of a finding: when, its facts, the code, confidence and coverage.
+fn facts_table(out: &mut String, f: &Finding) {
     let _ = writeln!(out, "| | |\n|---|---|");
     if let (Some(l), u) = (f.local_time, f.utc_time) {
         let utc = u.map(|u| format!(" = {u} UTC")).unwrap_or_default();
@@ -47,6 +67,10 @@ fn finding(out: &mut String, f: &Finding) {
     if let Some(coverage) = f.coverage.cbs.sentence() {
         let _ = writeln!(out, "| coverage | {} |", cell(&coverage));
     }
+}
+
+/// The quoted records, fenced: first cause and cascade, then the other sources that saw the same failure.
+fn evidence_blocks(out: &mut String, f: &Finding) {
     let _ = writeln!(out, "\nFirst cause, then the cascade and the outcome:\n");
     let mut lines = vec![format!("{}  {}", f.first_cause.place(), f.first_cause.text.trim())];
     lines.extend(f.cascade.iter().map(|e| format!("{}  {}", e.place(), e.text.trim())));
@@ -56,30 +80,22 @@ fn finding(out: &mut String, f: &Finding) {
         let _ = writeln!(out, "\nThe same failure in other sources:\n");
         let _ = write!(out, "{}", fenced(&lines));
     }
-    if !f.items.is_empty() {
-        let _ = writeln!(out, "\nItems:\n");
-        for item in &f.items {
-            let _ = writeln!(out, "- `{}`", cell(item));
-        }
+}
+
+/// The best rule's root cause and explanation in both languages, and its commands.
+fn root_cause(out: &mut String, d: &patchdx_diagnose::RuleDiagnosis) {
+    let _ = writeln!(
+        out,
+        "\n**Root cause** ({}, rule `{}`): {} / {}\n",
+        d.category,
+        d.rule,
+        cell(&d.title.en),
+        cell(&d.title.zh_cn)
+    );
+    let _ = writeln!(out, "{}\n\n{}\n", cell(&d.explanation.en), cell(&d.explanation.zh_cn));
+    if !d.commands.is_empty() {
+        let _ = write!(out, "{}", fenced(&d.commands.clone()));
     }
-    if let Some(d) = f.diagnosis.first() {
-        let _ = writeln!(
-            out,
-            "\n**Root cause** ({}, rule `{}`): {} / {}\n",
-            d.category,
-            d.rule,
-            cell(&d.title.en),
-            cell(&d.title.zh_cn)
-        );
-        let _ = writeln!(out, "{}\n\n{}\n", cell(&d.explanation.en), cell(&d.explanation.zh_cn));
-        if !d.commands.is_empty() {
-            let _ = write!(out, "{}", fenced(&d.commands.clone()));
-        }
-    }
-    if let Some(m) = &f.repair {
-        repair(out, m);
-    }
-    let _ = writeln!(out);
 }
 
 fn repair(out: &mut String, m: &patchdx_diagnose::repair_manifest::RepairManifest) {
@@ -123,6 +139,7 @@ fn repair(out: &mut String, m: &patchdx_diagnose::repair_manifest::RepairManifes
     let _ = write!(out, "{}", fenced(&commands));
 }
 
+/// The whole analysis as one Markdown document.
 pub fn render_markdown(analysis: &Analysis) -> String {
     let mut out = String::new();
     let v = &analysis.verdict;
@@ -133,28 +150,47 @@ pub fn render_markdown(analysis: &Analysis) -> String {
         if v.failures > 0 { "Failure diagnosed" } else { "No failure found" },
         cell(&v.summary)
     );
-    if !analysis.findings.is_empty() {
+    findings(&mut out, analysis);
+    cbs_history(&mut out, analysis);
+    let _ = writeln!(
+        out,
+        "\n## Case summary\n\n### 中文\n\n{}\n### English\n\n{}",
+        analysis.summary.zh_cn, analysis.summary.en
+    );
+    warnings(&mut out, analysis);
+    files(&mut out, analysis);
+    out
+}
+
+/// The findings' overview table, then each finding in full.
+fn findings(out: &mut String, analysis: &Analysis) {
+    if analysis.findings.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "## Findings\n\n| id | verdict | update | code | when (local) | evidence |\n|---|---|---|---|---|---|"
+    );
+    for f in &analysis.findings {
         let _ = writeln!(
             out,
-            "## Findings\n\n| id | verdict | update | code | when (local) | evidence |\n|---|---|---|---|---|---|"
+            "| {} | {:?} | {} | {} | {} | `{}` |",
+            f.id,
+            f.verdict,
+            cell(f.kb.as_deref().or(f.package.as_deref()).unwrap_or("-")),
+            f.code.as_ref().map(|c| c.label()).unwrap_or_default(),
+            f.local_time.map(|t| t.to_string()).unwrap_or_default(),
+            cell(&f.outcome.place())
         );
-        for f in &analysis.findings {
-            let _ = writeln!(
-                out,
-                "| {} | {:?} | {} | {} | {} | `{}` |",
-                f.id,
-                f.verdict,
-                cell(f.kb.as_deref().or(f.package.as_deref()).unwrap_or("-")),
-                f.code.as_ref().map(|c| c.label()).unwrap_or_default(),
-                f.local_time.map(|t| t.to_string()).unwrap_or_default(),
-                cell(&f.outcome.place())
-            );
-        }
-        let _ = writeln!(out);
-        for f in &analysis.findings {
-            finding(&mut out, f);
-        }
     }
+    let _ = writeln!(out);
+    for f in &analysis.findings {
+        finding(out, f);
+    }
+}
+
+/// What the CBS history covers, and its pieces.
+fn cbs_history(out: &mut String, analysis: &Analysis) {
     let h = &analysis.cbs.history;
     let _ = writeln!(out, "## CBS history\n");
     match (h.first_local, h.last_local) {
@@ -171,18 +207,20 @@ pub fn render_markdown(analysis: &Analysis) -> String {
             let _ = writeln!(out, "No CBS.log or CbsPersist piece in the input.");
         }
     }
-    let _ = writeln!(
-        out,
-        "\n## Case summary\n\n### 中文\n\n{}\n### English\n\n{}",
-        analysis.summary.zh_cn, analysis.summary.en
-    );
-    if !analysis.warnings.is_empty() {
-        let _ = writeln!(out, "## Warnings\n\n| file | severity | message |\n|---|---|---|");
-        for w in &analysis.warnings {
-            let _ = writeln!(out, "| `{}` | {:?} | {} |", cell(&w.path), w.severity, cell(&w.message));
-        }
-        let _ = writeln!(out);
+}
+
+fn warnings(out: &mut String, analysis: &Analysis) {
+    if analysis.warnings.is_empty() {
+        return;
     }
+    let _ = writeln!(out, "## Warnings\n\n| file | severity | message |\n|---|---|---|");
+    for w in &analysis.warnings {
+        let _ = writeln!(out, "| `{}` | {:?} | {} |", cell(&w.path), w.severity, cell(&w.message));
+    }
+    let _ = writeln!(out);
+}
+
+fn files(out: &mut String, analysis: &Analysis) {
     let _ = writeln!(out, "## Files\n\n| file | kind | encoding | size |\n|---|---|---|---|");
     for f in &analysis.files {
         let _ = writeln!(
@@ -194,5 +232,4 @@ pub fn render_markdown(analysis: &Analysis) -> String {
             f.size
         );
     }
-    out
 }

@@ -1,42 +1,57 @@
 //! The terminal report: verdict first, then each finding with its first cause and collapsed cascade, the CBS
 //! history's coverage, the files read and every warning.
 
+use anstyle::AnsiColor;
 use patchdx_diagnose::{Analysis, Evidence, Finding, Verdict};
 use patchdx_formats::CivilTime;
+use patchdx_formats::cbs::CbsLog;
 use std::fmt::Write;
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TextOptions {
+    /// Paint the report with ANSI escapes. The caller decides whether its destination wants them (the CLI asks
+    /// anstream, and writes through anstream so that a Windows console without ANSI support shows them too).
     pub color: bool,
     /// Show every cascade record and every file instead of a summary.
     pub verbose: bool,
 }
 
+// The report's palette: bold for headings, bright-looking (bold) red/green/yellow for verdicts, dim for "more"
+// lines, cyan for places and commands.
+const BOLD: anstyle::Style = anstyle::Style::new().bold();
+const RED: anstyle::Style = AnsiColor::Red.on_default().bold();
+const GREEN: anstyle::Style = AnsiColor::Green.on_default().bold();
+const YELLOW: anstyle::Style = AnsiColor::Yellow.on_default().bold();
+const DIM: anstyle::Style = anstyle::Style::new().dimmed();
+const CYAN: anstyle::Style = AnsiColor::Cyan.on_default();
+
+/// Paints text with the palette when colour is on, and leaves it as it is when off.
 struct Style {
     on: bool,
 }
 
 impl Style {
-    fn paint(&self, code: &str, text: &str) -> String {
-        if self.on { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
+    fn paint(&self, style: anstyle::Style, text: &str) -> String {
+        // `{style:#}` is the reset that ends `{style}`.
+        if self.on { format!("{style}{text}{style:#}") } else { text.to_string() }
     }
     fn bold(&self, t: &str) -> String {
-        self.paint("1", t)
+        self.paint(BOLD, t)
     }
     fn red(&self, t: &str) -> String {
-        self.paint("1;31", t)
+        self.paint(RED, t)
     }
     fn green(&self, t: &str) -> String {
-        self.paint("1;32", t)
+        self.paint(GREEN, t)
     }
     fn yellow(&self, t: &str) -> String {
-        self.paint("1;33", t)
+        self.paint(YELLOW, t)
     }
     fn dim(&self, t: &str) -> String {
-        self.paint("2", t)
+        self.paint(DIM, t)
     }
     fn cyan(&self, t: &str) -> String {
-        self.paint("36", t)
+        self.paint(CYAN, t)
     }
 }
 
@@ -74,14 +89,7 @@ pub fn render_text(analysis: &Analysis, options: TextOptions) -> String {
     let mut out = String::new();
     let v = &analysis.verdict;
     let _ = writeln!(out, "{} {} — {}", s.bold("patchdx"), analysis.tool_version, analysis.input);
-    let headline = if v.failures > 0 {
-        s.red("FAILURE DIAGNOSED")
-    } else if v.unreadable_input {
-        s.yellow("NO FAILURE FOUND IN WHAT COULD BE READ")
-    } else {
-        s.green("NO FAILURE FOUND")
-    };
-    let _ = writeln!(out, "\n{headline}\n{}", v.summary);
+    let _ = writeln!(out, "\n{}\n{}", headline(&s, v), v.summary);
 
     // Stale or mismatched input is said before anything else: it changes how the rest reads.
     render_case(&mut out, &s, analysis);
@@ -91,19 +99,7 @@ pub fn render_text(analysis: &Analysis, options: TextOptions) -> String {
             render_finding(&mut out, &s, finding, options.verbose);
         }
     }
-    if !analysis.observations.is_empty() {
-        let _ = writeln!(out, "\n{}", s.bold("OBSERVATIONS"));
-        for o in &analysis.observations {
-            let _ = writeln!(out, "  • [{}] {}", o.kind, o.summary);
-            let shown = if options.verbose { o.evidence.len() } else { o.evidence.len().min(3) };
-            for ev in &o.evidence[..shown] {
-                let _ = writeln!(out, "      {}", quote(&s, ev));
-            }
-            if shown < o.evidence.len() {
-                let _ = writeln!(out, "      {}", s.dim(&format!("… {} more (--verbose)", o.evidence.len() - shown)));
-            }
-        }
-    }
+    render_observations(&mut out, &s, analysis, options.verbose);
     render_attempts(&mut out, &s, analysis, options.verbose);
     render_history(&mut out, &s, analysis);
     if options.verbose || analysis.case.kb_check.is_some() || analysis.case.previous.is_some() {
@@ -116,17 +112,7 @@ pub fn render_text(analysis: &Analysis, options: TextOptions) -> String {
         );
     }
     render_files(&mut out, &s, analysis, options.verbose);
-    if !analysis.warnings.is_empty() {
-        let _ = writeln!(out, "\n{}", s.bold(&format!("WARNINGS ({})", analysis.warnings.len())));
-        for w in &analysis.warnings {
-            let tag = match w.severity {
-                patchdx_bundle::Severity::Notice => s.dim("notice    "),
-                patchdx_bundle::Severity::Damaged => s.yellow("damaged   "),
-                patchdx_bundle::Severity::Unreadable => s.red("unreadable"),
-            };
-            let _ = writeln!(out, "  {tag} {}: {}", w.path, w.message);
-        }
-    }
+    render_warnings(&mut out, &s, analysis);
     let meaning = match v.exit_code {
         0 => "no failure found",
         1 => "failure diagnosed",
@@ -136,12 +122,75 @@ pub fn render_text(analysis: &Analysis, options: TextOptions) -> String {
     out
 }
 
+/// The verdict in one coloured line.
+fn headline(s: &Style, v: &patchdx_diagnose::Overall) -> String {
+    if v.failures > 0 {
+        s.red("FAILURE DIAGNOSED")
+    } else if v.unreadable_input {
+        s.yellow("NO FAILURE FOUND IN WHAT COULD BE READ")
+    } else {
+        s.green("NO FAILURE FOUND")
+    }
+}
+
+fn render_observations(out: &mut String, s: &Style, analysis: &Analysis, verbose: bool) {
+    if analysis.observations.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n{}", s.bold("OBSERVATIONS"));
+    for o in &analysis.observations {
+        let _ = writeln!(out, "  • [{}] {}", o.kind, o.summary);
+        let shown = if verbose { o.evidence.len() } else { o.evidence.len().min(3) };
+        for ev in &o.evidence[..shown] {
+            let _ = writeln!(out, "      {}", quote(s, ev));
+        }
+        if shown < o.evidence.len() {
+            let _ = writeln!(out, "      {}", s.dim(&format!("… {} more (--verbose)", o.evidence.len() - shown)));
+        }
+    }
+}
+
+fn render_warnings(out: &mut String, s: &Style, analysis: &Analysis) {
+    if analysis.warnings.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n{}", s.bold(&format!("WARNINGS ({})", analysis.warnings.len())));
+    for w in &analysis.warnings {
+        let tag = match w.severity {
+            patchdx_bundle::Severity::Notice => s.dim("notice    "),
+            patchdx_bundle::Severity::Damaged => s.yellow("damaged   "),
+            patchdx_bundle::Severity::Unreadable => s.red("unreadable"),
+        };
+        let _ = writeln!(out, "  {tag} {}: {}", w.path, w.message);
+    }
+}
+
+/// One finding: what failed and when, its first cause and cascade, how sure patchdx is, the root cause with
+/// its next steps, and the repair manifest.
 fn render_finding(out: &mut String, s: &Style, f: &Finding, verbose: bool) {
     let tag = match f.verdict {
         Verdict::Failed => s.red("FAILED  "),
         Verdict::Repaired => s.green("REPAIRED"),
     };
     let _ = writeln!(out, "\n[{}] {tag} {}", f.id, s.bold(&f.title));
+    render_identity(out, f);
+    render_code(out, f);
+    render_items(out, f, verbose);
+    render_cause_and_cascade(out, s, f, verbose);
+    render_confidence_and_sources(out, s, f);
+    if let Some(best) = f.diagnosis.first() {
+        render_root_cause(out, s, best);
+        for other in f.diagnosis.iter().skip(1) {
+            let _ = writeln!(out, "  also        {} [{}] (rule {})", other.title.en, other.category, other.rule);
+        }
+    }
+    if let Some(repair) = &f.repair {
+        render_repair(out, s, repair, verbose);
+    }
+}
+
+/// When it failed, and which update, package, session, client and phase.
+fn render_identity(out: &mut String, f: &Finding) {
     let _ = writeln!(out, "  when        {}", time_pair(f.local_time, f.utc_time, f.utc_offset.as_deref()));
     if let Some(kb) = &f.kb {
         let _ = writeln!(out, "  update      {kb}");
@@ -164,28 +213,40 @@ fn render_finding(out: &mut String, s: &Style, f: &Finding, verbose: bool) {
     if let Some(phase) = &f.phase {
         let _ = writeln!(out, "  phase       {phase}");
     }
-    if let Some(code) = &f.code {
-        match (&code.en, &code.zh_cn) {
-            (Some(en), Some(zh)) => {
-                let _ = writeln!(out, "  code        {} — {en}", code.label());
-                let _ = writeln!(out, "              {zh}");
-            }
-            _ => {
-                let _ = writeln!(
-                    out,
-                    "  code        {} — not in patchdx's code table (facility {})",
-                    code.label(),
-                    code.facility
-                );
-            }
+}
+
+/// The error code with its meaning in English and Chinese, or the facility when the code table lacks it.
+fn render_code(out: &mut String, f: &Finding) {
+    let Some(code) = &f.code else { return };
+    match (&code.en, &code.zh_cn) {
+        (Some(en), Some(zh)) => {
+            let _ = writeln!(out, "  code        {} — {en}", code.label());
+            let _ = writeln!(out, "              {zh}");
+        }
+        _ => {
+            let _ = writeln!(
+                out,
+                "  code        {} — not in patchdx's code table (facility {})",
+                code.label(),
+                code.facility
+            );
         }
     }
+}
+
+/// The items the failed operation named (12 unless verbose).
+fn render_items(out: &mut String, f: &Finding, verbose: bool) {
     for item in f.items.iter().take(if verbose { usize::MAX } else { 12 }) {
         let _ = writeln!(out, "  item        {item}");
     }
     if !verbose && f.items.len() > 12 {
         let _ = writeln!(out, "  item        … {} more (--verbose)", f.items.len() - 12);
     }
+}
+
+/// The first cause, the records that followed it (the first three and the last unless verbose) and the
+/// outcome record when it is another one.
+fn render_cause_and_cascade(out: &mut String, s: &Style, f: &Finding, verbose: bool) {
     let _ = writeln!(out, "  {} {}", s.bold("first cause"), quote(s, &f.first_cause));
     let cascade: Vec<&Evidence> = f.cascade.iter().filter(|e| **e != f.outcome).collect();
     if !cascade.is_empty() {
@@ -205,6 +266,11 @@ fn render_finding(out: &mut String, s: &Style, f: &Finding, verbose: bool) {
     if f.outcome != f.first_cause {
         let _ = writeln!(out, "  outcome     {}", quote(s, &f.outcome));
     }
+}
+
+/// How sure the finding is, the other sources that say the same, which sources cover its time, and what the
+/// CBS history's coverage means for it.
+fn render_confidence_and_sources(out: &mut String, s: &Style, f: &Finding) {
     let _ = writeln!(out, "  confidence  {:?} — {}", f.confidence, f.confidence_reason);
     if !f.corroboration.is_empty() {
         let _ = writeln!(out, "  also in     {} record(s) of other sources:", f.corroboration.len());
@@ -214,6 +280,9 @@ fn render_finding(out: &mut String, s: &Style, f: &Finding, verbose: bool) {
     }
     if !f.coverage.covered_by.is_empty() || !f.coverage.not_covered_by.is_empty() {
         let names = |spans: &[patchdx_diagnose::coverage::SourceSpan]| {
+            if spans.is_empty() {
+                return "none".to_string();
+            }
             let mut labels: Vec<String> = spans.iter().map(|s| s.source.clone()).collect();
             labels.sort();
             labels.dedup();
@@ -222,40 +291,36 @@ fn render_finding(out: &mut String, s: &Style, f: &Finding, verbose: bool) {
         let _ = writeln!(
             out,
             "  sources     cover this time: {}; do not: {}",
-            if f.coverage.covered_by.is_empty() { "none".to_string() } else { names(&f.coverage.covered_by) },
-            if f.coverage.not_covered_by.is_empty() { "none".to_string() } else { names(&f.coverage.not_covered_by) }
+            names(&f.coverage.covered_by),
+            names(&f.coverage.not_covered_by)
         );
     }
     if let Some(coverage) = f.coverage.cbs.sentence() {
         let _ = writeln!(out, "  {} {coverage}", s.yellow("coverage   "));
     }
-    if let Some(best) = f.diagnosis.first() {
-        let _ = writeln!(out, "  {} {} [{}] (rule {})", s.bold("root cause "), best.title.en, best.category, best.rule);
-        let _ = writeln!(out, "              {}", best.title.zh_cn);
-        let _ = writeln!(out, "              {}", best.explanation.en);
-        let _ = writeln!(out, "              {}", best.explanation.zh_cn);
-        let _ = writeln!(out, "  {}", s.bold("next steps"));
-        for (n, (en, zh)) in best.remediation.en.iter().zip(&best.remediation.zh_cn).enumerate() {
-            let _ = writeln!(out, "    {}. {en}\n       {zh}", n + 1);
-        }
-        if !best.commands.is_empty() {
-            let _ = writeln!(out, "  commands");
-            for command in &best.commands {
-                let _ = writeln!(out, "    {}", s.cyan(command));
-            }
-        }
-        if !best.collect.en.is_empty() {
-            let _ = writeln!(out, "  collect");
-            for (en, zh) in best.collect.en.iter().zip(&best.collect.zh_cn) {
-                let _ = writeln!(out, "    • {en}\n      {zh}");
-            }
-        }
-        for other in f.diagnosis.iter().skip(1) {
-            let _ = writeln!(out, "  also        {} [{}] (rule {})", other.title.en, other.category, other.rule);
+}
+
+/// The best rule's root cause in English and Chinese, its numbered next steps, commands and what to collect.
+fn render_root_cause(out: &mut String, s: &Style, best: &patchdx_diagnose::RuleDiagnosis) {
+    let _ = writeln!(out, "  {} {} [{}] (rule {})", s.bold("root cause "), best.title.en, best.category, best.rule);
+    let _ = writeln!(out, "              {}", best.title.zh_cn);
+    let _ = writeln!(out, "              {}", best.explanation.en);
+    let _ = writeln!(out, "              {}", best.explanation.zh_cn);
+    let _ = writeln!(out, "  {}", s.bold("next steps"));
+    for (n, (en, zh)) in best.remediation.en.iter().zip(&best.remediation.zh_cn).enumerate() {
+        let _ = writeln!(out, "    {}. {en}\n       {zh}", n + 1);
+    }
+    if !best.commands.is_empty() {
+        let _ = writeln!(out, "  commands");
+        for command in &best.commands {
+            let _ = writeln!(out, "    {}", s.cyan(command));
         }
     }
-    if let Some(repair) = &f.repair {
-        render_repair(out, s, repair, verbose);
+    if !best.collect.en.is_empty() {
+        let _ = writeln!(out, "  collect");
+        for (en, zh) in best.collect.en.iter().zip(&best.collect.zh_cn) {
+            let _ = writeln!(out, "    • {en}\n      {zh}");
+        }
     }
 }
 
@@ -316,38 +381,7 @@ fn render_history(out: &mut String, s: &Style, analysis: &Analysis) {
     };
     let _ = writeln!(out, "  covers {span}{utc}, in {} piece(s), oldest first:", h.pieces.len());
     for (piece, log) in h.pieces.iter().zip(analysis.cbs.logs.iter()) {
-        let offset = match log.offsets.as_slice() {
-            [] => "offset unknown".to_string(),
-            [one] => format!("UTC{}", patchdx_formats::time::format_offset(one.offset_seconds)),
-            many => format!(
-                "UTC offset changes: {}",
-                many.iter()
-                    .map(|o| format!(
-                        "{} from line {}",
-                        patchdx_formats::time::format_offset(o.offset_seconds),
-                        o.from_line
-                    ))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        };
-        let range = match (piece.first_local, piece.last_local) {
-            (Some(a), Some(b)) => format!("{a} → {b}"),
-            _ => "no timestamps".to_string(),
-        };
-        let gap = piece
-            .gap_before_seconds
-            .filter(|g| *g > 3600)
-            .map(|g| format!("  {}", s.yellow(&format!("(gap of {} before it)", crate::human_duration(g)))))
-            .unwrap_or_default();
-        let _ = writeln!(out, "    {}  {range}  {offset}  {} lines{gap}", piece.path, piece.lines);
-        if piece.overlapping_events_removed > 0 {
-            let _ = writeln!(
-                out,
-                "      overlaps the previous piece: {} repeated records ignored",
-                piece.overlapping_events_removed
-            );
-        }
+        render_piece(out, s, piece, log);
     }
     for d in &h.duplicates {
         let _ = writeln!(out, "    {} is the same log as {} (ignored)", d.path, d.same_as);
@@ -358,6 +392,43 @@ fn render_history(out: &mut String, s: &Style, analysis: &Analysis) {
     let counts: Vec<String> = analysis.cbs.session_counts.iter().map(|(c, n)| format!("{c} {n}")).collect();
     if !counts.is_empty() {
         let _ = writeln!(out, "  sessions by client: {}", counts.join(", "));
+    }
+}
+
+/// One piece of the CBS history: its local time range, UTC offset(s), size and the gap before it.
+fn render_piece(out: &mut String, s: &Style, piece: &patchdx_formats::cbs::history::Piece, log: &CbsLog) {
+    let range = match (piece.first_local, piece.last_local) {
+        (Some(a), Some(b)) => format!("{a} → {b}"),
+        _ => "no timestamps".to_string(),
+    };
+    let gap = piece
+        .gap_before_seconds
+        .filter(|g| *g > 3600)
+        .map(|g| format!("  {}", s.yellow(&format!("(gap of {} before it)", crate::human_duration(g)))))
+        .unwrap_or_default();
+    let _ = writeln!(out, "    {}  {range}  {}  {} lines{gap}", piece.path, offsets(log), piece.lines);
+    if piece.overlapping_events_removed > 0 {
+        let _ = writeln!(
+            out,
+            "      overlaps the previous piece: {} repeated records ignored",
+            piece.overlapping_events_removed
+        );
+    }
+}
+
+/// The UTC offset a CBS log was read with, or each offset and the line it starts at when it changes.
+fn offsets(log: &CbsLog) -> String {
+    use patchdx_formats::time::format_offset;
+    match log.offsets.as_slice() {
+        [] => "offset unknown".to_string(),
+        [one] => format!("UTC{}", format_offset(one.offset_seconds)),
+        many => format!(
+            "UTC offset changes: {}",
+            many.iter()
+                .map(|o| format!("{} from line {}", format_offset(o.offset_seconds), o.from_line))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }
 

@@ -91,14 +91,55 @@ fn diagnosed_failure_exits_1_and_json_carries_schema_code_and_evidence() {
 fn forced_colour_paints_and_no_color_environment_is_honoured() {
     let sample = "tests/data/cbs/kb5014805-wu-install-store-corrupt-0x80073712.log";
     let painted = stdout(&patchdx(&["analyze", "--color", "always", sample]));
-    assert!(painted.contains("\x1b[1;31mFAILURE DIAGNOSED\x1b[0m"));
+    // --color always paints even into a pipe: the verdict in bold red (anstyle writes bold and colour as two
+    // escapes), then a reset.
+    assert!(painted.contains("\x1b[1m\x1b[31mFAILURE DIAGNOSED\x1b[0m"), "{painted}");
+    let plain = stdout(&patchdx(&["analyze", "--color", "never", sample]));
+    assert!(plain.contains("\nFAILURE DIAGNOSED\n"), "{plain}");
+    assert!(!plain.contains('\x1b'), "--color never paints nothing");
+    // Painting adds escapes and nothing else.
+    assert_eq!(anstream::adapter::strip_str(&painted).to_string(), plain);
+    // auto (the default) paints only a terminal: not this pipe, whatever NO_COLOR says.
+    assert_eq!(stdout(&patchdx(&["analyze", sample])), plain);
     let out = Command::new(env!("CARGO_BIN_EXE_patchdx"))
         .args(["analyze", sample])
         .current_dir(repo())
         .env("NO_COLOR", "1")
         .output()
         .expect("runs");
-    assert!(!stdout(&out).contains("\x1b["));
+    assert_eq!(stdout(&out), plain);
+}
+
+/// Runs patchdx on a pseudo-terminal (util-linux `script`, part of every Debian base system) with `env` set;
+/// `None` when `script` cannot run here.
+fn on_terminal(args: &str, env: &[(&str, &str)]) -> Option<String> {
+    let command = format!("{} {args}", env!("CARGO_BIN_EXE_patchdx"));
+    let mut script = Command::new("script");
+    script.args(["-qec", &command, "/dev/null"]).current_dir(repo());
+    // What a colour terminal has, and none of the variables that would override auto.
+    script.env("TERM", "xterm-256color");
+    for name in ["NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE"] {
+        script.env_remove(name);
+    }
+    script.envs(env.iter().copied());
+    let out = script.output().ok().filter(|out| out.status.code() == Some(1))?;
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn auto_colour_paints_a_terminal_unless_no_color_is_set() {
+    let sample = "tests/data/cbs/kb5014805-wu-install-store-corrupt-0x80073712.log";
+    let Some(painted) = on_terminal(&format!("analyze {sample}"), &[]) else {
+        eprintln!("SKIPPED: util-linux `script` cannot give patchdx a terminal here");
+        return;
+    };
+    assert!(painted.contains("\x1b[1m\x1b[31mFAILURE DIAGNOSED\x1b[0m"), "{painted}");
+    for (args, env) in
+        [(format!("analyze {sample}"), &[("NO_COLOR", "1")][..]), (format!("analyze --color never {sample}"), &[][..])]
+    {
+        let plain = on_terminal(&args, env).expect("ran on a terminal before");
+        assert!(plain.contains("FAILURE DIAGNOSED") && !plain.contains('\x1b'), "{args} {env:?}: {plain}");
+    }
 }
 
 #[test]

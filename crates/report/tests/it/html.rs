@@ -209,7 +209,12 @@ fn renders_in_a_real_browser_without_script_errors() {
         stderr.lines().filter(|l| l.contains(":CONSOLE") || l.contains("Uncaught") || l.contains("console")).collect();
     assert!(console.is_empty(), "the page logged to the console:\n{}", console.join("\n"));
 
-    // The filters work: drive them from a probe script and read the DOM chromium dumps.
+    assert_filters_work(&dir, &page, &timeline);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The page's timeline filters work: a probe script drives them, and chromium dumps the DOM it leaves.
+fn assert_filters_work(dir: &Path, page: &Path, timeline: &Timeline) {
     let probe = r##"<script>(function () {
   var q = document.getElementById("tl-q"), s = document.getElementById("tl-src");
   q.value = "0x80073712"; q.dispatchEvent(new Event("input"));
@@ -219,7 +224,7 @@ fn renders_in_a_real_browser_without_script_errors() {
   var source = document.querySelectorAll("#tl-body tr:not([hidden])").length;
   document.body.setAttribute("data-probe", text + "|" + source);
 })();</script></body>"##;
-    let html = std::fs::read_to_string(&page).expect("read page").replace("</body>", probe);
+    let html = std::fs::read_to_string(page).expect("read page").replace("</body>", probe);
     let probe_page = dir.join("probe.html");
     std::fs::write(&probe_page, html).expect("write probe page");
     let dom_path = dir.join("dom.html");
@@ -243,7 +248,6 @@ fn renders_in_a_real_browser_without_script_errors() {
     assert!(text > 0 && text < total, "text filter kept {text} of {total}");
     let sessions = timeline.events.iter().filter(|e| e.source == patchdx_formats::event::Source::SessionsXml).count();
     assert_eq!(source, sessions, "source filter");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The console check above does catch a script error: a page with one makes chromium print the pattern.

@@ -1,2 +1,3 @@
 //! The integration tests of report, in one binary (one link instead of one per file).
 mod html;
+mod timeline_csv;
