@@ -29,7 +29,7 @@ pub fn diagnose_cbs(logs: &[CbsLog], history: &History, timeline: &Timeline) -> 
     repair::startup_processing(&flat, &mut observations);
     history_observations(&flat, history, &mut observations);
     order_and_number(&mut findings);
-    repair_manifest::attach(&mut findings);
+    repair_manifest::attach(&mut findings, &timeline.events);
     let mut session_counts = BTreeMap::new();
     for s in &sessions {
         *session_counts.entry(s.client.clone().unwrap_or_else(|| "(unknown client)".to_string())).or_insert(0) += 1;

@@ -78,7 +78,7 @@ pub fn read_evidence(bundle: &Bundle) -> BundleEvidence {
     let (together, one_by_one) = by_reader(bundle);
     let mut cbs_files: Vec<SourceFile> = Vec::new();
     for (reader, entries) in together {
-        cbs_files.extend(reader.read_all(&entries));
+        cbs_files.extend(registry::read_all(reader, &entries));
     }
     for file in &mut cbs_files {
         warnings.append(&mut file.warnings);

@@ -29,5 +29,5 @@ pub use model::*;
 /// Compiles the patterns the diagnosis compiles on first use (a few milliseconds), so that a caller with a
 /// spare thread can pay for them while the bundle is being read rather than after.
 pub fn warm_up() {
-    repair_manifest::warm_up();
+    patchdx_formats::damage::warm_up();
 }

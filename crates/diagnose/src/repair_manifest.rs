@@ -1,24 +1,23 @@
 //! Repair manifests for store and file corruption: the exact component identities a finding's evidence names
-//! (parsed from the WinSxS key form `amd64_name_31bf3856ad364e35_10.0.17763.3165_none_<hash>`, the strong-name
-//! form `Name, Culture=neutral, Version=…, PublicKeyToken=…, ProcessorArchitecture=…` and SFC's
-//! `Name, version …, arch …, pkt {l:8 b:…}` form), their files, the updates that carry them, and the repair
-//! source and commands that match them, in English and Simplified Chinese.
+//! (the damage facts the readers attached to each record, see `patchdx_formats::damage`), their files, the
+//! updates that carry them, and the repair source and commands that match them, in English and Simplified
+//! Chinese.
 //!
-//! Only the finding's own evidence is read (first cause, cascade, outcome, items): the manifest never names a
+//! Only the finding's own evidence is read (first cause, cascade, outcome): the manifest never names a
 //! component the quoted records do not name.
 
 use crate::model::both;
 pub use crate::model::{Bilingual, ComponentRef, PackageRef, Place, RepairCommand, RepairManifest, SourceMatch};
-use crate::model::{Evidence, Finding, Verdict};
-use patchdx_formats::text::{kb_of, package_identity};
-use regex::Regex;
-use std::sync::LazyLock;
+use crate::model::{EventId, Finding, Verdict};
+use patchdx_formats::damage::{ComponentIdentity, Damage};
+use patchdx_formats::event::Event;
+use patchdx_formats::text::kb_of;
 
 /// Attaches a repair manifest to every finding whose cause is store or file corruption and whose evidence names
 /// what is damaged.
-pub fn attach(findings: &mut [Finding]) {
+pub fn attach(findings: &mut [Finding], timeline: &[Event]) {
     for finding in findings {
-        finding.repair = manifest_for(finding);
+        finding.repair = manifest_for(finding, timeline);
     }
 }
 
@@ -40,53 +39,32 @@ const CORRUPTION_CODES_WITH_COMPONENTS: &[u32] = &[
     0x800F_0982, // PSFX_E_MATCHING_COMPONENT_NOT_FOUND
 ];
 
-/// Wording of records that state corruption (lowercase).
-const MARKERS: &[&str] = &[
-    "payload corrupt",
-    "manifest corrupt",
-    "manifest missing",
-    "mum missing",
-    "is missing or corrupt",
-    "cannot repair member file",
-    "hashes for file member",
-    "unable to repair payload file",
-    "store corrupt",
-    "store corruption",
-    "hash mismatch",
-    "component_store_corrupt",
-    "store_corruption",
-    "sxs_assembly_missing",
-];
-
 /// Builds the manifest of one finding, or `None` when its cause is not corruption or nothing damaged is named.
-pub fn manifest_for(finding: &Finding) -> Option<RepairManifest> {
-    let records: Vec<&Evidence> = std::iter::once(&finding.first_cause)
-        .chain(&finding.cascade)
-        .chain(std::iter::once(&finding.outcome))
-        .collect();
+/// Reads the damage facts of the finding's quoted records on the timeline.
+pub fn manifest_for(finding: &Finding, timeline: &[Event]) -> Option<RepairManifest> {
+    let mut seen: Vec<EventId> = Vec::new();
+    let mut stated: Vec<(Place, &Damage)> = Vec::new();
+    for record in std::iter::once(&finding.first_cause).chain(&finding.cascade).chain(std::iter::once(&finding.outcome))
+    {
+        let Some(id) = record.event else { continue };
+        if seen.contains(&id) {
+            continue;
+        }
+        seen.push(id);
+        if let Some(damage) = timeline.get(id.0).and_then(|e| e.facts.damage.as_deref()) {
+            stated.push((Place { file: record.file.clone(), line: record.line, record: record.record }, damage));
+        }
+    }
     let code = finding.code.as_ref().map(|c| c.value);
-    let marked = records.iter().map(|e| e.text.as_str()).chain(finding.items.iter().map(String::as_str)).any(|t| {
-        let lower = t.to_ascii_lowercase();
-        MARKERS.iter().any(|m| lower.contains(m))
-    });
+    let marked = stated.iter().any(|(_, d)| d.states_damage);
     let strong_code = code.is_some_and(|c| CORRUPTION_CODES.contains(&c));
     let weak_code = code.is_some_and(|c| CORRUPTION_CODES_WITH_COMPONENTS.contains(&c));
     if !(marked || strong_code || weak_code) {
         return None;
     }
     let mut collector = Collector::default();
-    let mut seen: Vec<(&str, u64, Option<u64>)> = Vec::new();
-    for record in records {
-        let key = (record.file.as_str(), record.line, record.record);
-        if seen.contains(&key) {
-            continue;
-        }
-        seen.push(key);
-        collector
-            .scan(&record.text, Some(Place { file: record.file.clone(), line: record.line, record: record.record }));
-    }
-    for item in &finding.items {
-        collector.scan(item, None);
+    for (place, damage) in &stated {
+        collector.add_record(damage, place);
     }
     let Collector { mut components, pending_files, mut packages } = collector;
     let unattributed_files: Vec<String> =
@@ -137,48 +115,6 @@ pub fn manifest_for(finding: &Finding) -> Option<RepairManifest> {
     Some(RepairManifest { repaired, components, unattributed_files, packages, kbs, sources, commands, steps })
 }
 
-// ASCII classes (`[A-Za-z0-9_]`, `[0-9]`, an ASCII `\b`) rather than Unicode `\w`/`\d`/`\b`: component
-// identities are ASCII, and the Unicode forms made these patterns six times slower to compile (4.6 -> 0.7 ms).
-macro_rules! regex {
-    ($name:ident, $pattern:expr) => {
-        static $name: LazyLock<Regex> = LazyLock::new(|| Regex::new($pattern).expect("static regex"));
-    };
-}
-
-// `amd64_microsoft-windows-rasserver_31bf3856ad364e35_10.0.17763.3165_none_4f1b3a4e3c2a7d11`, optionally
-// followed by `\member-file` (corruption rows, `Repr:` lines, old hash-mismatch lines).
-regex!(
-    KEY,
-    r#"(?i)(?-u:\b)(amd64|x86|wow64|msil|arm64|arm|ia64)_([a-z0-9][a-z0-9._\-]*?)_([0-9a-f]{16}|none)_([0-9]+\.[0-9]+\.[0-9]+\.[0-9]+)_([a-z]{2,3}(?:-[a-z0-9]+)*|none)_([0-9a-f]{16})(?:\\([^\t\n\x0B\x0C\r '"\]]+))?"#
-);
-// `Name, Culture=neutral, Version=10.0.17763.1, PublicKeyToken=31bf3856ad364e35, ProcessorArchitecture=amd64, …`
-regex!(STRONG, r#"([A-Za-z0-9][A-Za-z0-9_.\-]*)((?:, ?[A-Za-z]+=[^,'"\]\t\n\x0B\x0C\r ]+)+)"#);
-// SFC since Windows 8: `Name, version 10.0.17763.1, arch amd64, nonSxS, pkt {l:8 b:31bf3856ad364e35}, type [l:12]'driverUpdate'`
-regex!(
-    SFC,
-    r#"([A-Za-z0-9][A-Za-z0-9_.\-]*), version ([0-9]+(?:\.[0-9]+){3}), arch (Host= ?[A-Za-z0-9_]+ Guest= ?[A-Za-z0-9_]+|[A-Za-z0-9_]+)([^{}]*?)pkt \{l:[0-9]+ b:([0-9a-fA-F]{16})\}(?:, type \[l:[0-9]+(?:\{[0-9]+\})?\]['"]([^'"]*)['"])?"#
-);
-// SFC of Windows 7: `Name, Version = 6.1.7600.16385, pA = PROCESSOR_ARCHITECTURE_AMD64 (9), Culture neutral, …
-// PublicKeyToken = {l:8 b:31bf3856ad364e35}, Type = [l:24{12}]"driverUpdate"`
-regex!(
-    SFC_OLD,
-    r#"([A-Za-z0-9][A-Za-z0-9_.\-]*), Version = ([0-9]+(?:\.[0-9]+){3}), pA = PROCESSOR_ARCHITECTURE_([A-Za-z0-9_]+) \([0-9]+\)([^{}]*?)PublicKeyToken = \{l:[0-9]+ b:([0-9a-fA-F]{16})\}(?:, Type = \[l:[0-9]+(?:\{[0-9]+\})?\]['"]([^'"]*)['"])?"#
-);
-regex!(
-    CULTURE,
-    r#"(?i)(?-u:\b)culture (?:= ?)?(?:\[l:[0-9]+(?:\{[0-9]+\})?\]['"]([^'"]*)['"]|([A-Za-z][A-Za-z0-9_\-]*))"#
-);
-regex!(MEMBER_FILE, r#"member file \[l:[0-9]+(?:\{[0-9]+\})?\]['"]([^'"]+)['"]"#);
-regex!(HASH_FILE, r#"file member \[l:[0-9]+(?:\{[0-9]+\})?\]['"]([^'"]+)['"]"#);
-regex!(PAYLOAD_FILE, r#"payload file \(\[l:[^\]]*\]['"]([^'"]+)['"]\)"#);
-
-/// Compiles the patterns now (see [`crate::warm_up`]).
-pub(crate) fn warm_up() {
-    for pattern in [&KEY, &STRONG, &SFC, &SFC_OLD, &CULTURE, &MEMBER_FILE, &HASH_FILE, &PAYLOAD_FILE] {
-        LazyLock::force(pattern);
-    }
-}
-
 #[derive(Default)]
 struct Collector {
     components: Vec<ComponentRef>,
@@ -187,125 +123,31 @@ struct Collector {
     packages: Vec<PackageRef>,
 }
 
-/// A parsed identity before it is merged.
-struct Parsed {
-    identity: String,
-    form: &'static str,
-    name: String,
-    version: String,
-    architecture: String,
-    token: Option<String>,
-    culture: Option<String>,
-    component_type: Option<String>,
-    file: Option<String>,
-    span: (usize, usize),
-}
-
 impl Collector {
-    fn scan(&mut self, text: &str, place: Option<Place>) {
-        let problem = problem_of(text);
-        let mut found: Vec<Parsed> = Vec::new();
-        let overlaps = |found: &[Parsed], s: usize, e: usize| found.iter().any(|p| s < p.span.1 && p.span.0 < e);
-        for caps in SFC.captures_iter(text).chain(SFC_OLD.captures_iter(text)) {
-            let whole = caps.get(0).expect("match");
-            if overlaps(&found, whole.start(), whole.end()) {
-                continue;
-            }
-            let middle = caps.get(4).map_or("", |m| m.as_str());
-            let culture = CULTURE
-                .captures(middle)
-                .and_then(|c| c.get(1).or(c.get(2)))
-                .map(|m| m.as_str().to_ascii_lowercase())
-                .filter(|c| !c.is_empty());
-            found.push(Parsed {
-                identity: whole.as_str().to_string(),
-                form: "sfc",
-                name: caps[1].to_string(),
-                version: caps[2].to_string(),
-                architecture: architecture(&caps[3]),
-                token: Some(caps[5].to_ascii_lowercase()),
-                culture,
-                component_type: caps.get(6).map(|m| m.as_str().to_string()).filter(|t| !t.is_empty()),
-                file: None,
-                span: (whole.start(), whole.end()),
-            });
+    /// Merges what one record states: its components (with the record as their evidence), a member file it
+    /// could not give to one component, and the package it ties to the damage.
+    fn add_record(&mut self, damage: &Damage, place: &Place) {
+        for component in &damage.components {
+            self.add(component, &damage.problem, place);
         }
-        for caps in STRONG.captures_iter(text) {
-            let whole = caps.get(0).expect("match");
-            if overlaps(&found, whole.start(), whole.end()) {
-                continue;
-            }
-            let attrs: Vec<(String, String)> = caps[2]
-                .split(',')
-                .filter_map(|a| a.split_once('='))
-                .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-                .collect();
-            let get = |k: &str| attrs.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
-            let Some(version) = get("version").filter(|v| v.split('.').count() == 4) else {
-                continue;
-            };
-            let (token, arch) = (get("publickeytoken"), get("processorarchitecture"));
-            if token.is_none() && arch.is_none() {
-                continue;
-            }
-            found.push(Parsed {
-                identity: whole.as_str().to_string(),
-                form: "strong-name",
-                name: caps[1].to_string(),
-                version,
-                architecture: arch.as_deref().map_or_else(|| "unknown".to_string(), architecture),
-                token: token.map(|t| t.to_ascii_lowercase()),
-                culture: get("culture").map(|c| c.to_ascii_lowercase()),
-                component_type: get("type"),
-                file: None,
-                span: (whole.start(), whole.end()),
-            });
-        }
-        for caps in KEY.captures_iter(text) {
-            let whole = caps.get(0).expect("match");
-            if overlaps(&found, whole.start(), whole.end()) {
-                continue;
-            }
-            let identity = whole.as_str().split('\\').next().unwrap_or(whole.as_str()).to_string();
-            let culture = caps[5].to_ascii_lowercase();
-            found.push(Parsed {
-                identity,
-                form: "winsxs-key",
-                name: caps[2].to_string(),
-                version: caps[4].to_string(),
-                architecture: architecture(&caps[1]),
-                token: Some(caps[3].to_ascii_lowercase()).filter(|t| t != "none"),
-                culture: Some(if culture == "none" { "neutral".to_string() } else { culture }),
-                component_type: None,
-                file: caps.get(7).map(|m| m.as_str().trim_end_matches('.').to_string()),
-                span: (whole.start(), whole.end()),
-            });
-        }
-        found.sort_by_key(|p| p.span.0);
-        // A file named on a line with exactly one component belongs to it.
-        let line_file = MEMBER_FILE
-            .captures(text)
-            .or_else(|| PAYLOAD_FILE.captures(text))
-            .or_else(|| HASH_FILE.captures(text))
-            .map(|c| c[1].to_string());
-        let single = found.len() == 1;
-        for mut parsed in found {
-            if parsed.file.is_none() && single {
-                parsed.file.clone_from(&line_file);
-            }
-            self.add(parsed, &problem, place.as_ref());
-        }
-        if !single
-            && let Some(file) = line_file
-            && !self.pending_files.contains(&file)
+        if let Some(file) = &damage.unattributed_file
+            && !self.pending_files.contains(file)
         {
-            self.pending_files.push(file);
+            self.pending_files.push(file.clone());
         }
-        self.packages_of(text);
+        if let Some(package) = &damage.package
+            && !self.packages.iter().any(|p| p.identity == package.identity)
+        {
+            self.packages.push(PackageRef {
+                identity: package.identity.clone(),
+                kb: package.kb.clone(),
+                relation: package.relation.clone(),
+            });
+        }
     }
 
-    fn add(&mut self, p: Parsed, problem: &str, place: Option<&Place>) {
-        let slot = self.components.iter().position(|c| same_component(c, &p));
+    fn add(&mut self, p: &ComponentIdentity, problem: &str, place: &Place) {
+        let slot = self.components.iter().position(|c| same_component(c, p));
         let c = match slot {
             Some(i) => &mut self.components[i],
             None => {
@@ -322,58 +164,34 @@ impl Collector {
                     problems: Vec::new(),
                     evidence: Vec::new(),
                 });
-                self.components.last_mut().expect("just pushed")
+                let last = self.components.len() - 1;
+                &mut self.components[last]
             }
         };
         // A full spelling of the name beats the lowercased, shortened one of a WinSxS key.
         if c.form == "winsxs-key" && p.form != "winsxs-key" {
-            c.name = p.name;
+            c.name.clone_from(&p.name);
         }
         if c.public_key_token.is_none() {
-            c.public_key_token = p.token;
+            c.public_key_token.clone_from(&p.token);
         }
         if c.culture.is_none() {
-            c.culture = p.culture;
+            c.culture.clone_from(&p.culture);
         }
         if c.component_type.is_none() {
-            c.component_type = p.component_type;
+            c.component_type.clone_from(&p.component_type);
         }
-        if let Some(file) = p.file
-            && !c.files.contains(&file)
+        if let Some(file) = &p.file
+            && !c.files.contains(file)
         {
-            c.files.push(file);
+            c.files.push(file.clone());
         }
         if !problem.is_empty() && !c.problems.iter().any(|x| x == problem) {
             c.problems.push(problem.to_string());
         }
-        if let Some(place) = place
-            && !c.evidence.contains(place)
-        {
+        if !c.evidence.contains(place) {
             c.evidence.push(place.clone());
         }
-    }
-
-    /// Packages a record names as missing, corrupt, the reason for a corrupt flag, or referencing damage.
-    fn packages_of(&mut self, text: &str) {
-        let Some(identity) = package_identity(text) else {
-            return;
-        };
-        let relation = if let Some((category, state)) = corruption_row(text) {
-            format!("{category} ({state})")
-        } else if text.contains("Mark store corruption flag because of package")
-            || text.contains("manifest missing for package")
-        {
-            "the store was flagged corrupt because of it".to_string()
-        } else if text.contains("This component was referenced by") {
-            "references a damaged component".to_string()
-        } else {
-            return;
-        };
-        let identity = identity.to_string();
-        if self.packages.iter().any(|p| p.identity == identity) {
-            return;
-        }
-        self.packages.push(PackageRef { kb: kb_of(&identity), identity, relation });
     }
 }
 
@@ -391,7 +209,7 @@ fn same_name(a: &str, b: &str) -> bool {
     shortened(&a, &b) || shortened(&b, &a)
 }
 
-fn same_component(c: &ComponentRef, p: &Parsed) -> bool {
+fn same_component(c: &ComponentRef, p: &ComponentIdentity) -> bool {
     let optional = |x: &Option<String>, y: &Option<String>| match (x, y) {
         (Some(x), Some(y)) => x.eq_ignore_ascii_case(y),
         _ => true,
@@ -401,76 +219,6 @@ fn same_component(c: &ComponentRef, p: &Parsed) -> bool {
         && same_name(&c.name, &p.name)
         && optional(&c.public_key_token, &p.token)
         && optional(&c.culture, &p.culture)
-}
-
-fn architecture(raw: &str) -> String {
-    let lower = raw.to_ascii_lowercase();
-    if let Some(rest) = lower.strip_prefix("host=") {
-        let mut words = rest.split_whitespace();
-        let host = words.next().unwrap_or("");
-        let guest = words.next().and_then(|g| g.strip_prefix("guest=")).map(str::trim);
-        let guest = guest.filter(|g| !g.is_empty()).or_else(|| words.next()).unwrap_or("");
-        return match (host, guest) {
-            ("amd64", "x86") => "wow64".to_string(),
-            (host, guest) => format!("{guest} on {host}"),
-        };
-    }
-    match lower.as_str() {
-        "intel" => "x86",
-        "ia32_on_win64" => "wow64",
-        other => other,
-    }
-    .to_string()
-}
-
-/// `(category, state)` of a `(p)` corruption row or of the item patchdx made of one (`Category: item (fixed)`).
-fn corruption_row(text: &str) -> Option<(String, &'static str)> {
-    if let Some(at) = text.find("(p)\t") {
-        let cells: Vec<&str> = text[at..].split('\t').map(str::trim).filter(|c| !c.is_empty()).collect();
-        let category = cells.get(1)?.to_string();
-        let state = if cells.contains(&"(Fixed)") { "fixed" } else { "not fixed" };
-        return Some((category, state));
-    }
-    let (category, rest) = text.split_once(": ")?;
-    let state = if rest.ends_with(" (fixed)") {
-        "fixed"
-    } else if rest.ends_with(" (NOT fixed)") {
-        "not fixed"
-    } else {
-        return None;
-    };
-    category.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ').then(|| (category.to_string(), state))
-}
-
-fn problem_of(text: &str) -> String {
-    if let Some((category, state)) = corruption_row(text) {
-        return format!("{category} ({state})");
-    }
-    if text.contains("Cannot repair member file") || text.contains(" in the store, ") {
-        return match text.split(" in the store, ").nth(1) {
-            Some(reason) => format!("SFC cannot repair the file: {} in the store", reason.trim().trim_end_matches('.')),
-            None => "SFC cannot repair the file".to_string(),
-        };
-    }
-    if text.contains("Unable to repair payload file") {
-        return "payload file damaged and no backup copy to repair it from".to_string();
-    }
-    if text.contains("Hashes for file member") {
-        return "file hash does not match its manifest".to_string();
-    }
-    let lower = text.to_ascii_lowercase();
-    if lower.contains("manifest") && (lower.contains("missing") || lower.contains("corrupt")) {
-        return "manifest missing or corrupt".to_string();
-    }
-    if lower.contains("missing payload") {
-        return "payload missing".to_string();
-    }
-    if let Some(rest) = text.split("(F) ").nth(1) {
-        let rest = rest.split(" [gle=").next().unwrap_or(rest).trim();
-        let short: String = rest.chars().take(120).collect();
-        return format!("fatal CSI record: {short}");
-    }
-    "named in the failure chain".to_string()
 }
 
 /// `(build, revision)` of a Windows component version (`10.0.17763.3165`, `6.1.7601.24384`).
@@ -743,9 +491,16 @@ fn steps(sources: &[SourceMatch], repaired: bool, finding: &Finding) -> Vec<Bili
 mod tests {
     use super::*;
 
+    /// What one record states, merged as the manifest merges it.
+    fn scan(c: &mut Collector, text: &str) {
+        if let Some(damage) = patchdx_formats::damage::read(text) {
+            c.add_record(&damage, &Place { file: "CBS.log".to_string(), line: 1, record: None });
+        }
+    }
+
     fn parse(text: &str) -> Vec<ComponentRef> {
         let mut c = Collector::default();
-        c.scan(text, None);
+        scan(&mut c, text);
         c.components
     }
 
@@ -799,8 +554,11 @@ mod tests {
     #[test]
     fn hash_mismatch_file_joins_the_component_named_after_it() {
         let mut c = Collector::default();
-        c.scan("CSI 00000020 Hashes for file member [l:27]'MSFT_MpComputerStatus.cdxml' do not match.", None);
-        c.scan("CSI 00000021 Warning: Unable to repair payload file ([l:27]'MSFT_MpComputerStatus.cdxml') for component ([l:96 ml:140]'amd64_windows-defender-management-powershell_31bf3856ad364e35_10.0.18362.1_none_b620cb061e8a941c') from backups directory with disposition (2).", None);
+        scan(&mut c, "CSI 00000020 Hashes for file member [l:27]'MSFT_MpComputerStatus.cdxml' do not match.");
+        scan(
+            &mut c,
+            "CSI 00000021 Warning: Unable to repair payload file ([l:27]'MSFT_MpComputerStatus.cdxml') for component ([l:96 ml:140]'amd64_windows-defender-management-powershell_31bf3856ad364e35_10.0.18362.1_none_b620cb061e8a941c') from backups directory with disposition (2).",
+        );
         assert_eq!(c.components.len(), 1);
         assert_eq!(c.components[0].files, vec!["MSFT_MpComputerStatus.cdxml".to_string()]);
         assert_eq!(c.pending_files, vec!["MSFT_MpComputerStatus.cdxml".to_string()]);
@@ -809,8 +567,14 @@ mod tests {
     #[test]
     fn shortened_key_names_merge_with_their_full_spelling() {
         let mut c = Collector::default();
-        c.scan("manifest for component amd64_microsoft-windows-s..ngstack-onecoreuap_31bf3856ad364e35_10.0.19041.1_none_0123456789abcdef is missing", None);
-        c.scan("Microsoft-Windows-ServicingStack-OneCoreUAP, Culture=neutral, Version=10.0.19041.1, PublicKeyToken=31bf3856ad364e35, ProcessorArchitecture=amd64", None);
+        scan(
+            &mut c,
+            "manifest for component amd64_microsoft-windows-s..ngstack-onecoreuap_31bf3856ad364e35_10.0.19041.1_none_0123456789abcdef is missing",
+        );
+        scan(
+            &mut c,
+            "Microsoft-Windows-ServicingStack-OneCoreUAP, Culture=neutral, Version=10.0.19041.1, PublicKeyToken=31bf3856ad364e35, ProcessorArchitecture=amd64",
+        );
         assert_eq!(c.components.len(), 1);
         assert_eq!(c.components[0].name, "Microsoft-Windows-ServicingStack-OneCoreUAP");
     }

@@ -159,6 +159,8 @@ pub struct Facts {
     pub code_name: Option<String>,
     /// The servicing session the record belongs to (a CBS session id).
     pub session: Option<String>,
+    /// What the line says is damaged (components, member file, problem, package), where it says anything.
+    pub damage: Option<Box<crate::damage::Damage>>,
     /// What the line says in its source's own terms.
     pub record: Record,
 }

@@ -4,6 +4,7 @@
 #[macro_use]
 mod names;
 pub mod cbs;
+pub mod damage;
 pub mod event;
 pub mod hresult;
 pub mod record;
@@ -28,5 +29,5 @@ use patchdx_bundle::Entry;
 
 /// Reads one evidence file with the source that reads its kind. `None` for kinds no source reads.
 pub fn read_source(entry: &Entry) -> Option<event::SourceFile> {
-    registry::for_kind(entry.kind).map(|source| source.read(entry))
+    registry::read(entry)
 }

@@ -36,6 +36,44 @@ pub fn time_basis(source: Source) -> TimeBasis {
     for_source(source).map_or(TimeBasis::Local, |s| s.time_basis())
 }
 
+/// Reads one file with the source that reads its kind (`None` for kinds no source reads), with the facts every
+/// reader shares attached.
+pub fn read(entry: &Entry) -> Option<crate::event::SourceFile> {
+    let mut file = for_kind(entry.kind)?.read(entry);
+    annotate(&mut file);
+    Some(file)
+}
+
+/// Reads files of one source together (see [`EvidenceSource::reads_together`]), with shared facts attached.
+pub fn read_all(source: &dyn EvidenceSource, entries: &[&Entry]) -> Vec<crate::event::SourceFile> {
+    let mut files = source.read_all(entries);
+    files.iter_mut().for_each(annotate);
+    files
+}
+
+/// Facts read the same way whatever the source: what each record says is damaged. CBS bookkeeping records
+/// (session starts, TrustedInstaller starts, …) say nothing about damage and are passed over.
+fn annotate(file: &mut crate::event::SourceFile) {
+    use crate::cbs::CbsEventKind as K;
+    for event in &mut file.events {
+        let bookkeeping = event.cbs().is_some_and(|r| {
+            matches!(
+                r.kind,
+                K::SessionStart { .. }
+                    | K::ExecStarted { .. }
+                    | K::TrustedInstallerInit
+                    | K::ServicingStackLoaded { .. }
+                    | K::LastBootTime { .. }
+                    | K::BackupArchived { .. }
+                    | K::StartupPackage { .. }
+            )
+        });
+        if !bookkeeping {
+            event.facts.damage = crate::damage::read(&event.message).map(Box::new);
+        }
+    }
+}
+
 /// The recogniser the bundle uses for text files.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Registry;
