@@ -51,7 +51,7 @@ impl Walker {
             }
             match sniffed {
                 Ok(sniffed) => self.admit(disk_path, display, 0, sniffed),
-                Err(message) => self.warn(&display, Severity::Unreadable, message),
+                Err(error) => self.warn(&display, Severity::Unreadable, error.to_string()),
             }
         }
         Ok(())
@@ -115,7 +115,7 @@ impl Walker {
         }
         match sniff(&disk_path, &display, &self.options, &mut Vec::new()) {
             Ok(sniffed) => self.admit(disk_path, display, depth, sniffed),
-            Err(message) => self.warn(&display, Severity::Unreadable, message),
+            Err(error) => self.warn(&display, Severity::Unreadable, error.to_string()),
         }
     }
 
@@ -378,19 +378,39 @@ fn base_name(display: &str) -> String {
     display.rsplit(['/', '!']).next().unwrap_or(display).to_ascii_lowercase()
 }
 
-/// Reads a file's size and head and recognises it; the error is the warning to give.
-fn sniff(disk_path: &Path, display: &str, options: &OpenOptions, head: &mut Vec<u8>) -> Result<Sniffed, String> {
-    let size = read_head(disk_path, detect::SNIFF_BYTES, head).map_err(|err| format!("cannot read: {err}"))?;
-    let (kind, encoding, encoding_evidence) =
-        detect::detect_kind_and_evidence(head, &base_name(display), options.encoding, options.recogniser);
+/// Why a file could not be recognised; its message is the warning given for the file.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum SniffError {
+    #[error("cannot read: {0}")]
+    Read(std::io::Error),
+    #[error("could not be recognised (internal error while reading its head: {0})")]
+    Panicked(String),
+}
+
+/// Reads a file's size and head and recognises it. A panic while recognising costs only this file.
+fn sniff(disk_path: &Path, display: &str, options: &OpenOptions, head: &mut Vec<u8>) -> Result<Sniffed, SniffError> {
+    let size = read_head(disk_path, detect::SNIFF_BYTES, head).map_err(SniffError::Read)?;
+    let recognised = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        detect::detect_kind_and_evidence(head, &base_name(display), options.encoding, options.recogniser)
+    }));
+    let (kind, encoding, encoding_evidence) = recognised.map_err(|panic| SniffError::Panicked(panic_text(&panic)))?;
     Ok(Sniffed { size, kind, encoding, encoding_evidence })
 }
 
+/// The message a panic carried, for the warning that replaces the file it cost.
+pub(crate) fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_string())
+}
+
 /// [`sniff`] for many files on every core, results in the order given.
-fn sniff_all(files: &[(PathBuf, String)], options: &OpenOptions) -> Vec<Result<Sniffed, String>> {
+fn sniff_all(files: &[(PathBuf, String)], options: &OpenOptions) -> Vec<Result<Sniffed, SniffError>> {
     let next = std::sync::atomic::AtomicUsize::new(0);
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8).min(files.len().max(1));
-    let mut results: Vec<(usize, Result<Sniffed, String>)> = std::thread::scope(|scope| {
+    let mut results: Vec<(usize, Result<Sniffed, SniffError>)> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 scope.spawn(|| {
@@ -413,7 +433,7 @@ fn sniff_all(files: &[(PathBuf, String)], options: &OpenOptions) -> Vec<Result<S
     (0..files.len())
         .map(|i| match by_index.next_if(|(j, _)| *j == i) {
             Some((_, result)) => result,
-            None => Err("could not be recognised (internal error while reading its head)".to_string()),
+            None => Err(SniffError::Panicked("its worker stopped".to_string())),
         })
         .collect()
 }

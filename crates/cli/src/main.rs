@@ -128,11 +128,8 @@ struct TimelineArgs {
 /// Parses the command line; `--version` also names the engine the CBS scan uses on this CPU.
 fn parse() -> Cli {
     use clap::{CommandFactory, FromArgMatches};
-    if let Err(name) = patchdx_formats::cbs::engine_asked_for() {
-        eprintln!(
-            "patchdx: warning: {}={name} names no CBS scan engine (avx512-vbmi, portable); the default is used",
-            patchdx_formats::cbs::ENGINE_VARIABLE
-        );
+    if let Err(unknown) = patchdx_formats::cbs::engine_asked_for() {
+        eprintln!("patchdx: warning: {unknown}; the default is used");
     }
     let long_version = format!(
         "{} (CBS scan engine: {}; {}=portable to choose the portable one)",

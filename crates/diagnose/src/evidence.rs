@@ -66,7 +66,8 @@ fn read_one_by_one(entries: &[&Entry]) -> Vec<SourceFile> {
                 })
             })
             .collect();
-        // A reader that panicked loses only its own files; their absence shows in the file list.
+        // Readers are called behind `catch_unwind` (see `registry::read`): a worker never panics, so joining it
+        // loses nothing.
         handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
     });
     read.sort_by_key(|(i, _)| *i);

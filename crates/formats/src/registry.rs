@@ -3,9 +3,11 @@
 //! The registry recognises text files for the bundle (every source claims what it can; the strongest claim
 //! wins), says which source reads a kind and how a source writes time, and opens bundles with it.
 
-use crate::event::Source;
+use crate::event::{Source, SourceFile};
 use crate::source::{Claim, EvidenceSource, Sample, TimeBasis};
 use patchdx_bundle::{Bundle, Entry, FileKind, OpenError, OpenOptions, Recognise};
+use patchdx_bundle::{Severity, Warning};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
 /// Every evidence source.
@@ -38,22 +40,55 @@ pub fn time_basis(source: Source) -> TimeBasis {
 
 /// Reads one file with the source that reads its kind (`None` for kinds no source reads), with the facts every
 /// reader shares attached.
-pub fn read(entry: &Entry) -> Option<crate::event::SourceFile> {
-    let mut file = for_kind(entry.kind)?.read(entry);
+/// A reader that panics on a file costs only that file: it is listed with an `Unreadable` warning and the
+/// rest of the bundle is analysed.
+pub fn read(entry: &Entry) -> Option<SourceFile> {
+    Some(read_with(for_kind(entry.kind)?, entry))
+}
+
+/// [`read`] with a given source.
+pub fn read_with(source: &dyn EvidenceSource, entry: &Entry) -> SourceFile {
+    let mut file = match catch_unwind(AssertUnwindSafe(|| source.read(entry))) {
+        Ok(file) => file,
+        Err(panic) => failed(source, entry, panic.as_ref()),
+    };
     annotate(&mut file);
-    Some(file)
+    file
 }
 
 /// Reads files of one source together (see [`EvidenceSource::reads_together`]), with shared facts attached.
-pub fn read_all(source: &dyn EvidenceSource, entries: &[&Entry]) -> Vec<crate::event::SourceFile> {
-    let mut files = source.read_all(entries);
+/// A panic costs the files of that call (each listed with an `Unreadable` warning), never the bundle.
+pub fn read_all(source: &dyn EvidenceSource, entries: &[&Entry]) -> Vec<SourceFile> {
+    let mut files = match catch_unwind(AssertUnwindSafe(|| source.read_all(entries))) {
+        Ok(files) => files,
+        Err(panic) => entries.iter().map(|entry| failed(source, entry, panic.as_ref())).collect(),
+    };
     files.iter_mut().for_each(annotate);
     files
 }
 
+/// The file a reader could not read because it panicked, with a warning that says so.
+fn failed(source: &dyn EvidenceSource, entry: &Entry, panic: &(dyn std::any::Any + Send)) -> SourceFile {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_string());
+    let mut file = SourceFile::new(&entry.path, source.sources().first().copied().unwrap_or(Source::Cbs));
+    file.warnings.push(Warning {
+        path: entry.path.clone(),
+        severity: Severity::Unreadable,
+        message: format!(
+            "the {} reader failed on this file (internal error: {what}); it is not analysed, the rest of the bundle is",
+            source.name()
+        ),
+    });
+    file
+}
+
 /// Facts read the same way whatever the source: what each record says is damaged. CBS bookkeeping records
 /// (session starts, TrustedInstaller starts, …) say nothing about damage and are passed over.
-fn annotate(file: &mut crate::event::SourceFile) {
+fn annotate(file: &mut SourceFile) {
     use crate::cbs::CbsEventKind as K;
     for event in &mut file.events {
         let bookkeeping = event.cbs().is_some_and(|r| {
@@ -150,6 +185,41 @@ mod tests {
         for source in Source::ALL {
             assert!(for_source(*source).is_some(), "{source:?} has no reader");
         }
+    }
+
+    /// A reader bug costs the file it hit, said as an unreadable-input warning, never the run.
+    #[test]
+    fn a_reader_that_panics_costs_only_its_file_with_an_unreadable_warning() {
+        struct Panics;
+        impl EvidenceSource for Panics {
+            fn name(&self) -> &'static str {
+                "panics"
+            }
+            fn kinds(&self) -> &'static [FileKind] {
+                &[FileKind::Dism]
+            }
+            fn sources(&self) -> &'static [Source] {
+                &[Source::Dism]
+            }
+            fn read(&self, _entry: &Entry) -> SourceFile {
+                panic!("index out of bounds in a test reader")
+            }
+        }
+        let dir = tempfile::tempdir().expect("scratch");
+        let path = dir.path().join("dism.log");
+        std::fs::write(&path, "2022-10-12 11:10:05, Info                  DISM   API: PID=1\r\n").expect("write");
+        let bundle = open(&path, &OpenOptions::default()).expect("opens");
+        let entry = &bundle.entries[0];
+        let file = read_with(&Panics, entry);
+        assert!(file.events.is_empty());
+        assert_eq!(file.warnings.len(), 1);
+        assert_eq!(file.warnings[0].severity, Severity::Unreadable);
+        assert_eq!(
+            file.warnings[0].message,
+            "the panics reader failed on this file (internal error: index out of bounds in a test reader); it is not analysed, the rest of the bundle is"
+        );
+        let files = read_all(&Panics, &[entry, entry]);
+        assert_eq!(files.len(), 2);
     }
 
     #[test]

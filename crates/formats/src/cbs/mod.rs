@@ -8,7 +8,8 @@ pub mod source;
 
 #[doc(hidden)]
 pub use scan::{
-    ENGINE_VARIABLE, PORTABLE_ORDER, TRIGGER_GROUPS, engine_asked_for, engine_name, scan_chunk_summary, trigger_scanner,
+    ENGINE_VARIABLE, PORTABLE_ORDER, TRIGGER_GROUPS, UnknownEngine, engine_asked_for, engine_name, scan_chunk_summary,
+    trigger_scanner,
 };
 
 /// Scans UTF-8 CBS text held in memory as one chunk; returns (lines, events kept). For benchmarks, which must
@@ -183,7 +184,22 @@ pub fn read_all_in_ranges(entries: &[&Entry], range_bytes: u64) -> Vec<SourceFil
             scope.spawn(move || {
                 let mut buffer = Vec::new();
                 for item in rx {
-                    let (scans, warning) = scan_item(entries[item.file], &item, &mut buffer);
+                    let entry = entries[item.file];
+                    // A scanning bug costs the part of the file it hit, said as a warning, never the worker and
+                    // the other files it would scan.
+                    let scanned =
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| scan_item(entry, &item, &mut buffer)));
+                    let (scans, warning) = scanned.unwrap_or_else(|_| {
+                        buffer = Vec::new();
+                        let message = format!(
+                            "scanning bytes {}.. of this file failed (internal error); that part is not analysed",
+                            item.start
+                        );
+                        (
+                            Vec::new(),
+                            Some(Warning { path: entry.path.clone(), severity: Severity::Unreadable, message }),
+                        )
+                    });
                     // The receiver outlives the workers.
                     let _ = done.send((item.file, scans, warning));
                 }

@@ -86,12 +86,17 @@ pub fn trigger_scanner(engine: Engine) -> LineScanner {
 /// kernel, the portable engine searches.
 pub const ENGINE_VARIABLE: &str = "PATCHDX_SCAN_ENGINE";
 
+/// A value of [`ENGINE_VARIABLE`] that names no engine.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{ENGINE_VARIABLE}={0} names no CBS scan engine (avx512-vbmi, portable)")]
+pub struct UnknownEngine(pub String);
+
 /// The engine [`ENGINE_VARIABLE`] asks for: `Err` with its value when that names no engine (the default
 /// is used then).
-pub fn engine_asked_for() -> Result<Engine, String> {
+pub fn engine_asked_for() -> Result<Engine, UnknownEngine> {
     match std::env::var(ENGINE_VARIABLE) {
         Err(_) => Ok(Engine::Avx512),
-        Ok(name) => Engine::from_name(&name).ok_or(name),
+        Ok(name) => Engine::from_name(&name).ok_or(UnknownEngine(name)),
     }
 }
 

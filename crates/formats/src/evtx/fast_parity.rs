@@ -39,7 +39,7 @@ fn crate_fields(path: &Path) -> HashMap<u64, Fields> {
 /// Every record's fields as the direct reader takes them, by record id; `None` when it leaves the file to
 /// the crate.
 fn fast_fields(path: &Path) -> Result<HashMap<u64, Result<Fields, String>>, String> {
-    let layout = Layout::scan(path)?;
+    let layout = Layout::scan(path).map_err(|e| e.to_string())?;
     let data = std::fs::read(path).map_err(|e| e.to_string())?;
     let mut out = HashMap::new();
     for (number, slot) in layout.slots.iter().enumerate() {

@@ -58,22 +58,36 @@ pub(crate) struct Yield {
     pub recovered: u64,
 }
 
+/// Why a file is not an event log at all (the message completes "<path> …").
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LayoutError {
+    #[error("cannot be opened: {0}")]
+    Open(std::io::Error),
+    #[error("cannot be read: {0}")]
+    Read(std::io::Error),
+    #[error("is empty (0 bytes): there is no event log in it (the copy probably failed)")]
+    Empty,
+    #[error("is not a Windows event log: it does not start with the `ElfFile` signature")]
+    NoSignature,
+    #[error("is only {0} bytes long, shorter than an event log's {HEADER_SIZE}-byte file header: it was cut off")]
+    CutHeader(usize),
+}
+
 impl Layout {
     /// Reads the header and every chunk slot. `Err` says why the file is not an event log at all.
-    pub fn scan(path: &Path) -> Result<Layout, String> {
-        let mut file = File::open(path).map_err(|e| format!("cannot be opened: {e}"))?;
+    pub fn scan(path: &Path) -> Result<Layout, LayoutError> {
+        let mut file = File::open(path).map_err(LayoutError::Open)?;
         let mut header = vec![0u8; HEADER_SIZE];
-        let got = fill(&mut file, &mut header).map_err(|e| format!("cannot be read: {e}"))?;
+        let got = fill(&mut file, &mut header).map_err(LayoutError::Read)?;
         if got == 0 {
-            return Err("is empty (0 bytes): there is no event log in it (the copy probably failed)".to_string());
+            return Err(LayoutError::Empty);
         }
         if !header[..got].starts_with(b"ElfFile\0") {
-            return Err("is not a Windows event log: it does not start with the `ElfFile` signature".to_string());
+            return Err(LayoutError::NoSignature);
         }
         if got < HEADER_SIZE {
-            return Err(format!(
-                "is only {got} bytes long, shorter than an event log's {HEADER_SIZE}-byte file header: it was cut off"
-            ));
+            return Err(LayoutError::CutHeader(got));
         }
         let u16_at = |at: usize| u16::from_le_bytes([header[at], header[at + 1]]);
         let u64_at = |at: usize| {
@@ -95,17 +109,15 @@ impl Layout {
             // follows reads the chunk itself). Anything else is read whole, to tell zeros from garbage.
             let start = (HEADER_SIZE + slots.len() * CHUNK_SIZE) as u64;
             if length.saturating_sub(start) >= CHUNK_SIZE as u64 {
-                let got =
-                    fill(&mut file, &mut chunk[..CHUNK_HEADER_SIZE]).map_err(|e| format!("cannot be read: {e}"))?;
+                let got = fill(&mut file, &mut chunk[..CHUNK_HEADER_SIZE]).map_err(LayoutError::Read)?;
                 if got == CHUNK_HEADER_SIZE && chunk.starts_with(b"ElfChnk\0") {
                     slots.push(Slot::Chunk { first: le_u64(&chunk, 24), last: le_u64(&chunk, 32) });
-                    file.seek(SeekFrom::Start(start + CHUNK_SIZE as u64))
-                        .map_err(|e| format!("cannot be read: {e}"))?;
+                    file.seek(SeekFrom::Start(start + CHUNK_SIZE as u64)).map_err(LayoutError::Read)?;
                     continue;
                 }
-                file.seek(SeekFrom::Start(start)).map_err(|e| format!("cannot be read: {e}"))?;
+                file.seek(SeekFrom::Start(start)).map_err(LayoutError::Read)?;
             }
-            let got = fill(&mut file, &mut chunk).map_err(|e| format!("cannot be read: {e}"))?;
+            let got = fill(&mut file, &mut chunk).map_err(LayoutError::Read)?;
             if got == 0 {
                 break;
             }
