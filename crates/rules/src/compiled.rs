@@ -17,10 +17,6 @@ pub struct CompiledCondition {
     pub client: Option<Pattern>,
 }
 
-fn kebab<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
-}
-
 fn parse_action(name: &str) -> Option<Action> {
     Action::from_name(name)
 }
@@ -166,7 +162,6 @@ impl CompiledRule {
         if all.is_empty() && any.is_empty() {
             problems.push("match needs at least one `all` or `any` condition".to_string());
         }
-        let _ = kebab(&rule.severity);
         (CompiledRule { rule, file: file.to_string(), all, any, none }, problems)
     }
 }
