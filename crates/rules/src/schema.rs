@@ -135,7 +135,7 @@ pub struct Rule {
     pub examples: Examples,
 }
 
-/// A file of rules.
+/// A file of rules. Loading reads it rule by rule, so that a rule outside this schema is refused on its own.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleFile {
