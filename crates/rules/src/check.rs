@@ -1,6 +1,7 @@
 //! The checks of a rule's metadata that the schema's types cannot express: id, category, both languages,
 //! steps, references and examples. Severity and confidence need none: they deserialise only from their names.
 
+use crate::categories;
 use crate::problem::ProblemKind;
 use crate::schema::Rule;
 use std::collections::HashSet;
@@ -12,8 +13,8 @@ pub(crate) fn metadata(rule: &Rule) -> Vec<ProblemKind> {
     if rule.id.is_empty() || !rule.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
         say(ProblemKind::IdNotKebabCase);
     }
-    if rule.category.trim().is_empty() {
-        say(ProblemKind::EmptyCategory);
+    if categories::find(&rule.category).is_none() {
+        say(ProblemKind::UnknownCategory(rule.category.clone()));
     }
     let texts = [("title.en", "title.zh-CN", &rule.title), ("explanation.en", "explanation.zh-CN", &rule.explanation)];
     for (en, zh_cn, text) in texts {
@@ -34,13 +35,19 @@ pub(crate) fn metadata(rule: &Rule) -> Vec<ProblemKind> {
     if rule.collect.en.len() != rule.collect.zh_cn.len() {
         say(ProblemKind::CollectMismatch);
     }
+    if rule.matcher.within_seconds == Some(0) {
+        say(ProblemKind::ZeroWindow);
+    }
     for reference in &rule.references {
-        if !reference.starts_with("https://") {
+        if !is_https_url(reference) {
             say(ProblemKind::NotHttps(reference.clone()));
         }
     }
     if rule.examples.positive.is_empty() {
         say(ProblemKind::NoPositiveExample);
+    }
+    if rule.examples.negative.is_empty() {
+        say(ProblemKind::NoNegativeExample);
     }
     let mut names = HashSet::new();
     for example in rule.examples.positive.iter().chain(&rule.examples.negative) {
@@ -50,6 +57,32 @@ pub(crate) fn metadata(rule: &Rule) -> Vec<ProblemKind> {
         if example.log.trim().is_empty() {
             say(ProblemKind::EmptyExample(example.name.clone()));
         }
+        if example.file.trim().is_empty() {
+            say(ProblemKind::ExampleWithoutFile(example.name.clone()));
+        }
+    }
+    let lists = [
+        ("remediation.en", &rule.remediation.en),
+        ("remediation.zh-CN", &rule.remediation.zh_cn),
+        ("collect.en", &rule.collect.en),
+        ("collect.zh-CN", &rule.collect.zh_cn),
+        ("commands", &rule.commands),
+    ];
+    for (what, items) in lists {
+        for (i, item) in items.iter().enumerate() {
+            if item.trim().is_empty() {
+                say(ProblemKind::EmptyItem(format!("{what}[{i}]")));
+            }
+        }
     }
     found
+}
+
+/// `https://` and a host: the report links references, and a plain-http or malformed link is a mistake.
+fn is_https_url(text: &str) -> bool {
+    let Some(rest) = text.strip_prefix("https://") else {
+        return false;
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    !host.is_empty() && !text.chars().any(char::is_whitespace)
 }

@@ -3,12 +3,14 @@
 //! has a problem: it is reported in [`RuleSet::problems`] and never matches.
 #![forbid(unsafe_code)]
 
+pub mod categories;
 mod check;
 mod compiled;
 mod problem;
 mod read;
 pub mod schema;
 
+pub use categories::{CATEGORIES, Category};
 pub use compiled::{CompiledCondition, CompiledRule, Pattern};
 pub use problem::{Problem, ProblemKind, RuleError};
 pub use schema::{Confidence, Rule, Severity};

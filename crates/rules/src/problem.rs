@@ -68,8 +68,10 @@ pub enum ProblemKind {
     EmptyCondition,
     #[error("match needs at least one `all` or `any` condition")]
     NoCondition,
-    #[error("category is empty")]
-    EmptyCategory,
+    #[error("within_seconds must be at least 1")]
+    ZeroWindow,
+    #[error("category {0:?} is not a category (the list is crates/rules/src/categories.rs)")]
+    UnknownCategory(String),
     #[error("id is used by another rule")]
     DuplicateId,
     #[error("id must be kebab-case (a-z, 0-9, -)")]
@@ -85,14 +87,21 @@ pub enum ProblemKind {
     RemediationMismatch { en: usize, zh_cn: usize },
     #[error("collect needs the same number of en and zh-CN items")]
     CollectMismatch,
+    /// A step, command or collect item that is only blanks (`remediation.en[2]`, `commands[0]`).
+    #[error("{0} is empty")]
+    EmptyItem(String),
     #[error("reference {0:?} is not an https URL")]
     NotHttps(String),
     #[error("needs at least one positive example")]
     NoPositiveExample,
+    #[error("needs at least one negative example")]
+    NoNegativeExample,
     #[error("example name {0:?} is used twice")]
     DuplicateExample(String),
     #[error("example {0:?} has no log text")]
     EmptyExample(String),
+    #[error("example {0:?} names no file")]
+    ExampleWithoutFile(String),
 }
 
 /// A pattern's syntax error on one line (the regex crate draws a caret under the pattern over three lines,

@@ -114,7 +114,8 @@ pub struct Examples {
 pub struct Rule {
     pub id: String,
     pub title: Text,
-    /// Root-cause category this rule names (`component-store-corruption`, `repair-source-missing`, …).
+    /// Root-cause category this rule names (`component-store-corruption`, `repair-source-missing`, …): one of
+    /// [`crate::CATEGORIES`].
     pub category: String,
     pub severity: Severity,
     pub confidence: Confidence,

@@ -3,7 +3,8 @@
 //! filter at all, and the rule matched events of every source.
 
 use patchdx_formats::event::{Action, Event, Level, Source};
-use patchdx_rules::{ProblemKind, RuleError, RuleSet};
+use patchdx_rules::{CATEGORIES, ProblemKind, RuleError, RuleSet};
+use std::collections::BTreeSet;
 use std::path::Path;
 
 /// A rule that passes every check; `condition` is its one `all` condition, `extra` lines go after `confidence`.
@@ -87,6 +88,15 @@ fn a_rule_with_an_unknown_action_is_refused() {
         &rule("probe-rule", CATEGORY, "{ source: [cbs], action: [instal-failed], message: 'Failed to probe' }", ""),
         &rule("probe-rule", CATEGORY, CONDITION, ""),
         r#"probe.yaml [probe-rule]: match.all[0]: action "instal-failed" is not an action"#,
+    );
+}
+
+#[test]
+fn a_rule_with_an_unknown_category_is_refused() {
+    assert_refused(
+        &rule("probe-rule", "component-store-corupt", CONDITION, ""),
+        &rule("probe-rule", CATEGORY, CONDITION, ""),
+        r#"probe.yaml [probe-rule]: category "component-store-corupt" is not a category (the list is crates/rules/src/categories.rs)"#,
     );
 }
 
@@ -183,6 +193,44 @@ fn references_must_be_https_links() {
 }
 
 #[test]
+fn metadata_the_schema_cannot_type_is_checked() {
+    let faulty = rule(
+        "probe-rule",
+        CATEGORY,
+        CONDITION,
+        "    commands: [\"DISM /Online /Cleanup-Image /RestoreHealth\", \" \"]\n",
+    )
+    .replace("    match:\n", "    match:\n      within_seconds: 0\n")
+    .replace(
+        "https://learn.microsoft.com/troubleshoot/windows-client/installing-updates-features-roles/",
+        "https:///path",
+    )
+    .replace(
+        "      negative:\n        - name: quiet\n          file: CBS.log\n",
+        "      negative:\n        - name: quiet\n          file: ''\n",
+    );
+    let set = load(&[faulty]);
+    assert!(set.rules.is_empty());
+    let kinds: Vec<&ProblemKind> = set.problems.iter().map(|p| &p.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            &ProblemKind::ZeroWindow,
+            &ProblemKind::NotHttps("https:///path".to_string()),
+            &ProblemKind::ExampleWithoutFile("quiet".to_string()),
+            &ProblemKind::EmptyItem("commands[1]".to_string()),
+        ]
+    );
+    let without_negative = rule("probe-rule", CATEGORY, CONDITION, "").replace(
+        "      negative:\n        - name: quiet\n          file: CBS.log\n          log: \"2022-07-13 20:44:52, Info                  CBS    Probed.\"\n",
+        "",
+    );
+    let set = load(&[without_negative]);
+    let problems: Vec<String> = set.problems.iter().map(ToString::to_string).collect();
+    assert_eq!(problems, ["probe.yaml [probe-rule]: needs at least one negative example"]);
+}
+
+#[test]
 fn a_missing_folder_is_an_error_that_names_it() {
     let missing = Path::new(env!("CARGO_MANIFEST_DIR")).join("no-such-rules-folder");
     let err = RuleSet::from_dir(&missing).expect_err("no folder");
@@ -212,4 +260,13 @@ fn the_shipped_rules_all_load_with_zero_problems() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     assert_eq!(set.rules.len(), shipped_rule_count());
     assert!(set.rules.len() >= 53, "{} rules", set.rules.len());
+}
+
+#[test]
+fn the_category_list_is_the_categories_the_shipped_rules_name() {
+    let set = RuleSet::builtin();
+    let used: BTreeSet<&str> = set.rules.iter().map(|r| r.rule.category.as_str()).collect();
+    let listed: BTreeSet<&str> = CATEGORIES.iter().map(|c| c.name).collect();
+    let unused: Vec<_> = listed.difference(&used).collect();
+    assert!(unused.is_empty(), "categories no rule names (drop them, or add the rule with them): {unused:?}");
 }
