@@ -1,6 +1,5 @@
 //! `patchdx rules lint|test|list`: check the detection rules and run their examples.
 
-use anyhow::Context;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -14,7 +13,8 @@ pub struct RulesArgs {
 
 #[derive(clap::Subcommand)]
 enum RulesAction {
-    /// Validate every rule: schema, regexes, ids, both languages, examples present. Exit 1 on any problem.
+    /// Validate every rule: schema, names, regexes, ids, category, both languages, references, examples present.
+    /// A rule with a problem is not loaded. Exit 1 on any problem.
     Lint,
     /// Run each rule's positive and negative examples. Exit 1 if any example fails.
     Test,
@@ -24,9 +24,8 @@ enum RulesAction {
 
 pub fn load(dir: Option<&std::path::Path>) -> anyhow::Result<patchdx_rules::RuleSet> {
     match dir {
-        Some(dir) => {
-            patchdx_rules::RuleSet::from_dir(dir).with_context(|| format!("cannot read rules from {}", dir.display()))
-        }
+        // The error names the folder or file that could not be read.
+        Some(dir) => Ok(patchdx_rules::RuleSet::from_dir(dir)?),
         None => Ok(patchdx_rules::RuleSet::builtin()),
     }
 }
@@ -38,7 +37,10 @@ pub fn run(args: RulesArgs) -> anyhow::Result<u8> {
             for problem in &set.problems {
                 println!("{problem}");
             }
-            println!("{} rules, {} problems", set.rules.len(), set.problems.len());
+            match set.problems.len() {
+                0 => println!("{} rules, 0 problems", set.rules.len()),
+                n => println!("{} rules loaded, {n} problems (a rule with a problem is not loaded)", set.rules.len()),
+            }
             Ok(u8::from(!set.problems.is_empty()))
         }
         RulesAction::Test => {

@@ -1,5 +1,9 @@
 //! Rules checked and compiled for matching: patterns checked (and built on first use), codes and names resolved.
+//! Compiling is all or nothing: a rule with any problem yields its problems and no [`CompiledRule`], so a
+//! misspelt name can never leave a condition without its filter and match more than its author meant.
 
+use crate::check;
+use crate::problem::{Problem, ProblemKind};
 use crate::schema::{Condition, Rule};
 use patchdx_formats::event::{Action, Event, Level, Source};
 use regex::Regex;
@@ -15,18 +19,6 @@ pub struct CompiledCondition {
     pub update: Option<Pattern>,
     pub phase: Option<Pattern>,
     pub client: Option<Pattern>,
-}
-
-fn kebab<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
-}
-
-fn parse_action(name: &str) -> Option<Action> {
-    Action::from_name(name)
-}
-
-fn parse_level(name: &str) -> Option<Level> {
-    Level::from_name(name)
 }
 
 /// A condition's regular expression, checked when the rules load and built the first time a record reaches
@@ -46,17 +38,17 @@ impl Pattern {
     }
 
     /// Builds the pattern now, as the first match would; the error is why it cannot be built.
-    pub fn build(&self) -> Result<(), String> {
-        Regex::new(&self.text).map(|_| ()).map_err(|err| err.to_string())
+    pub fn build(&self) -> Result<(), regex::Error> {
+        Regex::new(&self.text).map(|_| ())
     }
 }
 
-fn regex(text: &Option<String>, field: &str, problems: &mut Vec<String>) -> Option<Pattern> {
+fn regex(text: &Option<String>, field: &'static str, problems: &mut Vec<ProblemKind>) -> Option<Pattern> {
     let text = text.as_ref()?;
     match regex_syntax::Parser::new().parse(text) {
         Ok(_) => Some(Pattern { text: text.clone(), built: OnceLock::new() }),
-        Err(err) => {
-            problems.push(format!("{field}: regular expression {text:?} does not compile: {err}"));
+        Err(error) => {
+            problems.push(ProblemKind::PatternSyntax { field, pattern: text.clone(), error });
             None
         }
     }
@@ -70,40 +62,41 @@ impl CompiledCondition {
             .filter_map(|(field, pattern)| pattern.as_ref().map(|p| (field, p)))
     }
 
-    /// Compiles a condition; every problem found is pushed (so lint can list them all).
-    pub fn compile(condition: &Condition, problems: &mut Vec<String>) -> Self {
+    /// Compiles a condition, or says every problem it has (so lint can list them all).
+    pub fn compile(condition: &Condition) -> Result<Self, Vec<ProblemKind>> {
+        let mut problems = Vec::new();
         let mut out = CompiledCondition {
             sources: Vec::new(),
             actions: Vec::new(),
             levels: Vec::new(),
             codes: Vec::new(),
-            message: regex(&condition.message, "message", problems),
-            update: regex(&condition.update, "update", problems),
-            phase: regex(&condition.phase, "phase", problems),
-            client: regex(&condition.client, "client", problems),
+            message: regex(&condition.message, "message", &mut problems),
+            update: regex(&condition.update, "update", &mut problems),
+            phase: regex(&condition.phase, "phase", &mut problems),
+            client: regex(&condition.client, "client", &mut problems),
         };
         for name in &condition.source {
             match Source::parse(name) {
                 Some(s) => out.sources.push(s),
-                None => problems.push(format!("source {name:?} is not a source kind")),
+                None => problems.push(ProblemKind::UnknownSource(name.clone())),
             }
         }
         for name in &condition.action {
-            match parse_action(name) {
+            match Action::from_name(name) {
                 Some(a) => out.actions.push(a),
-                None => problems.push(format!("action {name:?} is not an action")),
+                None => problems.push(ProblemKind::UnknownAction(name.clone())),
             }
         }
         for name in &condition.level {
-            match parse_level(name) {
+            match Level::from_name(name) {
                 Some(l) => out.levels.push(l),
-                None => problems.push(format!("level {name:?} is not a level")),
+                None => problems.push(ProblemKind::UnknownLevel(name.clone())),
             }
         }
         for code in &condition.code {
             match patchdx_codes::parse_code(code) {
                 Some(v) => out.codes.push(v),
-                None => problems.push(format!("code {code:?} is not a code")),
+                None => problems.push(ProblemKind::UnknownCode(code.clone())),
             }
         }
         let empty = out.sources.is_empty()
@@ -115,9 +108,9 @@ impl CompiledCondition {
             && out.phase.is_none()
             && out.client.is_none();
         if empty && problems.is_empty() {
-            problems.push("a condition must test at least one field".to_string());
+            problems.push(ProblemKind::EmptyCondition);
         }
-        out
+        if problems.is_empty() { Ok(out) } else { Err(problems) }
     }
 
     pub fn matches(&self, event: &Event) -> bool {
@@ -146,27 +139,35 @@ pub struct CompiledRule {
 }
 
 impl CompiledRule {
-    pub fn compile(rule: Rule, file: &str) -> (Self, Vec<String>) {
+    /// Compiles a rule read from `file`, or says every problem it has: its conditions' and its metadata's
+    /// (id, category, both languages, references, examples). Ids shared between rules are checked by
+    /// [`crate::RuleSet`], which sees them all.
+    pub fn compile(rule: Rule, file: &str) -> Result<Self, Vec<Problem>> {
         let mut problems = Vec::new();
         let mut compile_all = |conditions: &[Condition], what: &str| -> Vec<CompiledCondition> {
-            conditions
-                .iter()
-                .enumerate()
-                .map(|(i, c)| {
-                    let mut p = Vec::new();
-                    let compiled = CompiledCondition::compile(c, &mut p);
-                    problems.extend(p.into_iter().map(|m| format!("match.{what}[{i}]: {m}")));
-                    compiled
-                })
-                .collect()
+            let mut compiled = Vec::new();
+            for (i, condition) in conditions.iter().enumerate() {
+                match CompiledCondition::compile(condition) {
+                    Ok(c) => compiled.push(c),
+                    Err(kinds) => problems.extend(
+                        kinds
+                            .into_iter()
+                            .map(|kind| Problem::new(file, Some(&rule.id), Some(format!("match.{what}[{i}]")), kind)),
+                    ),
+                }
+            }
+            compiled
         };
         let all = compile_all(&rule.matcher.all, "all");
         let any = compile_all(&rule.matcher.any, "any");
         let none = compile_all(&rule.matcher.none, "none");
-        if all.is_empty() && any.is_empty() {
-            problems.push("match needs at least one `all` or `any` condition".to_string());
+        if rule.matcher.all.is_empty() && rule.matcher.any.is_empty() {
+            problems.push(Problem::new(file, Some(&rule.id), None, ProblemKind::NoCondition));
         }
-        let _ = kebab(&rule.severity);
-        (CompiledRule { rule, file: file.to_string(), all, any, none }, problems)
+        problems.extend(check::metadata(&rule).into_iter().map(|kind| Problem::new(file, Some(&rule.id), None, kind)));
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(CompiledRule { rule, file: file.to_string(), all, any, none })
     }
 }

@@ -1,11 +1,18 @@
 //! Detection rules shipped as reviewable YAML (`rules/*.yaml`, compiled in; a folder can be loaded instead
-//! with `--rules DIR`): loading, `lint`, and matching against timeline events.
+//! with `--rules DIR`): loading, `lint`, and matching against timeline events. Loading refuses every rule that
+//! has a problem: it is reported in [`RuleSet::problems`] and never matches.
 #![forbid(unsafe_code)]
 
+pub mod categories;
+mod check;
 mod compiled;
+mod problem;
+mod read;
 pub mod schema;
 
-pub use compiled::{CompiledCondition, CompiledRule};
+pub use categories::{CATEGORIES, Category};
+pub use compiled::{CompiledCondition, CompiledRule, Pattern};
+pub use problem::{Problem, ProblemKind, RuleError};
 pub use schema::{Confidence, Rule, Severity};
 
 use patchdx_formats::event::Event;
@@ -14,24 +21,7 @@ use std::path::Path;
 
 include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 
-/// A problem with a rule file or rule, as `lint` reports it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Problem {
-    pub file: String,
-    pub rule: Option<String>,
-    pub message: String,
-}
-
-impl std::fmt::Display for Problem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.rule {
-            Some(rule) => write!(f, "{} [{rule}]: {}", self.file, self.message),
-            None => write!(f, "{}: {}", self.file, self.message),
-        }
-    }
-}
-
-/// Loaded rules and every problem found while loading them.
+/// The rules that loaded, and every problem found while loading (each refused rule has at least one).
 #[derive(Debug, Clone, Default)]
 pub struct RuleSet {
     pub rules: Vec<CompiledRule>,
@@ -41,69 +31,82 @@ pub struct RuleSet {
 impl RuleSet {
     /// The rules compiled into the binary.
     pub fn builtin() -> RuleSet {
-        Self::from_texts(BUILTIN.iter().map(|(name, text)| (name.to_string(), text.to_string())))
+        Self::from_texts(BUILTIN.iter().copied())
     }
 
-    /// Every `*.yaml` / `*.yml` file of a folder.
-    pub fn from_dir(dir: &Path) -> std::io::Result<RuleSet> {
-        let mut texts = Vec::new();
-        let mut paths: Vec<_> = std::fs::read_dir(dir)?
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
-            .collect();
-        paths.sort();
-        for path in paths {
-            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            texts.push((name, std::fs::read_to_string(&path)?));
-        }
-        Ok(Self::from_texts(texts.into_iter()))
-    }
-
-    fn from_texts(texts: impl Iterator<Item = (String, String)>) -> RuleSet {
-        let mut set = RuleSet::default();
-        for (file, text) in texts {
-            match serde_saphyr::from_str::<schema::RuleFile>(&text) {
-                Ok(parsed) => {
-                    for rule in parsed.rules {
-                        let id = rule.id.clone();
-                        let (compiled, problems) = CompiledRule::compile(rule, &file);
-                        set.problems.extend(problems.into_iter().map(|message| Problem {
-                            file: file.clone(),
-                            rule: Some(id.clone()),
-                            message,
-                        }));
-                        set.rules.push(compiled);
-                    }
-                }
-                Err(err) => set.problems.push(Problem {
-                    file: file.clone(),
-                    rule: None,
-                    message: format!("not a valid rule file: {err}"),
-                }),
+    /// Every `*.yaml` / `*.yml` file of a folder, by name.
+    pub fn from_dir(dir: &Path) -> Result<RuleSet, RuleError> {
+        let listing = |source| RuleError::ReadDir { path: dir.to_path_buf(), source };
+        let mut paths = Vec::new();
+        for entry in std::fs::read_dir(dir).map_err(listing)? {
+            let path = entry.map_err(listing)?.path();
+            if path.extension().is_some_and(|x| x == "yaml" || x == "yml") {
+                paths.push(path);
             }
         }
-        set.problems.extend(lint(&set.rules));
+        paths.sort();
+        let mut texts = Vec::new();
+        for path in paths {
+            let text =
+                std::fs::read_to_string(&path).map_err(|source| RuleError::ReadFile { path: path.clone(), source })?;
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            texts.push((name, text));
+        }
+        Ok(Self::from_texts(texts.iter().map(|(name, text)| (name.as_str(), text.as_str()))))
+    }
+
+    /// Rules from texts, each with the file name its problems are reported under.
+    pub fn from_texts<'a>(texts: impl IntoIterator<Item = (&'a str, &'a str)>) -> RuleSet {
+        let mut set = RuleSet::default();
+        let mut ids = HashSet::new();
+        for (file, text) in texts {
+            let (rules, problems) = read::rules_of(file, text);
+            set.problems.extend(problems);
+            for rule in rules {
+                // Of two rules with one id, the first keeps it, so findings keep naming the rule they named.
+                let duplicate = !ids.insert(rule.id.clone());
+                let id = rule.id.clone();
+                match CompiledRule::compile(rule, file) {
+                    Ok(_) if duplicate => {
+                        set.problems.push(Problem::new(file, Some(&id), None, ProblemKind::DuplicateId))
+                    }
+                    Ok(compiled) => set.rules.push(compiled),
+                    Err(problems) => {
+                        set.problems.extend(problems);
+                        if duplicate {
+                            set.problems.push(Problem::new(file, Some(&id), None, ProblemKind::DuplicateId));
+                        }
+                    }
+                }
+            }
+        }
         set
     }
 
-    /// Builds every pattern now (loading only checks their syntax) and adds a problem for each that cannot
-    /// be built, for `rules lint` and `rules test`.
+    /// Builds every pattern now (loading only checks their syntax): a rule with a pattern that cannot be built
+    /// is refused like any other, with a problem for each such pattern. For `rules lint` and `rules test`.
     pub fn with_patterns_built(mut self) -> RuleSet {
-        for compiled in &self.rules {
-            let conditions = compiled.all.iter().chain(&compiled.any).chain(&compiled.none);
-            for condition in conditions {
-                for (field, pattern) in condition.patterns() {
-                    if let Err(err) = pattern.build() {
-                        self.problems.push(Problem {
-                            file: compiled.file.clone(),
-                            rule: Some(compiled.rule.id.clone()),
-                            message: format!("{field}: regular expression cannot be built: {err}"),
-                        });
+        let mut problems = Vec::new();
+        self.rules.retain(|compiled| {
+            let before = problems.len();
+            let conditions = [("all", &compiled.all), ("any", &compiled.any), ("none", &compiled.none)];
+            for (what, list) in conditions {
+                for (i, condition) in list.iter().enumerate() {
+                    for (field, pattern) in condition.patterns() {
+                        if let Err(error) = pattern.build() {
+                            problems.push(Problem::new(
+                                &compiled.file,
+                                Some(&compiled.rule.id),
+                                Some(format!("match.{what}[{i}]")),
+                                ProblemKind::PatternTooLarge { field, error },
+                            ));
+                        }
                     }
                 }
             }
-        }
+            problems.len() == before
+        });
+        self.problems.extend(problems);
         self
     }
 
@@ -145,64 +148,4 @@ pub fn evaluate(rule: &CompiledRule, events: &[&Event]) -> Option<Vec<usize>> {
         }
     }
     Some(hits)
-}
-
-fn lint(rules: &[CompiledRule]) -> Vec<Problem> {
-    let mut problems = Vec::new();
-    let mut ids = HashSet::new();
-    for compiled in rules {
-        let rule = &compiled.rule;
-        let mut say = |message: String| {
-            problems.push(Problem { file: compiled.file.clone(), rule: Some(rule.id.clone()), message })
-        };
-        if !ids.insert(rule.id.clone()) {
-            say("id is used by another rule".to_string());
-        }
-        if rule.id.is_empty() || !rule.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
-            say("id must be kebab-case (a-z, 0-9, -)".to_string());
-        }
-        if rule.category.trim().is_empty() {
-            say("category is empty".to_string());
-        }
-        for (what, text) in [("title", &rule.title), ("explanation", &rule.explanation)] {
-            if text.en.trim().is_empty() {
-                say(format!("{what}.en is missing"));
-            }
-            if text.zh_cn.trim().is_empty() {
-                say(format!("{what}.zh-CN is missing"));
-            } else if !text.zh_cn.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)) {
-                say(format!("{what}.zh-CN has no Chinese text"));
-            }
-        }
-        if rule.remediation.en.is_empty() || rule.remediation.zh_cn.is_empty() {
-            say("remediation needs steps in both en and zh-CN".to_string());
-        } else if rule.remediation.en.len() != rule.remediation.zh_cn.len() {
-            say(format!(
-                "remediation has {} en steps but {} zh-CN steps",
-                rule.remediation.en.len(),
-                rule.remediation.zh_cn.len()
-            ));
-        }
-        if rule.collect.en.len() != rule.collect.zh_cn.len() {
-            say("collect needs the same number of en and zh-CN items".to_string());
-        }
-        for reference in &rule.references {
-            if !reference.starts_with("https://") {
-                say(format!("reference {reference:?} is not an https URL"));
-            }
-        }
-        if rule.examples.positive.is_empty() {
-            say("needs at least one positive example".to_string());
-        }
-        let mut names = HashSet::new();
-        for example in rule.examples.positive.iter().chain(&rule.examples.negative) {
-            if !names.insert(example.name.clone()) {
-                say(format!("example name {:?} is used twice", example.name));
-            }
-            if example.log.trim().is_empty() {
-                say(format!("example {:?} has no log text", example.name));
-            }
-        }
-    }
-    problems
 }

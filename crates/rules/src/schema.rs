@@ -23,22 +23,26 @@ pub struct Steps {
     pub zh_cn: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Low,
-    Medium,
-    High,
-    Critical,
+patchdx_formats::named_enum! {
+    /// How bad the finding is, least first (findings are ordered by it).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+    pub enum Severity {
+        Info = "info",
+        Low = "low",
+        Medium = "medium",
+        High = "high",
+        Critical = "critical",
+    }
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord)]
-#[serde(rename_all = "lowercase")]
-pub enum Confidence {
-    Low,
-    Medium,
-    High,
+patchdx_formats::named_enum! {
+    /// How sure the rule is of its cause when it fires, least first.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+    pub enum Confidence {
+        Low = "low",
+        Medium = "medium",
+        High = "high",
+    }
 }
 
 /// Conditions on one event; every field given must hold.
@@ -110,7 +114,8 @@ pub struct Examples {
 pub struct Rule {
     pub id: String,
     pub title: Text,
-    /// Root-cause category this rule names (`component-store-corruption`, `repair-source-missing`, …).
+    /// Root-cause category this rule names (`component-store-corruption`, `repair-source-missing`, …): one of
+    /// [`crate::CATEGORIES`].
     pub category: String,
     pub severity: Severity,
     pub confidence: Confidence,
@@ -131,7 +136,7 @@ pub struct Rule {
     pub examples: Examples,
 }
 
-/// A file of rules.
+/// A file of rules. Loading reads it rule by rule, so that a rule outside this schema is refused on its own.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleFile {

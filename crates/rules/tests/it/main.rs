@@ -1,2 +1,3 @@
 //! The integration tests of rules, in one binary (one link instead of one per file).
 mod patterns;
+mod refusals;

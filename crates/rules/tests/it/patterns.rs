@@ -1,5 +1,6 @@
 //! Rule patterns are only parsed when rules load and built on first use: a broken pattern must still be
-//! reported when loading, and one that parses but cannot be built (too large) by `rules lint`.
+//! reported (and its rule refused) when loading, and one that parses but cannot be built (too large) by
+//! `rules lint`.
 
 use patchdx_rules::RuleSet;
 
@@ -8,7 +9,7 @@ fn rule_file(message: &str) -> String {
         r#"rules:
   - id: probe-rule
     title: {{ en: "Probe", zh-CN: "探测" }}
-    category: probe
+    category: component-store-corruption
     severity: low
     confidence: low
     match:
@@ -21,47 +22,51 @@ fn rule_file(message: &str) -> String {
         - name: probe
           file: CBS.log
           log: "2022-07-13 20:44:52, Error                 CBS    Failed to probe."
+      negative:
+        - name: quiet
+          file: CBS.log
+          log: "2022-07-13 20:44:52, Info                  CBS    Probed."
 "#
     )
 }
 
-/// Loads one rule with this message pattern from a folder of its own (`case` names it: tests run at once).
-fn load(case: &str, message: &str) -> RuleSet {
-    let dir = std::env::temp_dir().join(format!("patchdx-rule-patterns-{}-{case}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    std::fs::write(dir.join("probe.yaml"), rule_file(message)).expect("rule file");
-    let set = RuleSet::from_dir(&dir).expect("rules folder");
-    let _ = std::fs::remove_dir_all(&dir);
-    set
+/// Loads one rule with this message pattern.
+fn load(message: &str) -> RuleSet {
+    RuleSet::from_texts([("probe.yaml", rule_file(message).as_str())])
 }
 
 #[test]
 fn a_pattern_that_does_not_parse_is_a_problem_when_the_rules_load() {
-    let set = load("unparsed", "Failed to (probe");
-    assert!(
-        set.problems
-            .iter()
-            .any(|p| p.message.contains("message: regular expression \"Failed to (probe\" does not compile")),
-        "{:?}",
-        set.problems
+    let set = load("Failed to (probe");
+    let problems: Vec<String> = set.problems.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        problems,
+        ["probe.yaml [probe-rule]: match.all[0]: message: regular expression \"Failed to (probe\" does not compile: \
+          unclosed group (at column 11)"]
     );
+    assert!(set.rules.is_empty(), "the rule is refused");
 }
 
 #[test]
 fn a_pattern_too_large_to_build_is_a_problem_for_lint_only() {
-    let set = load("too-large", "(?:probe{1000}){1000}");
+    let set = load("(?:probe{1000}){1000}");
     assert!(set.problems.is_empty(), "loading only parses: {:?}", set.problems);
+    assert_eq!(set.rules.len(), 1, "loading does not build the pattern");
     let linted = set.with_patterns_built();
+    assert_eq!(linted.problems.len(), 1, "{:?}", linted.problems);
     assert!(
-        linted.problems.iter().any(|p| p.message.contains("message: regular expression cannot be built")),
-        "{:?}",
-        linted.problems
+        linted.problems[0]
+            .to_string()
+            .starts_with("probe.yaml [probe-rule]: match.all[0]: message: regular expression cannot be built"),
+        "{}",
+        linted.problems[0]
     );
+    assert!(linted.rules.is_empty(), "a rule whose pattern cannot be built is refused too");
 }
 
 #[test]
 fn a_pattern_is_built_when_a_record_first_reaches_it() {
-    let set = load("lazy", "Failed to pro+be");
+    let set = load("Failed to pro+be");
     assert!(set.problems.is_empty(), "{:?}", set.problems);
     let condition = &set.rules[0].all[0];
     let pattern = condition.message.as_ref().expect("a message pattern");
