@@ -12,6 +12,7 @@ use std::sync::LazyLock;
 
 /// One component identity a record names.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ComponentIdentity {
     /// The identity as the record writes it.
     pub identity: String,
@@ -31,6 +32,7 @@ pub struct ComponentIdentity {
 
 /// An update package a record ties to damage, and how.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DamagedPackage {
     pub identity: String,
     pub kb: Option<String>,
@@ -40,6 +42,7 @@ pub struct DamagedPackage {
 
 /// What one record says is damaged.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Damage {
     pub components: Vec<ComponentIdentity>,
     /// A member file the record names when it names no single component to give it to.

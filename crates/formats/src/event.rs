@@ -120,6 +120,7 @@ crate::named_enum! {
 
 /// One event of any source.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct Event {
     pub source: Source,
     /// Inside-archive path of the file.
@@ -154,6 +155,7 @@ pub struct Event {
 /// What a reader knows about an event beyond the fields every event has, typed, so that later stages read
 /// facts instead of parsing the message again.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Facts {
     /// The code's name as the log wrote it next to the value (`ERROR_SXS_COMPONENT_STORE_CORRUPT`).
     pub code_name: Option<String>,
@@ -167,6 +169,7 @@ pub struct Facts {
 
 /// A source-specific record.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Record {
     #[default]
     Plain,
@@ -222,6 +225,7 @@ pub enum Confidence {
 
 /// A file's UTC offset (local minus UTC) and how it was found.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct OffsetInference {
     pub offset_seconds: Option<i64>,
     /// `evtx timestamps are UTC`, `±HHMM in every line`, `CSI UTC stamps`, `tz: +0530 header`, `matched the
@@ -242,6 +246,7 @@ impl OffsetInference {
 
 /// Everything read from one file of one source.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct SourceFile {
     pub path: String,
     pub source: Source,

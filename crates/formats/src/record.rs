@@ -7,6 +7,7 @@ use serde::Serialize;
 
 /// A CBS.log line as the diagnosis reads it: what it says, its level column and its component.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CbsRecord {
     pub kind: CbsEventKind,
     /// The level column as written (`Error`, `Info`, …; `Continuation` for lines without a prefix).

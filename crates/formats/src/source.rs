@@ -8,6 +8,7 @@ use patchdx_bundle::{Entry, FileKind};
 
 /// How a source writes the times of its events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TimeBasis {
     /// Wall-clock local time, with or without a stated offset; the timeline infers UTC where none is stated.
     Local,

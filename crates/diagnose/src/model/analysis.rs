@@ -42,6 +42,7 @@ pub struct Overall {
 
 /// Everything `patchdx analyze` found.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct Analysis {
     pub schema: &'static str,
     pub tool_version: &'static str,

@@ -19,6 +19,7 @@ pub enum Outcome {
 pub struct AttemptId(pub usize);
 
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct Attempt {
     #[serde(skip)]
     pub id: AttemptId,

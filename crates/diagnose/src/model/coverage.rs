@@ -15,6 +15,7 @@ pub struct SourceSpan {
 /// Where a failure falls in the CBS history: the one place that decides whether CBS can name the failing
 /// component, and why not.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum CbsCoverage {
     /// The finding's own records are CBS lines, or its time falls inside the piece named.
     Covered { piece: String },
@@ -83,6 +84,7 @@ impl CbsCoverage {
 /// A failure's coverage: its place in the CBS history, and the files whose records span its time and those
 /// whose records start after or end before it (they cannot show it).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct Coverage {
     pub cbs: CbsCoverage,
     pub covered_by: Vec<SourceSpan>,

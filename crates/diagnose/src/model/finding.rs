@@ -14,6 +14,7 @@ pub struct EventId(pub usize);
 
 /// A quoted log line: where it is and what it says.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Evidence {
     /// The event quoted, on the analysis's timeline.
     #[serde(skip)]
@@ -116,6 +117,7 @@ pub enum Confidence {
 
 /// One diagnosed failure (or repaired damage), with its first cause and the cascade after it.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct Finding {
     pub id: String,
     /// The update attempt this failure belongs to, when it is one.
@@ -210,6 +212,7 @@ impl Finding {
 
 /// Something worth knowing that is not a failure (a repair run, boot-time processing, a rotation problem).
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct Observation {
     pub kind: &'static str,
     pub summary: String,
@@ -218,6 +221,7 @@ pub struct Observation {
 
 /// One CBS servicing session.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct Session {
     pub id: String,
     pub client: Option<String>,
@@ -235,6 +239,7 @@ pub struct Session {
 
 /// What a rule says about a finding.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct RuleDiagnosis {
     pub rule: String,
     pub category: String,
