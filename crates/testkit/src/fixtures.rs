@@ -11,6 +11,7 @@
 //! # let _ = log;
 //! ```
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The variable that, set to `1`, lets tests skip their checks on real logs when the fixtures are missing.
@@ -61,7 +62,10 @@ fn missing(path: &Path) {
     let thread = std::thread::current();
     let test = thread.name().unwrap_or("this test");
     if skipping() {
-        eprintln!(
+        // Written to stderr directly rather than with `eprintln!`, which the test harness captures and shows
+        // only for failing tests: a skip must be seen in a run that passes.
+        let _ = writeln!(
+            std::io::stderr().lock(),
             "!!!!! FIXTURES SKIPPED ({SKIP_VARIABLE}=1): {test} checked NOTHING on real logs: {} is missing !!!!!",
             path.display()
         );
