@@ -140,90 +140,115 @@ impl Reader {
         events.push(event);
     }
 
-    /// What a record means, or `None` for routine chatter.
+    /// What a record means, or `None` for routine chatter. The kinds of record are tried in this order and the
+    /// first that matches decides.
     fn classify(&mut self, r: &Record) -> Option<Classified> {
         let text = r.text.as_str();
         let code = code_in(text);
-        let failed = code.is_some_and(patchdx_codes::is_failure);
         let id = update_id_in(text);
-        // `Update (Missing): <title> (<guid>, <revision>)` names an update the scan found.
-        if let Some(rest) = text.strip_prefix("Update (").and_then(|t| t.split_once("): ")).map(|(_, r)| r)
-            && let Some((title, tail)) = rest.rsplit_once(" (")
-            && let Some(guid) = bare_guid(tail)
-        {
-            self.titles.insert(guid.clone(), title.trim().to_string());
-            return Some((Action::Note, Level::Info, None, Some(guid), Some(title.trim().to_string())));
+        if let Some(found) = self.update_found(text) {
+            return Some(found);
         }
         if let Some(state) = after(text, "Status = ").map(|s| s.split([',', ' ']).next().unwrap_or(s).to_string())
             && let Some(id) = id.clone()
         {
-            if self.states.get(&id) == Some(&state) {
-                return None;
-            }
-            self.states.insert(id.clone(), state.clone());
-            let action = match state.as_str() {
-                "ciStateError" => Action::InstallFailed,
-                "ciStateDownloading" => Action::DownloadStarted,
-                "ciStateInstalling" => Action::InstallStarted,
-                "ciStateInstallComplete" | "ciStateInstalled" => Action::InstallSucceeded,
-                s if s.contains("Reboot") => Action::RebootRequired,
-                _ => Action::StateChanged,
-            };
-            let level = if action == Action::InstallFailed { Level::Error } else { Level::Info };
-            return Some((action, level, code.filter(|&c| c != 0), Some(id), None));
+            return self.state_change(id, state, code);
         }
         if text.contains("added to the targeted list of deployment") {
-            // Once per update: which updates ConfigMgr wanted on this machine.
-            let id = id?;
-            if self.states.contains_key(&id) {
-                return None;
-            }
-            self.states.insert(id.clone(), "targeted".to_string());
-            return Some((Action::Note, Level::Info, None, Some(id), None));
+            return self.targeted(id?);
         }
-        let lower = text.to_ascii_lowercase();
-        if let Some(rest) = after(text, "finished installing (") {
-            let code = parse_hex(rest);
-            let action = match code {
-                Some(c) if patchdx_codes::is_failure(c) => Action::InstallFailed,
-                _ if lower.contains("reboot required? (yes)") => Action::RebootRequired,
-                _ => Action::InstallSucceeded,
-            };
-            let level = if action == Action::InstallFailed { Level::Error } else { Level::Info };
-            return Some((action, level, code.filter(|&c| c != 0), id, None));
-        }
-        let scan = lower.contains("scan") || lower.contains("search");
-        let download = lower.contains("download");
-        let install = lower.contains("install");
-        if failed || r.kind == 3 {
-            let action = if download {
-                Action::DownloadFailed
-            } else if install {
-                Action::InstallFailed
-            } else if scan {
-                Action::ScanFailed
-            } else {
-                Action::Error
-            };
-            return Some((action, Level::Error, code, id, None));
-        }
-        if text.starts_with("Async searching of updates using WUAgent started") {
-            return Some((Action::ScanStarted, Level::Info, None, None, None));
-        }
-        if text.starts_with("Successfully completed scan") {
-            return Some((Action::ScanSucceeded, Level::Info, None, None, None));
-        }
-        if text.starts_with("Async installation of updates started") {
-            return Some((Action::InstallStarted, Level::Info, None, None, None));
-        }
-        if text.starts_with("Async download of updates started") || text.starts_with("Download of updates started") {
-            return Some((Action::DownloadStarted, Level::Info, None, None, None));
-        }
-        if r.kind == 2 {
-            return Some((Action::Warning, Level::Warning, code, id, None));
-        }
-        None
+        progress(r, code, id)
     }
+
+    /// `Update (Missing): <title> (<guid>, <revision>)` names an update the scan found.
+    fn update_found(&mut self, text: &str) -> Option<Classified> {
+        let rest = text.strip_prefix("Update (").and_then(|t| t.split_once("): ")).map(|(_, r)| r)?;
+        let (title, tail) = rest.rsplit_once(" (")?;
+        let guid = bare_guid(tail)?;
+        self.titles.insert(guid.clone(), title.trim().to_string());
+        Some((Action::Note, Level::Info, None, Some(guid), Some(title.trim().to_string())))
+    }
+
+    /// `Status = ciState…` of an update: one event per change of its state, not one per progress record.
+    fn state_change(&mut self, id: String, state: String, code: Option<u32>) -> Option<Classified> {
+        if self.states.get(&id) == Some(&state) {
+            return None;
+        }
+        self.states.insert(id.clone(), state.clone());
+        let action = match state.as_str() {
+            "ciStateError" => Action::InstallFailed,
+            "ciStateDownloading" => Action::DownloadStarted,
+            "ciStateInstalling" => Action::InstallStarted,
+            "ciStateInstallComplete" | "ciStateInstalled" => Action::InstallSucceeded,
+            s if s.contains("Reboot") => Action::RebootRequired,
+            _ => Action::StateChanged,
+        };
+        let level = if action == Action::InstallFailed { Level::Error } else { Level::Info };
+        Some((action, level, code.filter(|&c| c != 0), Some(id), None))
+    }
+
+    /// `… added to the targeted list of deployment`, once per update: which updates ConfigMgr wanted on this
+    /// machine.
+    fn targeted(&mut self, id: String) -> Option<Classified> {
+        if self.states.contains_key(&id) {
+            return None;
+        }
+        self.states.insert(id.clone(), "targeted".to_string());
+        Some((Action::Note, Level::Info, None, Some(id), None))
+    }
+}
+
+/// A record that is not about one update's state: an install's result, a failure or warning (named after the
+/// work its words mention), or the start or end of a scan, download or install.
+fn progress(r: &Record, code: Option<u32>, id: Option<String>) -> Option<Classified> {
+    let text = r.text.as_str();
+    let lower = text.to_ascii_lowercase();
+    if let Some(rest) = after(text, "finished installing (") {
+        let code = parse_hex(rest);
+        let action = match code {
+            Some(c) if patchdx_codes::is_failure(c) => Action::InstallFailed,
+            _ if lower.contains("reboot required? (yes)") => Action::RebootRequired,
+            _ => Action::InstallSucceeded,
+        };
+        let level = if action == Action::InstallFailed { Level::Error } else { Level::Info };
+        return Some((action, level, code.filter(|&c| c != 0), id, None));
+    }
+    if code.is_some_and(patchdx_codes::is_failure) || r.kind == 3 {
+        let action = if lower.contains("download") {
+            Action::DownloadFailed
+        } else if lower.contains("install") {
+            Action::InstallFailed
+        } else if lower.contains("scan") || lower.contains("search") {
+            Action::ScanFailed
+        } else {
+            Action::Error
+        };
+        return Some((action, Level::Error, code, id, None));
+    }
+    if let Some(action) = milestone(text) {
+        return Some((action, Level::Info, None, None, None));
+    }
+    if r.kind == 2 {
+        return Some((Action::Warning, Level::Warning, code, id, None));
+    }
+    None
+}
+
+/// The agent's own words for the start or end of a scan, download or install.
+fn milestone(text: &str) -> Option<Action> {
+    if text.starts_with("Async searching of updates using WUAgent started") {
+        return Some(Action::ScanStarted);
+    }
+    if text.starts_with("Successfully completed scan") {
+        return Some(Action::ScanSucceeded);
+    }
+    if text.starts_with("Async installation of updates started") {
+        return Some(Action::InstallStarted);
+    }
+    if text.starts_with("Async download of updates started") || text.starts_with("Download of updates started") {
+        return Some(Action::DownloadStarted);
+    }
+    None
 }
 
 fn parse_record(raw: &str) -> Option<Record> {

@@ -305,6 +305,7 @@ impl Reader {
         }
     }
 
+    /// A line of Dism.exe itself: its session banners, command line, outcome and error lines.
     fn exe_line(&mut self, line: &Line, rest: &str) {
         if rest.contains("<----- Starting Dism.exe session") {
             self.exe_sessions += 1;
@@ -315,43 +316,9 @@ impl Reader {
         } else if let Some(command) =
             rest.strip_prefix("Executing command line:").or_else(|| rest.strip_prefix("Command line:"))
         {
-            let session = self.exe.get_or_insert_with(|| Session::new(false, self.last_pid, line));
-            if session.started.is_none() {
-                // The command line, not the banner, is what a reader wants to see as the start of the session.
-                *session = Session::new(false, session.pid, line);
-            }
-            set_command(session, command);
-            session.ensure_started(&mut self.events, &self.path);
-            let options: Vec<String> = switches(command)
-                .filter(|(name, _)| name.eq_ignore_ascii_case("Source") || name.eq_ignore_ascii_case("LimitAccess"))
-                .map(|(name, value)| value.map_or(format!("/{name}"), |v| format!("/{name}:{v}")))
-                .collect();
-            if !options.is_empty() {
-                let message = format!("repair source options: {}", options.join(" "));
-                let event = new_event(&self.path, Action::Note, Level::Info, line.number, Some(line.time), message);
-                self.events.push(session.stamp(event));
-            }
+            self.exe_command(line, command);
         } else if rest.starts_with("Image session has been closed") {
-            let Some(mut session) = self.exe.take().filter(|s| !s.closed) else {
-                self.session_ended(line, None);
-                return;
-            };
-            session.ensure_started(&mut self.events, &self.path);
-            if !session.failed
-                && let Some(kind) = session.kind
-            {
-                let event = line_event(&self.path, succeeded_action(kind), Level::Info, line);
-                self.events.push(session.stamp(event));
-            }
-            session.final_code = session.final_code.or(failure_code(rest));
-            self.session_ended(line, Some(&mut session));
-            if rest.contains("Reboot required=yes") {
-                let event = line_event(&self.path, Action::RebootRequired, Level::Info, line);
-                self.events.push(session.stamp(event));
-            }
-            // Kept until its Ending banner, so that lines in between are still pinned on this command.
-            session.closed = true;
-            self.exe = Some(session);
+            self.exe_image_closed(line, rest);
         } else if rest.contains("<----- Ending Dism.exe session") {
             match self.exe.take() {
                 Some(session) if session.closed => {}
@@ -371,6 +338,50 @@ impl Reader {
             }
             self.failure(line, code, None, true);
         }
+    }
+
+    /// Dism.exe's command line: it starts the session's event and names a repair source, if any.
+    fn exe_command(&mut self, line: &Line, command: &str) {
+        let session = self.exe.get_or_insert_with(|| Session::new(false, self.last_pid, line));
+        if session.started.is_none() {
+            // The command line, not the banner, is what a reader wants to see as the start of the session.
+            *session = Session::new(false, session.pid, line);
+        }
+        set_command(session, command);
+        session.ensure_started(&mut self.events, &self.path);
+        let options: Vec<String> = switches(command)
+            .filter(|(name, _)| name.eq_ignore_ascii_case("Source") || name.eq_ignore_ascii_case("LimitAccess"))
+            .map(|(name, value)| value.map_or(format!("/{name}"), |v| format!("/{name}:{v}")))
+            .collect();
+        if !options.is_empty() {
+            let message = format!("repair source options: {}", options.join(" "));
+            let event = new_event(&self.path, Action::Note, Level::Info, line.number, Some(line.time), message);
+            self.events.push(session.stamp(event));
+        }
+    }
+
+    /// `Image session has been closed`: the command's outcome (and reboot request) is known; the session ends.
+    fn exe_image_closed(&mut self, line: &Line, rest: &str) {
+        let Some(mut session) = self.exe.take().filter(|s| !s.closed) else {
+            self.session_ended(line, None);
+            return;
+        };
+        session.ensure_started(&mut self.events, &self.path);
+        if !session.failed
+            && let Some(kind) = session.kind
+        {
+            let event = line_event(&self.path, succeeded_action(kind), Level::Info, line);
+            self.events.push(session.stamp(event));
+        }
+        session.final_code = session.final_code.or(failure_code(rest));
+        self.session_ended(line, Some(&mut session));
+        if rest.contains("Reboot required=yes") {
+            let event = line_event(&self.path, Action::RebootRequired, Level::Info, line);
+            self.events.push(session.stamp(event));
+        }
+        // Kept until its Ending banner, so that lines in between are still pinned on this command.
+        session.closed = true;
+        self.exe = Some(session);
     }
 
     /// A failure line: the first of a session becomes its failure event; later ones are the same failure unwinding.

@@ -1,4 +1,5 @@
-//! Test helpers for patchdx: build the archives a Windows log bundle is made of, in memory.
+//! Test helpers for patchdx: build the archives a Windows log bundle is made of, in memory, and find the
+//! real log fixtures ([`fixtures`]: the one place that says what a test does when they are missing).
 //!
 //! * [`lzx_cab`] — an MS-CAB whose single folder is LZX-compressed with a 2 MiB window
 //!   (`typeCompress` = `0x1503`), like the `CbsPersist_*.cab` files Windows writes. There is no
@@ -13,6 +14,8 @@
 //! Every builder is deterministic: the same input gives the same bytes (file times are
 //! fixed to [`DosDateTime::DEFAULT`] unless a `*_dated` variant is used).
 #![forbid(unsafe_code)]
+
+pub mod fixtures;
 
 use std::io::{self, Cursor, Write};
 

@@ -83,27 +83,6 @@ fn check_timeline(args: &[&str]) -> Value {
     doc
 }
 
-/// `../shared/fixtures` relative to the repository root, when present. Missing fixtures are skipped with a
-/// loud warning locally and fail the run under CI.
-fn shared_fixtures() -> Option<&'static str> {
-    const DIR: &str = "../shared/fixtures";
-    if repo().join(DIR).is_dir() {
-        return Some(DIR);
-    }
-    let message = format!(
-        "\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\
-         !! WARNING: {} is missing: the JSON Schema checks on real\n\
-         !! customer logs were NOT run.\n\
-         !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n",
-        repo().join(DIR).display()
-    );
-    eprintln!("{message}");
-    if std::env::var_os("CI").is_some() {
-        panic!("shared fixtures are required under CI{message}");
-    }
-    None
-}
-
 #[test]
 fn analysis_of_example_bundle_with_case_checks_matches_schema() {
     let doc = check_analysis(&[
@@ -134,7 +113,8 @@ fn timeline_of_example_bundle_matches_schema() {
 
 #[test]
 fn analysis_of_shared_fixtures_matches_schema() {
-    let Some(fixtures) = shared_fixtures() else { return };
+    let Some(dir) = patchdx_testkit::fixtures::fixtures_dir() else { return };
+    let fixtures = dir.to_str().expect("a UTF-8 path");
     let romi = format!("{fixtures}/cbs/romi1996_1903_CBS_csi_payload_corrupt_fixed.log");
     check_analysis(&[&romi]);
     let doc = check_analysis(&[fixtures]);

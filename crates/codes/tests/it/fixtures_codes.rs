@@ -2,15 +2,12 @@
 //! `data/unknown-codes.tsv` (value, first place seen). The list may only shrink: a listed value that becomes
 //! known, or that no fixture contains any more, fails the test. Regenerate with PATCHDX_WRITE_UNKNOWN=1.
 
+use patchdx_testkit::fixtures::fixtures_dir;
 use regex::Regex;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 const BINARY: &[&str] = &["evtx", "cab", "etl", "zip", "dmp"];
-
-fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
-}
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
@@ -69,28 +66,9 @@ fn codes_in(text: &str) -> Vec<(u32, usize)> {
     out
 }
 
-fn warn_missing(dir: &Path) {
-    let lines = [
-        "FIXTURES FOLDER NOT FOUND — NOTHING WAS CHECKED".to_string(),
-        format!("looked in {}", dir.display()),
-        "codes in real logs were not compared with the knowledge base".to_string(),
-    ];
-    let width = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
-    eprintln!("╔{}╗", "═".repeat(width + 2));
-    for l in &lines {
-        eprintln!("║ {l:<width$} ║");
-    }
-    eprintln!("╚{}╝", "═".repeat(width + 2));
-}
-
 #[test]
 fn every_failure_code_in_the_fixtures_is_known_or_listed() {
-    let dir = fixtures_dir();
-    if !dir.is_dir() {
-        warn_missing(&dir);
-        assert!(std::env::var_os("CI").is_none(), "fixtures folder missing on CI: {}", dir.display());
-        return;
-    }
+    let Some(dir) = fixtures_dir() else { return };
     let mut files = Vec::new();
     walk(&dir, &mut files);
     let mut skipped = Vec::new();

@@ -1,33 +1,15 @@
 //! The built-in detection rules: lint-clean, every example passing through the real parsers, and the exact rule
 //! ids they attach to findings of real CBS logs (../shared/fixtures) and of the bundled test data.
 
+use crate::common::fixture;
 use patchdx_diagnose::{Analysis, Verdict};
 use patchdx_rules::{RuleSet, Severity};
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 fn analyze(path: &Path) -> Analysis {
     let bundle = patchdx_formats::registry::open(path, &Default::default()).expect("open the input");
     patchdx_diagnose::analyze(&bundle, Default::default()).analysis
-}
-
-/// A real fixture under `../shared/fixtures/`; missing fixtures fail under CI and warn loudly elsewhere.
-fn fixture(relative: &str) -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures").join(relative);
-    if path.exists() {
-        return Some(path);
-    }
-    eprintln!(
-        "\n+------------------------------------------------------------------------------+\n\
-         | WARNING: fixture {relative} is missing ({}).\n\
-         | NOTHING WAS CHECKED by this test. Put ../shared/fixtures beside the checkout.\n\
-         +------------------------------------------------------------------------------+\n",
-        path.display()
-    );
-    if std::env::var_os("CI").is_some() {
-        panic!("fixture {relative} is missing under CI");
-    }
-    None
 }
 
 fn first_rules(analysis: &Analysis, verdict: Verdict) -> Vec<Option<String>> {

@@ -113,83 +113,116 @@ pub(super) const MAX_DEPTH: usize = 32;
 /// The elements of the BinXML stream at `start` in `chunk` (a template definition when `template`, whose
 /// element starts carry a dependency id; else an embedded fragment). Stops at its EOF token or `end`.
 pub(super) fn read_stream(chunk: &[u8], start: usize, end: usize, template: bool) -> Result<Vec<Node>, Unsupported> {
-    let mut cursor = Cursor::at(chunk, start);
-    // Open elements; index 0 collects the stream's top-level nodes.
-    let mut stack: Vec<Element> = vec![Element::default()];
-    // Whether the innermost element's start tag is still open (attributes may follow).
-    let mut in_start_tag = false;
-    while cursor.pos < end {
-        let token = cursor.u8()?;
+    let mut stream =
+        Stream { cursor: Cursor::at(chunk, start), template, stack: vec![Element::default()], in_start_tag: false };
+    while stream.cursor.pos < end {
+        let token = stream.cursor.u8()?;
         match token {
             0x00 => break,
+            // Fragment header: version and flags.
             0x0f => {
-                cursor.bytes(3)?;
+                stream.cursor.bytes(3)?;
             }
-            0x01 | 0x41 => {
-                let dependency = if template { Some(cursor.u16()?).filter(|&id| id != 0xffff) } else { None };
-                cursor.u32()?;
-                let name = name_ref(&mut cursor)?;
-                if token == 0x41 {
-                    cursor.u32()?;
-                }
-                if stack.len() > MAX_DEPTH {
-                    return Err("elements nested deeper than any event's");
-                }
-                stack.push(Element { name, dependency, ..Element::default() });
-                in_start_tag = true;
-            }
-            0x02 => in_start_tag = false,
-            0x03 | 0x04 => {
-                in_start_tag = false;
-                if stack.len() < 2 {
-                    return Err("an element ends that never started");
-                }
-                let done = stack.pop().ok_or("an element ends that never started")?;
-                stack.last_mut().ok_or("an element ends that never started")?.children.push(Node::Element(done));
-            }
-            0x06 | 0x46 => {
-                let name = name_ref(&mut cursor)?;
-                let open = stack.last_mut().filter(|_| in_start_tag).ok_or("an attribute outside a start tag")?;
-                open.attributes.push((name, Vec::new()));
-            }
-            0x05 | 0x45 | 0x0d | 0x0e => {
-                let piece = match token {
-                    0x05 | 0x45 => {
-                        if cursor.u8()? != 0x01 {
-                            return Err("a literal value that is not a string");
-                        }
-                        let chars = cursor.u16()? as usize;
-                        Piece::Literal(utf16(cursor.bytes(chars * 2)?))
-                    }
-                    _ => {
-                        let index = cursor.u16()?;
-                        cursor.u8()?;
-                        Piece::Slot { index, optional: token == 0x0e }
-                    }
-                };
-                let depth = stack.len();
-                let open = stack.last_mut().ok_or("a value outside any element")?;
-                if in_start_tag {
-                    open.attributes.last_mut().ok_or("a value in a start tag without an attribute")?.1.push(piece);
-                } else if depth > 1 {
-                    open.children.push(Node::Text(piece));
-                } else {
-                    return Err("a value outside any element");
-                }
-            }
-            0x0c if !template => {
-                let definition = instance_definition(&mut cursor)?;
-                let values = read_values(&mut cursor)?;
-                let open = stack.last_mut().ok_or("an instance outside the stream")?;
-                open.children.push(Node::Instance { definition, values });
-            }
+            0x01 | 0x41 => stream.open_element(token)?,
+            0x02 => stream.in_start_tag = false,
+            0x03 | 0x04 => stream.close_element()?,
+            0x06 | 0x46 => stream.attribute()?,
+            0x05 | 0x45 | 0x0d | 0x0e => stream.value(token)?,
+            0x0c if !template => stream.instance()?,
             _ => return Err("a BinXML token this reader does not handle"),
         }
     }
-    if stack.len() != 1 {
+    if stream.stack.len() != 1 {
         return Err("the stream ends inside an element");
     }
-    Ok(stack.pop().map(|root| root.children).unwrap_or_default())
+    Ok(stream.stack.pop().map(|root| root.children).unwrap_or_default())
+}
+
+/// A BinXML stream being read: where the reader is and the elements still open.
+struct Stream<'a> {
+    cursor: Cursor<'a>,
+    template: bool,
+    /// Open elements; index 0 collects the stream's top-level nodes.
+    stack: Vec<Element>,
+    /// Whether the innermost element's start tag is still open (attributes may follow).
+    in_start_tag: bool,
+}
+
+impl Stream<'_> {
+    /// An element starts (`0x41`: one with attributes, whose start tag carries their size).
+    fn open_element(&mut self, token: u8) -> Result<(), Unsupported> {
+        let cursor = &mut self.cursor;
+        let dependency = if self.template { Some(cursor.u16()?).filter(|&id| id != 0xffff) } else { None };
+        cursor.u32()?;
+        let name = name_ref(cursor)?;
+        if token == 0x41 {
+            cursor.u32()?;
+        }
+        if self.stack.len() > MAX_DEPTH {
+            return Err("elements nested deeper than any event's");
+        }
+        self.stack.push(Element { name, dependency, ..Element::default() });
+        self.in_start_tag = true;
+        Ok(())
+    }
+
+    /// An element ends (empty, or after its content) and becomes a child of the one around it.
+    fn close_element(&mut self) -> Result<(), Unsupported> {
+        self.in_start_tag = false;
+        if self.stack.len() < 2 {
+            return Err("an element ends that never started");
+        }
+        let done = self.stack.pop().ok_or("an element ends that never started")?;
+        self.stack.last_mut().ok_or("an element ends that never started")?.children.push(Node::Element(done));
+        Ok(())
+    }
+
+    /// An attribute of the open start tag; its value follows.
+    fn attribute(&mut self) -> Result<(), Unsupported> {
+        let name = name_ref(&mut self.cursor)?;
+        let open = self.stack.last_mut().filter(|_| self.in_start_tag).ok_or("an attribute outside a start tag")?;
+        open.attributes.push((name, Vec::new()));
+        Ok(())
+    }
+
+    /// A string literal (`0x05`, `0x45`) or a substitution slot (`0x0d`, `0x0e` optional): part of the
+    /// attribute being read, or text of the open element.
+    fn value(&mut self, token: u8) -> Result<(), Unsupported> {
+        let cursor = &mut self.cursor;
+        let piece = match token {
+            0x05 | 0x45 => {
+                if cursor.u8()? != 0x01 {
+                    return Err("a literal value that is not a string");
+                }
+                let chars = cursor.u16()? as usize;
+                Piece::Literal(utf16(cursor.bytes(chars * 2)?))
+            }
+            _ => {
+                let index = cursor.u16()?;
+                cursor.u8()?;
+                Piece::Slot { index, optional: token == 0x0e }
+            }
+        };
+        let depth = self.stack.len();
+        let open = self.stack.last_mut().ok_or("a value outside any element")?;
+        if self.in_start_tag {
+            open.attributes.last_mut().ok_or("a value in a start tag without an attribute")?.1.push(piece);
+        } else if depth > 1 {
+            open.children.push(Node::Text(piece));
+        } else {
+            return Err("a value outside any element");
+        }
+        Ok(())
+    }
+
+    /// A template instance inside an embedded fragment: its definition's offset and its values.
+    fn instance(&mut self) -> Result<(), Unsupported> {
+        let definition = instance_definition(&mut self.cursor)?;
+        let values = read_values(&mut self.cursor)?;
+        let open = self.stack.last_mut().ok_or("an instance outside the stream")?;
+        open.children.push(Node::Instance { definition, values });
+        Ok(())
+    }
 }
 
 /// One substitution value of a record: its BinXML value type and where its bytes lie in the chunk.

@@ -9,31 +9,13 @@
 
 #![forbid(unsafe_code)]
 
-use super::binxml::{self, Cursor, Element, Node, Piece, Unsupported, Value, instance_definition, read_values};
+use super::binxml::{Cursor, Unsupported, Value, instance_definition, read_values};
 use super::layout::{CHUNK_SIZE, HEADER_SIZE, Layout, Slot};
+use super::template::{Template, Templates, template_at};
 use super::{Item, MAPPED_PROVIDERS, Parsed, source_from_channel};
 use crate::event::Source;
 use rayon::prelude::*;
-use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fs::File;
-use std::rc::Rc;
-
-/// Where a template takes one of the record's header values from.
-#[derive(Debug, Clone)]
-enum From {
-    Literal(String),
-    Slot(u16),
-    /// Absent, or made of several pieces: read by resolving the whole record.
-    Elsewhere,
-}
-
-/// A template definition of a chunk, read once and used by every record that instantiates it.
-pub(super) struct Template {
-    pub tree: Vec<Node>,
-    provider: From,
-    channel: From,
-}
 
 /// Reads every chunk of a file the layout found whole, in the order the crate reads them (from the chunk
 /// holding the oldest records, wrapping around). `Err` leaves the file to the crate.
@@ -205,10 +187,10 @@ fn item(
         .contains(&record.millis)
         .then(|| crate::time::CivilTime::from_millis(record.millis));
     let bad_time = utc.is_none();
-    let provider = header_value(chunk, &template.provider, &record.values);
+    let provider = template.provider(chunk, &record.values);
     let mapped = provider.as_deref().is_none_or(|name| MAPPED_PROVIDERS.contains(&name));
     if !mapped {
-        let channel = header_value(chunk, &template.channel, &record.values);
+        let channel = template.channel(chunk, &record.values);
         let source = channel.as_deref().map_or(Source::OtherEvtx, source_from_channel);
         return Ok(Item { chunk_first, source: Some(source), bad_time, event: None });
     }
@@ -219,81 +201,4 @@ fn item(
         event
     });
     Ok(Item { chunk_first, source: Some(source_from_channel(&fields.channel)), bad_time, event })
-}
-
-/// A chunk's templates read so far, by their definition's offset.
-pub(super) type Templates = HashMap<u32, Rc<Template>>;
-
-/// The template defined at `definition`, read once per chunk.
-pub(super) fn template_at(
-    chunk: &[u8],
-    definition: u32,
-    templates: &mut Templates,
-) -> Result<Rc<Template>, Unsupported> {
-    if let Some(template) = templates.get(&definition) {
-        return Ok(Rc::clone(template));
-    }
-    let template = Rc::new(read_template(chunk, definition)?);
-    templates.insert(definition, Rc::clone(&template));
-    Ok(template)
-}
-
-fn read_template(chunk: &[u8], definition: u32) -> Result<Template, Unsupported> {
-    let mut cursor = Cursor::at(chunk, definition as usize + 20);
-    let size = cursor.u32()? as usize;
-    let tree = binxml::read_stream(chunk, cursor.pos, cursor.pos + size, true)?;
-    let system = find(&tree, "Event").and_then(|event| child(event, "System"));
-    let provider = system
-        .and_then(|s| child(s, "Provider"))
-        .and_then(|p| attribute(p, "Name"))
-        .map_or(From::Elsewhere, from_pieces);
-    let channel = match system.and_then(|s| child(s, "Channel")) {
-        Some(element) => from_pieces(&element.children.iter().filter_map(text_piece).cloned().collect::<Vec<_>>()),
-        None => From::Literal(String::new()),
-    };
-    Ok(Template { tree, provider, channel })
-}
-
-fn from_pieces(pieces: &[Piece]) -> From {
-    match pieces {
-        [Piece::Literal(text)] => From::Literal(text.clone()),
-        [Piece::Slot { index, .. }] => From::Slot(*index),
-        _ => From::Elsewhere,
-    }
-}
-
-/// A header value of the record; `None` when it can only be known by resolving the whole record.
-fn header_value<'t>(chunk: &[u8], from: &'t From, values: &[Value]) -> Option<Cow<'t, str>> {
-    match from {
-        From::Literal(text) => Some(Cow::Borrowed(text)),
-        From::Slot(index) => match values.get(*index as usize) {
-            Some(value) if value.kind == 0x01 => Some(Cow::Owned(binxml::utf16(value.bytes(chunk)))),
-            Some(value) if value.kind == 0x00 => Some(Cow::Borrowed("")),
-            None => Some(Cow::Borrowed("")),
-            Some(_) => None,
-        },
-        From::Elsewhere => None,
-    }
-}
-
-fn find<'t>(nodes: &'t [Node], name: &str) -> Option<&'t Element> {
-    nodes.iter().find_map(|node| match node {
-        Node::Element(element) if element.name == name => Some(element),
-        _ => None,
-    })
-}
-
-fn child<'t>(element: &'t Element, name: &str) -> Option<&'t Element> {
-    find(&element.children, name)
-}
-
-fn attribute<'t>(element: &'t Element, name: &str) -> Option<&'t [Piece]> {
-    element.attributes.iter().find(|(n, _)| n == name).map(|(_, pieces)| pieces.as_slice())
-}
-
-fn text_piece(node: &Node) -> Option<&Piece> {
-    match node {
-        Node::Text(piece) => Some(piece),
-        _ => None,
-    }
 }

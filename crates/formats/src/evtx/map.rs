@@ -111,22 +111,49 @@ fn state_name(f: &Fields, field: &str) -> Option<String> {
 /// (`CbsUpdateChangeState`). The Debug-channel START/END events are not in exported Setup.evtx files.
 fn servicing(f: &Fields) -> Option<Event> {
     let package = f.text("PackageIdentifier");
-    let update = f.text("UpdateName").unwrap_or("?");
     let target = state_name(f, "IntendedPackageState");
-    let removing = target.as_deref() == Some("Absent");
-    let target_text = target.as_deref().unwrap_or("?");
-    let pkg = package.unwrap_or("?");
     let code = f.text("ErrorCode").and_then(code_any);
-    let code_text = code.map(|c| format!(" (0x{c:08x})")).unwrap_or_default();
-    use Action::*;
+    let change = Change {
+        pkg: package.unwrap_or("?"),
+        target: target.as_deref(),
+        code_text: code.map(|c| format!(" (0x{c:08x})")).unwrap_or_default(),
+    };
     let (action, level, message) = match f.event_id {
+        1..=6 => package_change(f, &change)?,
+        _ => selectable_update_change(f.event_id, f.text("UpdateName").unwrap_or("?"), &change)?,
+    };
+    let mut mapped = provider_event(action, level, format!("{message}; client {}", f.text("Client").unwrap_or("?")));
+    mapped.kb = package.and_then(kb_of);
+    mapped.package = owned(package);
+    mapped.code = code;
+    mapped.client = owned(f.text("Client"));
+    mapped.phase = target;
+    Some(mapped)
+}
+
+/// What a servicing record says about its package, in the words of its messages.
+struct Change<'f> {
+    pkg: &'f str,
+    /// The state the package is being changed to.
+    target: Option<&'f str>,
+    /// ` (0x…)` after a failure, or nothing.
+    code_text: String,
+}
+
+/// Events 1–6: a package change starts, succeeds, fails, waits for a reboot or cannot be done.
+fn package_change(f: &Fields, change: &Change) -> Option<(Action, Level, String)> {
+    use Action::*;
+    let (pkg, code_text) = (change.pkg, &change.code_text);
+    let removing = change.target == Some("Absent");
+    let target_text = change.target.unwrap_or("?");
+    Some(match f.event_id {
         1 => {
             let from = state_name(f, "InitialPackageState").unwrap_or_else(|| "?".to_string());
             let action = if removing { UninstallStarted } else { InstallStarted };
             (action, Level::Info, format!("initiating changes for package {pkg}: {from} -> {target_text}"))
         }
         2 => {
-            let action = match target.as_deref() {
+            let action = match change.target {
                 Some("Installed") => InstallSucceeded,
                 Some("Absent") => UninstallSucceeded,
                 _ => StateChanged,
@@ -154,6 +181,15 @@ fn servicing(f: &Fields) -> Option<Event> {
                 "package {pkg} failed to be changed to the {target_text} state and is now partially installed{code_text}"
             ),
         ),
+        _ => return None,
+    })
+}
+
+/// Events 7–16: a selectable update of a package is turned on or off, fails to be, or waits for a reboot.
+fn selectable_update_change(event_id: u32, update: &str, change: &Change) -> Option<(Action, Level, String)> {
+    use Action::*;
+    let (pkg, code_text) = (change.pkg, &change.code_text);
+    Some(match event_id {
         7 => (InstallStarted, Level::Info, format!("initiating changes to turn on update {update} of package {pkg}")),
         8 => {
             (UninstallStarted, Level::Info, format!("initiating changes to turn off update {update} of package {pkg}"))
@@ -184,14 +220,7 @@ fn servicing(f: &Fields) -> Option<Event> {
             format!("a reboot is necessary before update {update} of package {pkg} can be turned off"),
         ),
         _ => return None,
-    };
-    let mut mapped = provider_event(action, level, format!("{message}; client {}", f.text("Client").unwrap_or("?")));
-    mapped.kb = package.and_then(kb_of);
-    mapped.package = owned(package);
-    mapped.code = code;
-    mapped.client = owned(f.text("Client"));
-    mapped.phase = target;
-    Some(mapped)
+    })
 }
 
 /// Setup.evtx, `Microsoft-Windows-WUSA` (the standalone .msu installer): 2 installed, 3 failed with the

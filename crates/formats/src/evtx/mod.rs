@@ -9,9 +9,31 @@
 //! The crate skips chunks it cannot read without saying so (a cut-off last chunk, zeroed chunks), so the
 //! file's header and chunk slots are also read here ([`layout`]) and every loss becomes a warning: a
 //! customer's copy of a live log is often truncated, and a missing chunk can be the one with the failure.
+//!
+//! The direct reader's modules depend one way: [`fast`] walks the records and uses [`resolve`] for the
+//! records it keeps; both take a chunk's templates from [`template`], which reads them with [`binxml`].
 
 mod binxml;
 mod fast;
+#[cfg(test)]
+mod fast_parity;
+mod fields;
+mod layout;
+mod map;
+mod resolve;
+mod template;
+mod values;
+
+use crate::event::{Confidence, Event, OffsetInference, Source, SourceFile};
+use crate::time::CivilTime;
+use ::evtx::err::EvtxError;
+use ::evtx::{EvtxChunkData, EvtxParser, EvtxRecord, ParserSettings};
+use layout::{Layout, Yield};
+use patchdx_bundle::{Entry, FileKind, Severity, Warning};
+use std::fs::File;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+
 /// Windows event logs (.evtx), recognised by their `ElfFile` signature when the bundle is opened.
 pub struct EvtxSource;
 
@@ -42,24 +64,6 @@ impl crate::source::EvidenceSource for EvtxSource {
         read(entry)
     }
 }
-
-#[cfg(test)]
-mod fast_parity;
-mod fields;
-mod layout;
-mod map;
-mod resolve;
-mod values;
-
-use crate::event::{Confidence, Event, OffsetInference, Source, SourceFile};
-use crate::time::CivilTime;
-use ::evtx::err::EvtxError;
-use ::evtx::{EvtxChunkData, EvtxParser, EvtxRecord, ParserSettings};
-use layout::{Layout, Yield};
-use patchdx_bundle::{Entry, FileKind, Severity, Warning};
-use std::fs::File;
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
 
 /// Timestamps outside these years are not a clock that was wrong but a record that was never finished or
 /// was damaged: a zero FILETIME reads as 1601-01-01.

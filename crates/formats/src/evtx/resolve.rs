@@ -2,8 +2,8 @@
 //! taken from it the way [`super::fields::from_json`] takes them from the crate's JSON rendering.
 
 use super::binxml::{self, Element, Node, Piece, Unsupported, Value};
-use super::fast::{Templates, template_at};
 use super::fields::Fields;
+use super::template::{Templates, template_at};
 
 /// A record's element tree with every substitution replaced by its value.
 #[derive(Debug, Default)]

@@ -1,11 +1,10 @@
 //! CMTrace (ConfigMgr client log) reader on the real WUAHandler.log / UpdatesDeployment.log pair and on a
 //! small log written here. Expected values were read off the fixtures with grep and a Python regex.
 
-use crate::common;
-use common::fixture;
 use patchdx_bundle::FileKind;
 use patchdx_formats::cmtrace;
 use patchdx_formats::event::{Action, Confidence, Level, SourceFile};
+use patchdx_testkit::fixtures::fixture;
 use std::path::Path;
 
 fn read_path(path: &Path) -> SourceFile {

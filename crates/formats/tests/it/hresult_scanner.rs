@@ -3,8 +3,8 @@
 //! probe each rule of the regex.
 
 use patchdx_formats::hresult::{FoundCode, find_codes};
+use patchdx_testkit::fixtures::fixtures_dir;
 use regex::Regex;
-use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 /// The regex the scanner replaced: every spelling of a code servicing logs use.
@@ -44,16 +44,6 @@ fn find_codes_by_regex(text: &str) -> Vec<FoundCode> {
         }
     }
     found
-}
-
-fn fixtures() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    eprintln!("WARNING: {} is missing: the scanner is compared on the probe lines only", dir.display());
-    assert!(std::env::var_os("CI").is_none(), "fixtures missing under CI");
-    None
 }
 
 fn assert_same(line: &str, origin: &str) {
@@ -98,7 +88,7 @@ fn probe_lines_of_every_rule() {
 
 #[test]
 fn every_line_of_every_text_fixture() {
-    let Some(root) = fixtures() else { return };
+    let Some(root) = fixtures_dir() else { return };
     let bundle = patchdx_formats::registry::open(&root, &Default::default()).expect("open fixtures");
     let (mut lines, mut with_codes) = (0usize, 0usize);
     for entry in &bundle.entries {

@@ -1,6 +1,5 @@
 //! The integration tests of formats, in one binary (one link instead of one per file).
 mod cmtrace;
-mod common;
 mod dism;
 mod evtx;
 mod hresult_scanner;

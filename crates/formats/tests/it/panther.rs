@@ -4,24 +4,8 @@
 
 use patchdx_bundle::FileKind;
 use patchdx_formats::event::{Action, Level, Source, SourceFile};
+use patchdx_testkit::fixtures::fixture;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-
-fn fixture(rel: &str) -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures").join(rel);
-    if path.exists() {
-        return Some(path);
-    }
-    let message = format!(
-        "\n╔══════════════════════════════════════════════════════════════╗\n\
-         ║ FIXTURE MISSING: {rel}\n\
-         ║ this test checked NOTHING\n\
-         ╚══════════════════════════════════════════════════════════════╝"
-    );
-    assert!(std::env::var_os("CI").is_none(), "{message}");
-    eprintln!("{message}");
-    None
-}
 
 struct Read {
     kind: FileKind,

@@ -1,18 +1,11 @@
 //! Splitting a large CBS log into byte ranges scanned in parallel must not change a single line number,
 //! timestamp or record (guards the range reader and the merge of per-range results).
 
-use std::path::Path;
+use patchdx_testkit::fixtures::fixture;
 
 #[test]
 fn scanning_in_small_ranges_gives_the_same_records_as_one_pass() {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/cbs/asrana0002_ws2022_20348_CBS.log");
-    if !path.exists() {
-        let message = format!("!! FIXTURE MISSING: {} — this test checked nothing", path.display());
-        assert!(std::env::var_os("CI").is_none(), "{message}");
-        eprintln!("{message}");
-        return;
-    }
+    let Some(path) = fixture("cbs/asrana0002_ws2022_20348_CBS.log") else { return };
     let bundle = patchdx_formats::registry::open(&path, &Default::default()).expect("open");
     let entries: Vec<_> = bundle.entries.iter().collect();
     let whole = patchdx_formats::cbs::read_all_in_ranges(&entries, u64::MAX / 4);

@@ -1,11 +1,10 @@
 //! ReportingEvents.log reader on the two real snapshots of one machine (UTF-16LE with BOM) and on a small
 //! UTF-16LE sample written here. Expected values were read off the fixtures with a Python decode.
 
-use crate::common;
-use common::fixture;
 use patchdx_bundle::FileKind;
 use patchdx_formats::event::{Action, Confidence, Level, SourceFile};
 use patchdx_formats::reporting;
+use patchdx_testkit::fixtures::fixture;
 use std::path::Path;
 
 fn read_path(path: &Path) -> SourceFile {

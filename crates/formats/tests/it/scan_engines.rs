@@ -3,13 +3,12 @@
 //! text): the same lines picked, events, line numbers, stamps and offsets, chunk by chunk as `analyze` reads
 //! them and for each file read as one piece.
 
-use crate::common;
-
 use patchdx_linescan::Engine;
+use patchdx_testkit::fixtures::fixture;
 
 #[test]
 fn kernel_and_portable_engine_scan_every_fixture_alike() {
-    let Some(root) = common::fixture("") else { return };
+    let Some(root) = fixture("") else { return };
     let fast = patchdx_formats::cbs::trigger_scanner(Engine::Avx512);
     let portable = patchdx_formats::cbs::trigger_scanner(Engine::Portable);
     if fast.engine() == Engine::Portable {

@@ -4,32 +4,17 @@
 use patchdx_bundle::FileKind;
 use patchdx_formats::event::{Action, Level, SourceFile};
 use patchdx_formats::sfc::{SfcOutcome, SfcSummary};
+use patchdx_testkit::fixtures::fixture;
 use std::path::{Path, PathBuf};
 
-fn existing(path: PathBuf) -> Option<PathBuf> {
-    if path.exists() {
-        return Some(path);
-    }
-    let message = format!(
-        "\n╔══════════════════════════════════════════════════════════════╗\n\
-         ║ FIXTURE MISSING: {}\n\
-         ║ this test checked NOTHING\n\
-         ╚══════════════════════════════════════════════════════════════╝",
-        path.display()
-    );
-    assert!(std::env::var_os("CI").is_none(), "{message}");
-    eprintln!("{message}");
-    None
-}
-
-fn read(path: PathBuf) -> Option<(FileKind, SourceFile, SfcSummary)> {
-    let path = existing(path)?;
+fn read(path: PathBuf) -> (FileKind, SourceFile, SfcSummary) {
     let bundle = patchdx_formats::registry::open(&path, &Default::default()).expect("open");
     let entry = &bundle.entries[0];
     let (file, summary) = patchdx_formats::sfc::read_detailed(entry);
-    Some((entry.kind, file, summary))
+    (entry.kind, file, summary)
 }
 
+/// A sample written for these tests, kept in the repository's tests/data.
 fn sample(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/sfc").join(name)
 }
@@ -40,9 +25,8 @@ fn actions(file: &SourceFile) -> Vec<(Action, Level, Option<u64>)> {
 
 #[test]
 fn clean_sfcdetails_extract_counts_every_verify_batch() {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/sfc/EmmanuelTechDev_sfcdetails.txt");
-    let Some((kind, file, summary)) = read(path) else { return };
+    let Some(path) = fixture("sfc/EmmanuelTechDev_sfcdetails.txt") else { return };
+    let (kind, file, summary) = read(path);
     assert_eq!(kind, FileKind::SfcDetails);
     assert_eq!((summary.verify_batches, summary.components_verified, summary.components_to_repair), (171, 17018, 0));
     assert!(summary.repaired.is_empty() && summary.cannot_repair.is_empty() && summary.hash_mismatches.is_empty());
@@ -56,9 +40,7 @@ fn clean_sfcdetails_extract_counts_every_verify_batch() {
 
 #[test]
 fn sfcdetails_with_an_unrepairable_file_ends_in_repair_failed() {
-    let Some((kind, file, summary)) = read(sample("sfcdetails-wuaueng-cannot-repair-fveapi-repaired.txt")) else {
-        return;
-    };
+    let (kind, file, summary) = read(sample("sfcdetails-wuaueng-cannot-repair-fveapi-repaired.txt"));
     assert_eq!(kind, FileKind::SfcDetails);
     assert_eq!((summary.verify_batches, summary.components_verified, summary.components_to_repair), (2, 157, 2));
     assert_eq!(summary.cannot_repair, ["wuaueng.dll", "wuaueng.dll"]);
@@ -96,7 +78,7 @@ fn hash_mismatch_lines_are_corruption_found() {
 
 #[test]
 fn english_console_output_in_utf16le_with_bom_repaired() {
-    let Some((kind, file, summary)) = read(sample("sfc-scannow-en-repaired-utf16le-bom.txt")) else { return };
+    let (kind, file, summary) = read(sample("sfc-scannow-en-repaired-utf16le-bom.txt"));
     assert_eq!(kind, FileKind::SfcOutput);
     assert_eq!(summary.verification_percent, Some(100));
     assert_eq!(summary.outcome, Some(SfcOutcome::Repaired));
@@ -109,7 +91,7 @@ fn english_console_output_in_utf16le_with_bom_repaired() {
 
 #[test]
 fn chinese_console_output_unable_to_fix_some() {
-    let Some((kind, file, summary)) = read(sample("sfc-scannow-zh-cn-unable-to-fix-some.txt")) else { return };
+    let (kind, file, summary) = read(sample("sfc-scannow-zh-cn-unable-to-fix-some.txt"));
     assert_eq!(kind, FileKind::SfcOutput);
     assert_eq!((summary.verification_percent, summary.outcome), (Some(100), Some(SfcOutcome::SomeUnrepaired)));
     assert_eq!(

@@ -1,11 +1,10 @@
 //! WindowsUpdate.log reader on the real fixtures (all three dialects) and on a small Windows 7 log written
 //! here. Every expected value was read off the fixture with grep/sed, not taken from the reader's output.
 
-use crate::common;
-use common::fixture;
 use patchdx_bundle::FileKind;
 use patchdx_formats::event::{Action, Confidence, Event, Level, SourceFile};
 use patchdx_formats::wulog;
+use patchdx_testkit::fixtures::fixture;
 
 fn read_fixture(rel: &str) -> Option<SourceFile> {
     let path = fixture(rel)?;

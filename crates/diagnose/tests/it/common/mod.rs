@@ -1,32 +1,13 @@
-//! Shared helpers: locate the real fixtures beside the checkout and analyse a path.
+//! Shared helpers: the bundled samples, analysing a path, and the real fixtures (re-exported from
+//! `patchdx_testkit`, which says what happens when they are missing).
 #![allow(dead_code)]
 
 use patchdx_diagnose::{Analysis, Finding, Verdict};
+pub use patchdx_testkit::fixtures::fixture;
 use std::path::{Path, PathBuf};
 
 pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// A real fixture under `../shared/fixtures/`. Missing fixtures fail under CI and warn loudly elsewhere.
-pub fn fixture(relative: &str) -> Option<PathBuf> {
-    let path = repo().join("../shared/fixtures").join(relative);
-    if path.exists() {
-        return Some(path);
-    }
-    let message = format!(
-        "\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\
-         !! FIXTURE MISSING: {} \n\
-         !! This test did NOT check anything. Put the shared/ folder beside the\n\
-         !! checkout (../shared/fixtures) to run it.\n\
-         !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!",
-        path.display()
-    );
-    if std::env::var_os("CI").is_some() {
-        panic!("{message}");
-    }
-    eprintln!("{message}");
-    None
 }
 
 pub fn sample(relative: &str) -> PathBuf {
