@@ -26,6 +26,7 @@ pub struct CodeInfo {
 /// The data files, by family. Each is sorted by value; values are unique across all of them.
 pub const DATA_FILES: &[(&str, &str)] = &[
     ("win32.tsv", include_str!("../data/win32.tsv")),
+    ("ktm_clfs.tsv", include_str!("../data/ktm_clfs.tsv")),
     ("appx.tsv", include_str!("../data/appx.tsv")),
     ("cbs.tsv", include_str!("../data/cbs.tsv")),
     ("setupapi.tsv", include_str!("../data/setupapi.tsv")),
