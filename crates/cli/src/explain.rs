@@ -61,7 +61,8 @@ fn explain_one(input: &str) -> Explained {
         known: info.is_some(),
         severity: Some(if patchdx_codes::is_failure(value) { "failure" } else { "success" }),
         facility: Some(patchdx_codes::facility_name(value)),
-        facility_code: Some((value >> 16) & 0x1FFF),
+        // The facility as decoded: for an HRESULT_FROM_NT value (0xD0000034), the wrapped NTSTATUS's facility.
+        facility_code: Some(u32::from(patchdx_codes::decode(value).facility)),
         code: Some(value & 0xFFFF),
         en: info.map(|i| i.en),
         zh_cn: info.map(|i| i.zh_cn),

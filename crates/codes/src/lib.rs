@@ -7,7 +7,7 @@ mod decode;
 mod details;
 mod setupdiag;
 
-pub use decode::{Decoded, Severity, decode, facility_name};
+pub use decode::{Decoded, Severity, decode, facility_name, nt_from_hresult};
 pub use details::{CodeDetails, details, details_problems};
 pub use setupdiag::{describe_extended, parse_setupdiag};
 
@@ -26,6 +26,8 @@ pub struct CodeInfo {
 /// The data files, by family. Each is sorted by value; values are unique across all of them.
 pub const DATA_FILES: &[(&str, &str)] = &[
     ("win32.tsv", include_str!("../data/win32.tsv")),
+    ("ktm_clfs.tsv", include_str!("../data/ktm_clfs.tsv")),
+    ("appx.tsv", include_str!("../data/appx.tsv")),
     ("cbs.tsv", include_str!("../data/cbs.tsv")),
     ("setupapi.tsv", include_str!("../data/setupapi.tsv")),
     ("wu.tsv", include_str!("../data/wu.tsv")),
@@ -118,21 +120,68 @@ pub fn data_problems() -> &'static [DataProblem] {
     &table().problems
 }
 
-/// Looks a 32-bit code up exactly (binary search, O(log n)).
+/// Looks a 32-bit code up (binary search, O(log n)). A value in the table is returned as it is; an
+/// HRESULT_FROM_NT value (an NTSTATUS with the N bit set, as CSI and CBS write them: `0xD0000034`) that is
+/// not in the table itself is returned as the NTSTATUS it wraps, named `HRESULT_FROM_NT(STATUS_…)` and with
+/// meanings that say it is the HRESULT form.
 pub fn lookup(value: u32) -> Option<&'static CodeInfo> {
     let codes = all();
-    codes.binary_search_by_key(&value, |c| c.value).ok().map(|i| &codes[i])
+    match codes.binary_search_by_key(&value, |c| c.value) {
+        Ok(i) => Some(&codes[i]),
+        Err(_) => {
+            nt_from_hresult(value)?;
+            let derived = hresult_from_nt_table();
+            derived.binary_search_by_key(&value, |c| c.value).ok().map(|i| &derived[i])
+        }
+    }
 }
 
-/// The data file (family) a known code comes from, e.g. `cbs.tsv`.
+/// The HRESULT_FROM_NT form of every NTSTATUS in the table whose HRESULT form is not a table value itself.
+/// Built once; the strings live as long as the program (one small allocation per NTSTATUS entry).
+fn hresult_from_nt_table() -> &'static [CodeInfo] {
+    static DERIVED: OnceLock<Vec<CodeInfo>> = OnceLock::new();
+    DERIVED.get_or_init(|| {
+        let t = table();
+        let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+        let mut out: Vec<CodeInfo> = t
+            .codes
+            .iter()
+            .zip(&t.families)
+            .filter(|(c, f)| **f == "ntstatus.tsv" && c.value & 0x1000_0000 == 0)
+            .map(|(c, _)| (c, c.value | 0x1000_0000))
+            .filter(|(_, hr)| nt_from_hresult(*hr).is_some() && t.codes.binary_search_by_key(hr, |c| c.value).is_err())
+            .map(|(c, hr)| CodeInfo {
+                value: hr,
+                name: leak(format!("HRESULT_FROM_NT({})", c.name)),
+                en: leak(format!("{} (HRESULT form of NTSTATUS 0x{:08X}).", c.en.trim_end_matches('.'), c.value)),
+                zh_cn: leak(format!(
+                    "{}（NTSTATUS 0x{:08X} 的 HRESULT 形式）。",
+                    c.zh_cn.trim_end_matches('。'),
+                    c.value
+                )),
+            })
+            .collect();
+        out.sort_by_key(|c| c.value);
+        out
+    })
+}
+
+/// The data file (family) a known code comes from, e.g. `cbs.tsv`; `ntstatus.tsv` for the HRESULT_FROM_NT form
+/// of a known NTSTATUS.
 pub fn family(value: u32) -> Option<&'static str> {
     let t = table();
-    t.codes.binary_search_by_key(&value, |c| c.value).ok().map(|i| t.families[i])
+    match t.codes.binary_search_by_key(&value, |c| c.value) {
+        Ok(i) => Some(t.families[i]),
+        Err(_) => lookup(value).map(|_| "ntstatus.tsv"),
+    }
 }
 
 /// Looks a code up by its symbolic name (`ERROR_FILE_NOT_FOUND`, `CBS_E_STORE_CORRUPTION`).
 pub fn lookup_name(name: &str) -> Option<&'static CodeInfo> {
     let find = |n: &str| all().iter().find(|c| c.name.eq_ignore_ascii_case(n));
+    if let Some(nt) = name.strip_prefix("HRESULT_FROM_NT(").and_then(|n| n.strip_suffix(')')) {
+        return find(nt).and_then(|c| lookup(c.value | 0x1000_0000));
+    }
     find(name).or_else(|| {
         // HRESULT_FROM_WIN32(ERROR_X) names the Win32 code; our table holds its HRESULT form.
         let win32 = name.strip_prefix("HRESULT_FROM_WIN32(").and_then(|n| n.strip_suffix(')')).unwrap_or(name);

@@ -3,13 +3,20 @@
 
 Facts (numeric values and symbolic names) come from the public-domain MinGW-w64 headers shipped by
 Debian's `mingw-w64-common` package (/usr/share/mingw-w64/include: winerror.h, wuerror.h, bitsmsg.h,
-ntstatus.h, wininet.h). Messages are never taken from the headers: they are written by hand in
-message files (`SYMBOL<TAB>English<TAB>简体中文`) and merged in with this script.
+ntstatus.h, wininet.h). Where those headers lack a family (MinGW-w64 10's winerror.h has no KTM/TxF/CLFS
+codes 6600-6899 and stops early in the Appx range 15600-15871), values and names come second from the
+Windows SDK metadata as the `windows-sys` crate publishes it (Windows/Win32/Foundation/mod.rs; the version
+pinned in the workspace's Cargo.lock is in ~/.cargo/registry after `cargo fetch`; WINDOWS_SYS_FOUNDATION
+overrides the path). Codes that only Microsoft's published tables name (setup's 0xC1800118, 0xC1900223,
+BITS' newer BG_E_*) are written with their value (4-field lines). Messages are never taken from the headers:
+they are written by hand in message files (`SYMBOL<TAB>English<TAB>简体中文`, or
+`0xVALUE<TAB>SYMBOL<TAB>English<TAB>简体中文`) and merged in with this script.
 
     kb.py skeleton FAMILY          print `0xVALUE<TAB>SYMBOL` for header codes of FAMILY not yet in data/
     kb.py merge FAMILY MESSAGES    merge hand-written messages into data/FAMILY.tsv (sorted, no duplicates)
     kb.py check                    verify every data file (sorted, unique across files, 4 fields, CJK)
 """
+import glob
 import os
 import re
 import sys
@@ -17,7 +24,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "..", "data")
 INCLUDE = os.environ.get("MINGW_INCLUDE", "/usr/share/mingw-w64/include")
-FAMILIES = ["win32", "cbs", "setupapi", "wu", "mosetup", "ntstatus", "bits_do", "com_rpc"]
+FAMILIES = ["win32", "ktm_clfs", "appx", "cbs", "setupapi", "wu", "mosetup", "ntstatus", "bits_do", "com_rpc", "dotnet"]
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -48,6 +55,32 @@ def header_codes():
                 else:
                     continue
                 codes.setdefault(name, value)
+    for name, value in windows_sys_codes().items():
+        codes.setdefault(name, value)
+    return codes
+
+
+def windows_sys_codes():
+    """symbol -> value from windows-sys's Foundation module: WIN32_ERROR (as HRESULT_FROM_WIN32) and NTSTATUS."""
+    path = os.environ.get("WINDOWS_SYS_FOUNDATION")
+    if not path:
+        found = sorted(glob.glob(os.path.expanduser(
+            "~/.cargo/registry/src/*/windows-sys-*/src/Windows/Win32/Foundation/mod.rs")))
+        if not found:
+            return {}
+        path = found[-1]
+    codes = {}
+    win32 = re.compile(r"^pub const ([A-Z][A-Z0-9_]+): WIN32_ERROR = (\d+)u32;")
+    nt = re.compile(r"^pub const ([A-Z][A-Z0-9_]+): NTSTATUS = 0x([0-9A-F]{8})_u32 as _;")
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            m = win32.match(line)
+            if m and 0 < int(m.group(2)) <= 0xFFFF:
+                codes[m.group(1)] = 0x80070000 | int(m.group(2))
+                continue
+            m = nt.match(line)
+            if m:
+                codes[m.group(1)] = int(m.group(2), 16)
     return codes
 
 
@@ -55,6 +88,10 @@ def family_of(value):
     hi = value >> 16
     low = value & 0xFFFF
     if hi == 0x8007:
+        if 6600 <= low < 6900:
+            return "ktm_clfs"
+        if 15600 <= low < 15872:
+            return "appx"
         if 1700 <= low < 2000 or 12000 <= low < 12200:
             return "com_rpc"
         return "win32"
@@ -66,6 +103,8 @@ def family_of(value):
         return "bits_do"
     if value >> 20 in (0xC18, 0xC19):
         return "mosetup"
+    if hi == 0x8013:
+        return "dotnet"
     if value >> 28 in (0xC, 0x4) or (hi == 0x8000 and 0 < low < 0x4000):
         return "ntstatus"
     return "com_rpc"
