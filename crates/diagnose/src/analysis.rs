@@ -4,7 +4,9 @@
 
 use crate::model::{Analysis, CaseInput, CaseSection, CbsSection, SCHEMA};
 use crate::timeline::Timeline;
-use crate::{attempts, case_checks, cbs_diagnosis, coverage, evidence, rules_apply, sources, summary, verdict};
+use crate::{
+    attempts, case_checks, cbs_diagnosis, coverage, evidence, resolution, rules_apply, sources, summary, verdict,
+};
 use patchdx_bundle::Bundle;
 use patchdx_rules::RuleSet;
 
@@ -88,6 +90,7 @@ pub fn analyze(bundle: &Bundle, options: Options) -> Analyzed {
     };
     rules_apply::attach(&mut diagnosis.findings, &timeline, rules);
     coverage::attach(&mut diagnosis.findings, &timeline, &history);
+    resolution::attach(&mut diagnosis.findings, &timeline);
     attempts::link(&mut diagnosis.findings, &attempts);
     let mut case = CaseSection {
         kb_check: case_checks::check_kbs(&options.case, &diagnosis.findings, &timeline),

@@ -15,6 +15,7 @@ pub mod model;
 mod offset_match;
 mod repair;
 pub mod repair_manifest;
+mod resolution;
 mod rules_apply;
 pub mod rules_runner;
 mod sources;

@@ -8,6 +8,7 @@ use patchdx_formats::cbs::history::History;
 pub(crate) fn of(findings: &[Finding], warnings: &[Warning], history: &History) -> Overall {
     let failures = findings.iter().filter(|f| f.verdict == Verdict::Failed).count();
     let repaired = findings.iter().filter(|f| f.verdict == Verdict::Repaired).count();
+    let resolved = findings.iter().filter(|f| f.verdict == Verdict::Resolved).count();
     let unreadable = warnings.iter().any(|w| w.severity >= Severity::Damaged);
     let exit_code = if unreadable {
         2
@@ -16,19 +17,24 @@ pub(crate) fn of(findings: &[Finding], warnings: &[Warning], history: &History) 
     } else {
         0
     };
-    let summary = verdict_summary(failures, repaired, unreadable, findings, history);
-    Overall { failures, repaired, unreadable_input: unreadable, exit_code, summary }
+    let summary = verdict_summary(Counts { failures, repaired, resolved }, unreadable, findings, history);
+    Overall { failures, repaired, resolved, unreadable_input: unreadable, exit_code, summary }
 }
 
-fn verdict_summary(
+struct Counts {
     failures: usize,
     repaired: usize,
-    unreadable: bool,
-    findings: &[Finding],
-    history: &History,
-) -> String {
+    resolved: usize,
+}
+
+fn verdict_summary(counts: Counts, unreadable: bool, findings: &[Finding], history: &History) -> String {
+    let Counts { failures, repaired, resolved } = counts;
     let mut parts = Vec::new();
-    if failures == 0 {
+    if failures == 0 && resolved > 0 {
+        parts.push(format!(
+            "No unresolved failure: {resolved} failed operation(s), each resolved by a later success of the same operation"
+        ));
+    } else if failures == 0 {
         parts.push("No failed servicing operation found in the CBS logs".to_string());
     } else {
         let first = findings.iter().find(|f| f.verdict == Verdict::Failed);
@@ -36,6 +42,9 @@ fn verdict_summary(
             "{failures} failed servicing operation(s) diagnosed{}",
             first.map(|f| format!("; first: {}", f.title)).unwrap_or_default()
         ));
+    }
+    if failures > 0 && resolved > 0 {
+        parts.push(format!("{resolved} other failure(s) were resolved by a later success"));
     }
     if repaired > 0 {
         parts.push(format!("{repaired} repair run(s) fixed what they found"));

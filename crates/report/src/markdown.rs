@@ -21,6 +21,7 @@ fn finding(out: &mut String, f: &Finding) {
     let tag = match f.verdict {
         Verdict::Failed => "FAILED",
         Verdict::Repaired => "REPAIRED",
+        Verdict::Resolved => "RESOLVED",
     };
     let _ = writeln!(out, "### {} {tag}: {}\n", f.id, cell(&f.title));
     facts_table(out, f);
@@ -61,6 +62,15 @@ fn facts_table(out: &mut String, f: &Finding) {
             c.label(),
             cell(c.en.as_deref().unwrap_or("not in the code table")),
             cell(c.zh_cn.as_deref().unwrap_or(""))
+        );
+    }
+    if let Some(r) = &f.resolution {
+        let at = r.local_time.map(|t| format!("{t} local")).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "| resolved | {at} by a later success of the same operation ({}): `{}` |",
+            cell(&r.operation),
+            cell(&r.by.place())
         );
     }
     let _ = writeln!(out, "| confidence | {:?}: {} |", f.confidence, cell(&f.confidence_reason));

@@ -114,6 +114,7 @@ pub fn render_text(analysis: &Analysis, options: TextOptions) -> String {
     render_files(&mut out, &s, analysis, options.verbose);
     render_warnings(&mut out, &s, analysis);
     let meaning = match v.exit_code {
+        0 if v.resolved > 0 => "no unresolved failure",
         0 => "no failure found",
         1 => "failure diagnosed",
         _ => "some input could not be read",
@@ -126,6 +127,8 @@ pub fn render_text(analysis: &Analysis, options: TextOptions) -> String {
 fn headline(s: &Style, v: &patchdx_diagnose::Overall) -> String {
     if v.failures > 0 {
         s.red("FAILURE DIAGNOSED")
+    } else if v.resolved > 0 {
+        s.green("FAILURE RESOLVED: no unresolved failure")
     } else if v.unreadable_input {
         s.yellow("NO FAILURE FOUND IN WHAT COULD BE READ")
     } else {
@@ -171,9 +174,11 @@ fn render_finding(out: &mut String, s: &Style, f: &Finding, verbose: bool) {
     let tag = match f.verdict {
         Verdict::Failed => s.red("FAILED  "),
         Verdict::Repaired => s.green("REPAIRED"),
+        Verdict::Resolved => s.green("RESOLVED"),
     };
     let _ = writeln!(out, "\n[{}] {tag} {}", f.id, s.bold(&f.title));
     render_identity(out, f);
+    render_resolution(out, s, f);
     render_code(out, f);
     render_items(out, f, verbose);
     render_cause_and_cascade(out, s, f, verbose);
@@ -187,6 +192,18 @@ fn render_finding(out: &mut String, s: &Style, f: &Finding, verbose: bool) {
     if let Some(repair) = &f.repair {
         render_repair(out, s, repair, verbose);
     }
+}
+
+/// When and by what record a later success of the same operation resolved the failure.
+fn render_resolution(out: &mut String, s: &Style, f: &Finding) {
+    let Some(r) = &f.resolution else { return };
+    let _ = writeln!(
+        out,
+        "  resolved    {} — {}",
+        time_pair(r.local_time, r.utc_time, None),
+        s.green(&format!("a later success of the same operation ({})", r.operation))
+    );
+    let _ = writeln!(out, "              {}", quote(s, &r.by));
 }
 
 /// When it failed, and which update, package, session, client and phase.

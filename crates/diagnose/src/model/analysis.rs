@@ -32,10 +32,13 @@ pub struct CbsSection {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Overall {
+    /// Failures that nothing later resolved.
     pub failures: usize,
     pub repaired: usize,
+    /// Failures that a later success of the same operation resolved.
+    pub resolved: usize,
     pub unreadable_input: bool,
-    /// 0 nothing failed, 1 a failure was diagnosed, 2 some input could not be read.
+    /// 0 no unresolved failure, 1 an unresolved failure was diagnosed, 2 some input could not be read.
     pub exit_code: i32,
     pub summary: String,
 }

@@ -105,6 +105,21 @@ pub enum Verdict {
     Failed,
     /// Damage was found and repaired; nothing left failing.
     Repaired,
+    /// An operation failed, and a later attempt of the same operation on the same machine succeeded.
+    Resolved,
+}
+
+/// How a failure was resolved: the later success of the same operation, and when.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Resolution {
+    pub local_time: Option<CivilTime>,
+    pub utc_time: Option<CivilTime>,
+    /// What the success shares with the failure: `KB5011493`, `update 0dc8405f-…`, `package …`, or
+    /// `superseded by Package_for_RollupFix~…~7601.24264.1.4`.
+    pub operation: String,
+    /// The record of the success.
+    pub by: Evidence,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
@@ -152,6 +167,9 @@ pub struct Finding {
     /// Where the failure falls in the CBS history, and which files span its time.
     #[serde(flatten)]
     pub coverage: super::Coverage,
+    /// The later success of the same operation that resolved this failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<Resolution>,
     /// For store or file corruption: the component identities and files involved, the updates that carry
     /// them, and the repair source and commands that match them.
     pub repair: Option<super::RepairManifest>,
@@ -205,6 +223,7 @@ impl Finding {
             diagnosis: Vec::new(),
             corroboration: Vec::new(),
             coverage: super::Coverage::default(),
+            resolution: None,
             repair: None,
         }
     }

@@ -6,5 +6,6 @@ mod encodings_and_containers;
 mod fixture_cases;
 mod offset_matching;
 mod repair_manifest;
+mod resolution;
 mod rules;
 mod timeline;

@@ -211,7 +211,11 @@ fn marker(scale: &Scale, t: i64, f: &Finding) -> Marker {
     Marker {
         x: px(scale.x(t)),
         label: f.id.clone(),
-        class: if f.verdict == Verdict::Failed { "failure" } else { "repaired" },
+        class: match f.verdict {
+            Verdict::Failed => "failure",
+            Verdict::Repaired => "repaired",
+            Verdict::Resolved => "resolved",
+        },
         title: format!("{} {} — {} local = {} UTC", f.id, f.title, time(f.local_time), time(f.utc_time)),
     }
 }

@@ -37,9 +37,19 @@ pub(super) struct RootView {
     pub(super) references: Vec<String>,
 }
 
+/// When and by what a later success resolved a failure.
+pub(super) struct ResolutionView {
+    pub(super) when: String,
+    pub(super) operation: String,
+    pub(super) by: EvidenceView,
+}
+
 pub(super) struct FindingView {
     pub(super) id: String,
-    pub(super) failed: bool,
+    /// `failed`, `repaired` or `resolved`: the CSS class and, upper-cased, the tag.
+    pub(super) state: &'static str,
+    pub(super) tag: &'static str,
+    pub(super) resolution: Option<ResolutionView>,
     pub(super) title: String,
     pub(super) when_local: String,
     pub(super) when_utc: String,
@@ -123,7 +133,26 @@ pub(super) fn finding(f: &Finding) -> FindingView {
     let root = f.diagnosis.first().map(root_view);
     FindingView {
         id: f.id.clone(),
-        failed: f.verdict == Verdict::Failed,
+        state: match f.verdict {
+            Verdict::Failed => "failed",
+            Verdict::Repaired => "repaired",
+            Verdict::Resolved => "resolved",
+        },
+        tag: match f.verdict {
+            Verdict::Failed => "FAILED",
+            Verdict::Repaired => "REPAIRED",
+            Verdict::Resolved => "RESOLVED",
+        },
+        resolution: f.resolution.as_ref().map(|r| ResolutionView {
+            when: match (r.local_time, r.utc_time) {
+                (Some(l), Some(u)) => format!("{l} local = {u} UTC"),
+                (Some(l), None) => format!("{l} local"),
+                (None, Some(u)) => format!("{u} UTC"),
+                (None, None) => "time unknown".to_string(),
+            },
+            operation: r.operation.clone(),
+            by: evidence(&r.by),
+        }),
         title: f.title.clone(),
         when_local,
         when_utc,

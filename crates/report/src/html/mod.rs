@@ -58,6 +58,7 @@ struct Page {
     headline_class: &'static str,
     failures: usize,
     repaired: usize,
+    resolved: usize,
     exit_code: i32,
     exit_meaning: &'static str,
     summary: String,
@@ -99,6 +100,8 @@ fn headline(analysis: &Analysis) -> (&'static str, &'static str) {
     let v = &analysis.verdict;
     if v.failures > 0 {
         ("Failure diagnosed", "bad")
+    } else if v.resolved > 0 {
+        ("Failure resolved: no unresolved failure", "good")
     } else if v.unreadable_input {
         ("No failure found in what could be read", "warn")
     } else {
@@ -106,8 +109,9 @@ fn headline(analysis: &Analysis) -> (&'static str, &'static str) {
     }
 }
 
-fn exit_meaning(exit_code: i32) -> &'static str {
+fn exit_meaning(exit_code: i32, resolved: usize) -> &'static str {
     match exit_code {
+        0 if resolved > 0 => "no unresolved failure: every failure was resolved by a later success",
         0 => "nothing failed: no failed servicing operation found",
         1 => "a failure was diagnosed",
         _ => "some input could not be read (wins over 1; the report still holds every finding)",
@@ -206,8 +210,9 @@ pub fn render_html(analysis: &Analysis, timeline: &Timeline) -> String {
         headline_class,
         failures: v.failures,
         repaired: v.repaired,
+        resolved: v.resolved,
         exit_code: v.exit_code,
-        exit_meaning: exit_meaning(v.exit_code),
+        exit_meaning: exit_meaning(v.exit_code, v.resolved),
         summary: v.summary.clone(),
         case_checks: case_checks(analysis),
         findings: analysis.findings.iter().map(findings::finding).collect(),
