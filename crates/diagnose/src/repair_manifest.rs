@@ -352,15 +352,43 @@ fn media_or_update(build: u32, revision: u32, version: &str, carried_by: &[Strin
 }
 
 fn commands(components: &[ComponentRef], kbs: &[String]) -> Vec<RepairCommand> {
-    let arch = if components.iter().any(|c| c.architecture == "arm64") {
+    let kb = kbs.first().map_or("KBnnnnnnn".to_string(), Clone::clone);
+    let mut out = media_commands();
+    out.extend(update_commands(&kb, architecture_of(components)));
+    out.push(RepairCommand {
+        command: "sfc /scannow".to_string(),
+        purpose: both(
+            "After DISM: restore damaged system files from the repaired store.",
+            "DISM 之后运行：用已修复的组件存储还原受损的系统文件。",
+        ),
+    });
+    if components.iter().any(|c| c.component_type.as_deref() == Some("driverUpdate")) {
+        out.push(RepairCommand {
+            command: "pnputil /enum-drivers".to_string(),
+            purpose: both(
+                "Some damaged components are driver packages (type driverUpdate): check the driver store as well.",
+                "部分受损组件是驱动程序包（type driverUpdate）：同时检查驱动程序存储。",
+            ),
+        });
+    }
+    out
+}
+
+/// The architecture of the update package to expand: arm64 if any damaged component is, x86 if all are, else
+/// x64.
+fn architecture_of(components: &[ComponentRef]) -> &'static str {
+    if components.iter().any(|c| c.architecture == "arm64") {
         "arm64"
     } else if components.iter().all(|c| c.architecture == "x86") && !components.is_empty() {
         "x86"
     } else {
         "x64"
-    };
-    let kb = kbs.first().map_or("KBnnnnnnn".to_string(), Clone::clone);
-    let mut out = vec![
+    }
+}
+
+/// Repair from install media: find the installed edition's index, then restore from install.wim or .esd.
+fn media_commands() -> Vec<RepairCommand> {
+    vec![
         RepairCommand {
             command: r"DISM /Get-WimInfo /WimFile:<drive>:\sources\install.wim".to_string(),
             purpose: both(
@@ -381,6 +409,12 @@ fn commands(components: &[ComponentRef], kbs: &[String]) -> Vec<RepairCommand> {
                 .to_string(),
             purpose: both("The same, when the media carries install.esd.", "介质中为 install.esd 时使用此命令。"),
         },
+    ]
+}
+
+/// Repair from the cumulative update `kb`: unpack the .msu, expand the update's own .cab, restore from it.
+fn update_commands(kb: &str, arch: &str) -> Vec<RepairCommand> {
+    vec![
         RepairCommand {
             command: format!(r"mkdir C:\CU\{kb}\expanded"),
             purpose: both("Make a folder for the unpacked update.", "为解开的更新创建文件夹。"),
@@ -388,7 +422,9 @@ fn commands(components: &[ComponentRef], kbs: &[String]) -> Vec<RepairCommand> {
         RepairCommand {
             command: format!(r"expand -F:* <folder>\<{kb} .msu file> C:\CU\{kb}"),
             purpose: both(
-                format!("Unpack the cumulative update {kb} (Microsoft Update Catalog) that contains the damaged versions."),
+                format!(
+                    "Unpack the cumulative update {kb} (Microsoft Update Catalog) that contains the damaged versions."
+                ),
                 format!("解开包含受损组件版本的累积更新 {kb}（Microsoft Update Catalog 下载）。"),
             ),
         },
@@ -401,29 +437,9 @@ fn commands(components: &[ComponentRef], kbs: &[String]) -> Vec<RepairCommand> {
         },
         RepairCommand {
             command: format!(r"DISM /Online /Cleanup-Image /RestoreHealth /Source:C:\CU\{kb}\expanded /LimitAccess"),
-            purpose: both(
-                "Repair from the expanded update folder.",
-                "以展开后的更新文件夹为源进行修复。",
-            ),
+            purpose: both("Repair from the expanded update folder.", "以展开后的更新文件夹为源进行修复。"),
         },
-        RepairCommand {
-            command: "sfc /scannow".to_string(),
-            purpose: both(
-                "After DISM: restore damaged system files from the repaired store.",
-                "DISM 之后运行：用已修复的组件存储还原受损的系统文件。",
-            ),
-        },
-    ];
-    if components.iter().any(|c| c.component_type.as_deref() == Some("driverUpdate")) {
-        out.push(RepairCommand {
-            command: "pnputil /enum-drivers".to_string(),
-            purpose: both(
-                "Some damaged components are driver packages (type driverUpdate): check the driver store as well.",
-                "部分受损组件是驱动程序包（type driverUpdate）：同时检查驱动程序存储。",
-            ),
-        });
-    }
-    out
+    ]
 }
 
 fn steps(sources: &[SourceMatch], repaired: bool, finding: &Finding) -> Vec<Bilingual> {
