@@ -45,6 +45,37 @@ const CORRUPTION_CODES_WITH_COMPONENTS: &[u32] = &[
 /// Builds the manifest of one finding, or `None` when its cause is not corruption or nothing damaged is named.
 /// Reads the damage facts of the finding's quoted records on the timeline.
 pub fn manifest_for(finding: &Finding, timeline: &[Event]) -> Option<RepairManifest> {
+    let stated = stated_damage(finding, timeline);
+    let code = finding.code.as_ref().map(|c| c.value);
+    let marked = stated.iter().any(|(_, d)| d.states_damage);
+    let strong_code = code.is_some_and(|c| CORRUPTION_CODES.contains(&c));
+    let weak_code = code.is_some_and(|c| CORRUPTION_CODES_WITH_COMPONENTS.contains(&c));
+    if !(marked || strong_code || weak_code) {
+        return None;
+    }
+    let (mut components, unattributed_files, mut packages) = merge_records(&stated);
+    if components.is_empty() && unattributed_files.is_empty() && packages.is_empty() {
+        return None;
+    }
+    if !marked && !strong_code && components.is_empty() && unattributed_files.is_empty() {
+        return None;
+    }
+    for c in &mut components {
+        c.files.dedup();
+    }
+    add_own_package(finding, &mut packages);
+    name_carried_versions(&mut packages, &components);
+    let kbs = kbs_of(&packages, finding);
+    let sources = sources(&components, &packages);
+    let commands = commands(&components, &kbs, &sources);
+    let repaired = finding.verdict == Verdict::Repaired;
+    let steps = steps(&sources, repaired, finding);
+    Some(RepairManifest { repaired, components, unattributed_files, packages, kbs, sources, commands, steps })
+}
+
+/// The damage facts of the records the finding quotes (first cause, cascade, outcome), each record once, with
+/// where it stands.
+fn stated_damage<'t>(finding: &Finding, timeline: &'t [Event]) -> Vec<(Place, &'t Damage)> {
     let mut seen: Vec<EventId> = Vec::new();
     let mut stated: Vec<(Place, &Damage)> = Vec::new();
     for record in std::iter::once(&finding.first_cause).chain(&finding.cascade).chain(std::iter::once(&finding.outcome))
@@ -58,30 +89,25 @@ pub fn manifest_for(finding: &Finding, timeline: &[Event]) -> Option<RepairManif
             stated.push((Place { file: record.file.clone(), line: record.line, record: record.record }, damage));
         }
     }
-    let code = finding.code.as_ref().map(|c| c.value);
-    let marked = stated.iter().any(|(_, d)| d.states_damage);
-    let strong_code = code.is_some_and(|c| CORRUPTION_CODES.contains(&c));
-    let weak_code = code.is_some_and(|c| CORRUPTION_CODES_WITH_COMPONENTS.contains(&c));
-    if !(marked || strong_code || weak_code) {
-        return None;
-    }
+    stated
+}
+
+/// The components, unattributed files and packages the records state, merged. A file one record names without
+/// its component stays unattributed only if no record gives it to one.
+fn merge_records(stated: &[(Place, &Damage)]) -> (Vec<ComponentRef>, Vec<String>, Vec<PackageRef>) {
     let mut collector = Collector::default();
-    for (place, damage) in &stated {
+    for (place, damage) in stated {
         collector.add_record(damage, place);
     }
-    let Collector { mut components, pending_files, mut packages } = collector;
+    let Collector { components, pending_files, packages } = collector;
     let unattributed_files: Vec<String> =
         pending_files.into_iter().filter(|f| !components.iter().any(|c| c.files.contains(f))).collect();
-    if components.is_empty() && unattributed_files.is_empty() && packages.is_empty() {
-        return None;
-    }
-    if !marked && !strong_code && components.is_empty() && unattributed_files.is_empty() {
-        return None;
-    }
-    for c in &mut components {
-        c.files.dedup();
-    }
-    // The finding's own update: it carries the damaged version, or it was being installed when damage was found.
+    (components, unattributed_files, packages)
+}
+
+/// Puts the finding's own update first: it carries the damaged version, or it was being installed when damage was
+/// found.
+fn add_own_package(finding: &Finding, packages: &mut Vec<PackageRef>) {
     if let Some(identity) = &finding.package
         && !packages.iter().any(|p| &p.identity == identity)
     {
@@ -94,28 +120,28 @@ pub fn manifest_for(finding: &Finding, timeline: &[Event]) -> Option<RepairManif
             },
         );
     }
-    for p in &mut packages {
+}
+
+/// A package of the same build and revision as a damaged component carries that component's version.
+fn name_carried_versions(packages: &mut [PackageRef], components: &[ComponentRef]) {
+    for p in packages {
         if let Some((build, revision)) = package_build(&p.identity)
             && let Some(c) = components.iter().find(|c| os_version(&c.version) == Some((build, revision)))
         {
             p.relation = format!("carries {}", c.version);
         }
     }
+}
+
+/// The KBs of the packages, then the finding's own, each once.
+fn kbs_of(packages: &[PackageRef], finding: &Finding) -> Vec<String> {
     let mut kbs: Vec<String> = Vec::new();
     for kb in packages.iter().filter_map(|p| p.kb.clone()).chain(finding.kb.clone()) {
         if !kbs.contains(&kb) {
             kbs.push(kb);
         }
     }
-    let sources = sources(&components, &packages);
-    let mut commands = commands(&components, &kbs);
-    // Original-release versions (revision 0 or 1) are in every media of the build; no update carries them.
-    if kbs.is_empty() && !sources.is_empty() && sources.iter().all(|s| s.revision <= 1) {
-        commands.retain(|c| !c.command.contains(r"C:\CU\"));
-    }
-    let repaired = finding.verdict == Verdict::Repaired;
-    let steps = steps(&sources, repaired, finding);
-    Some(RepairManifest { repaired, components, unattributed_files, packages, kbs, sources, commands, steps })
+    kbs
 }
 
 #[derive(Default)]
@@ -351,7 +377,7 @@ fn media_or_update(build: u32, revision: u32, version: &str, carried_by: &[Strin
     }
 }
 
-fn commands(components: &[ComponentRef], kbs: &[String]) -> Vec<RepairCommand> {
+fn commands(components: &[ComponentRef], kbs: &[String], sources: &[SourceMatch]) -> Vec<RepairCommand> {
     let kb = kbs.first().map_or("KBnnnnnnn".to_string(), Clone::clone);
     let mut out = media_commands();
     out.extend(update_commands(&kb, architecture_of(components)));
@@ -370,6 +396,10 @@ fn commands(components: &[ComponentRef], kbs: &[String]) -> Vec<RepairCommand> {
                 "部分受损组件是驱动程序包（type driverUpdate）：同时检查驱动程序存储。",
             ),
         });
+    }
+    // Original-release versions (revision 0 or 1) are in every media of the build; no update carries them.
+    if kbs.is_empty() && !sources.is_empty() && sources.iter().all(|s| s.revision <= 1) {
+        out.retain(|c| !c.command.contains(r"C:\CU\"));
     }
     out
 }
