@@ -78,10 +78,8 @@ fn installer_start(m: &str) -> Option<CbsEventKind> {
         Some(CbsEventKind::TrustedInstallerInit)
     } else if let Some(rest) = m.strip_prefix("Loaded Servicing Stack v") {
         Some(CbsEventKind::ServicingStackLoaded { version: rest.split_whitespace().next().unwrap_or("").to_string() })
-    } else if let Some(rest) = m.strip_prefix("TI: Last boot time: ") {
-        Some(CbsEventKind::LastBootTime { boot: rest.trim().to_string() })
     } else {
-        None
+        m.strip_prefix("TI: Last boot time: ").map(|rest| CbsEventKind::LastBootTime { boot: rest.trim().to_string() })
     }
 }
 
