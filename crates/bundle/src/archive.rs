@@ -180,74 +180,95 @@ impl Walker {
                 return None;
             }
         };
+        let Copied::Whole { written, read_error } = self.copy_member(reader, &mut file, display, compressed) else {
+            return discard(path, file);
+        };
+        self.expanded_bytes += written;
+        if let Some(expected) = expected.filter(|&e| written < e && !read_error)
+            && !self.accept_short_member(display, written, expected)
+        {
+            return discard(path, file);
+        }
+        Some(path)
+    }
+
+    /// Copies a member into its scratch file while it stays within the caps: `compressed` times the ratio
+    /// limit (at least 1 MiB), and what is left of the bundle's expansion budget.
+    fn copy_member(&mut self, reader: &mut dyn Read, file: &mut File, display: &str, compressed: u64) -> Copied {
         let limits = self.options.limits;
         let ratio_cap = compressed.saturating_mul(limits.max_ratio).max(1 << 20);
         let budget = limits.max_expanded_bytes.saturating_sub(self.expanded_bytes);
         let cap = ratio_cap.min(budget);
         let mut buffer = vec![0u8; 256 * 1024];
         let mut written = 0u64;
-        let mut read_error = false;
         loop {
             let n = match reader.read(&mut buffer) {
-                Ok(0) => break,
+                Ok(0) => return Copied::Whole { written, read_error: false },
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(err) => {
-                    let severity = if written > 0 { Severity::Damaged } else { Severity::Unreadable };
-                    let what = if written > 0 {
-                        format!("only the first {written} bytes could be read")
-                    } else {
-                        "not extracted".to_string()
-                    };
-                    self.warn(display, severity, format!("archive member is damaged ({err}); {what}"));
-                    if written == 0 {
-                        return discard(path, file);
-                    }
-                    read_error = true;
-                    break;
-                }
+                Err(err) => return self.damaged_member(display, written, &err),
             };
             if written + n as u64 > cap {
+                // The bytes copied so far still count against the bundle's budget, though the member is dropped.
                 self.expanded_bytes += written;
-                if cap == budget {
-                    self.stopped_expanding = true;
-                    self.warn(display, Severity::Unreadable, format!(
-                        "the bundle expands beyond {} MiB; stopped expanding archives here (possible zip bomb); the rest of the archive members are not read",
-                        limits.max_expanded_bytes >> 20
-                    ));
-                } else {
-                    self.warn(display, Severity::Unreadable, format!(
-                        "archive member expands more than {}:1 ({} compressed bytes, over {} expanded so far); not read (possible zip bomb)",
-                        limits.max_ratio, compressed, written + n as u64
-                    ));
-                }
-                return discard(path, file);
+                self.warn_over_cap(display, cap == budget, compressed, written + n as u64);
+                return Copied::Refused;
             }
             if let Err(err) = file.write_all(&buffer[..n]) {
                 self.warn(display, Severity::Unreadable, format!("cannot write scratch file: {err}"));
-                return discard(path, file);
+                return Copied::Refused;
             }
             written += n as u64;
         }
-        self.expanded_bytes += written;
-        if let Some(expected) = expected.filter(|&e| written < e && !read_error) {
-            // The archive ended before the member did (the reader reports this as a normal end).
-            if written == 0 {
-                self.warn(
-                    display,
-                    Severity::Unreadable,
-                    format!(
-                        "archive member is damaged (the archive ends before any of its {expected} bytes); not extracted"
-                    ),
-                );
-                return discard(path, file);
-            }
-            let message = format!(
-                "archive member is damaged (the archive ends after {written} of its {expected} bytes); only the first {written} bytes could be read"
-            );
-            self.warn(display, Severity::Damaged, message);
+    }
+
+    /// A member whose data breaks off with a read error: what was read before it is kept, if anything.
+    fn damaged_member(&mut self, display: &str, written: u64, err: &io::Error) -> Copied {
+        if written == 0 {
+            self.warn(display, Severity::Unreadable, format!("archive member is damaged ({err}); not extracted"));
+            return Copied::Refused;
         }
-        Some(path)
+        let message = format!("archive member is damaged ({err}); only the first {written} bytes could be read");
+        self.warn(display, Severity::Damaged, message);
+        Copied::Whole { written, read_error: true }
+    }
+
+    /// Warns that a member expands past its cap: the bundle's budget is spent (no more members are expanded), or
+    /// the member alone expands too much for its compressed size (likely a zip bomb).
+    fn warn_over_cap(&mut self, display: &str, budget_spent: bool, compressed: u64, so_far: u64) {
+        let limits = self.options.limits;
+        if budget_spent {
+            self.stopped_expanding = true;
+            self.warn(display, Severity::Unreadable, format!(
+                "the bundle expands beyond {} MiB; stopped expanding archives here (possible zip bomb); the rest of the archive members are not read",
+                limits.max_expanded_bytes >> 20
+            ));
+        } else {
+            self.warn(display, Severity::Unreadable, format!(
+                "archive member expands more than {}:1 ({} compressed bytes, over {} expanded so far); not read (possible zip bomb)",
+                limits.max_ratio, compressed, so_far
+            ));
+        }
+    }
+
+    /// A member that ends before the size its archive declares (the reader reports this as a normal end): kept,
+    /// with a warning, when part of it was read; false when none was.
+    fn accept_short_member(&mut self, display: &str, written: u64, expected: u64) -> bool {
+        if written == 0 {
+            self.warn(
+                display,
+                Severity::Unreadable,
+                format!(
+                    "archive member is damaged (the archive ends before any of its {expected} bytes); not extracted"
+                ),
+            );
+            return false;
+        }
+        let message = format!(
+            "archive member is damaged (the archive ends after {written} of its {expected} bytes); only the first {written} bytes could be read"
+        );
+        self.warn(display, Severity::Damaged, message);
+        true
     }
 
     fn expand_zip(&mut self, disk_path: &Path, display: &str, size: u64, depth: u32) {
@@ -352,6 +373,14 @@ impl Walker {
 }
 
 /// Removes the scratch file of a member that was not extracted.
+/// How copying a member out ended.
+enum Copied {
+    /// To the member's end, or (`read_error`) to where its data broke off after `written` bytes.
+    Whole { written: u64, read_error: bool },
+    /// Not extracted, with a warning saying why: the scratch file is to be discarded.
+    Refused,
+}
+
 fn discard(path: PathBuf, file: File) -> Option<PathBuf> {
     drop(file);
     let _ = std::fs::remove_file(path);

@@ -10,7 +10,7 @@ use patchdx_formats::CivilTime;
 use patchdx_formats::event::Action;
 use regex::Regex;
 use sha2::{Digest, Sha256};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::sync::OnceLock;
 
@@ -47,126 +47,169 @@ pub fn check_kbs(input: &CaseInput, findings: &[Finding], timeline: &Timeline) -
     if input.reported_kbs.is_empty() && input.instructions.is_none() {
         return None;
     }
-    let mut check =
-        KbCheck { reported: input.reported_kbs.iter().map(|k| normalise(k)).collect(), ..KbCheck::default() };
-    for finding in findings.iter().filter(|f| f.verdict == Verdict::Failed) {
-        if let Some(kb) = &finding.kb {
-            *check.failing.entry(kb.clone()).or_insert(0) += 1;
-        }
+    let mut check = KbCheck {
+        reported: input.reported_kbs.iter().map(|k| normalise(k)).collect(),
+        failing: failing_kbs(findings),
+        attempted: attempted_kbs(timeline),
+        instruction_mentions: input.instructions.as_ref().map(|(_, text)| kb_mentions(text)).unwrap_or_default(),
+        ..KbCheck::default()
+    };
+    let mut statements = reported_against_logs(&check);
+    statements.extend(release_relations(&check, timeline));
+    if let Some((name, _)) = &input.instructions {
+        statements.extend(instruction_problems(&check, name));
     }
+    check.statements = statements;
+    Some(check)
+}
+
+/// The KBs of failed findings, with how many failures each.
+fn failing_kbs(findings: &[Finding]) -> BTreeMap<String, usize> {
+    let mut failing = BTreeMap::new();
+    for kb in findings.iter().filter(|f| f.verdict == Verdict::Failed).filter_map(|f| f.kb.as_ref()) {
+        *failing.entry(kb.clone()).or_insert(0) += 1;
+    }
+    failing
+}
+
+/// The KBs any source shows being downloaded or installed, whatever came of it.
+fn attempted_kbs(timeline: &Timeline) -> BTreeSet<String> {
+    let mut attempted = BTreeSet::new();
     for event in &timeline.events {
         if matches!(
             event.action,
             Action::InstallStarted | Action::InstallFailed | Action::InstallSucceeded | Action::DownloadStarted
         ) && let Some(kb) = &event.kb
         {
-            check.attempted.insert(kb.clone());
+            attempted.insert(kb.clone());
         }
     }
-    if let Some((_, text)) = &input.instructions {
-        check.instruction_mentions = kb_mentions(text);
-    }
+    attempted
+}
+
+/// For each reported KB: is it the update the logs show failing, one they show installed without failing, or
+/// one they never show at all?
+fn reported_against_logs(check: &KbCheck) -> Vec<Statement> {
     let failing: Vec<String> = check.failing.iter().map(|(kb, n)| format!("{kb} ({n} failure(s))")).collect();
     let failing_zh: Vec<String> = check.failing.iter().map(|(kb, n)| format!("{kb}（{n} 次失败）")).collect();
-    for reported in &check.reported {
-        let statement = if check.failing.contains_key(reported) {
-            Statement {
-                en: format!("The reported update {reported} is the one the logs show failing."),
-                zh_cn: format!("客户报告的更新 {reported} 与日志中失败的更新一致。"),
-            }
-        } else if check.attempted.contains(reported) {
-            Statement {
-                en: format!(
-                    "The logs show {reported} being installed, but not failing; the failing update is {}.",
-                    list_or_none(&failing)
-                ),
-                zh_cn: format!(
-                    "日志显示安装过 {reported}，但没有失败；失败的更新是 {}。",
-                    list_or_none_zh(&failing_zh)
-                ),
-            }
-        } else {
-            Statement {
-                en: format!(
-                    "The customer reports {reported}, but no source in the bundle shows an attempt to install it; the failing update in the logs is {}.",
-                    list_or_none(&failing)
-                ),
-                zh_cn: format!(
-                    "客户报告的是 {reported}，但日志中没有任何安装它的记录；日志中失败的更新是 {}。",
-                    list_or_none_zh(&failing_zh)
-                ),
-            }
-        };
-        check.statements.push(statement);
-    }
-    // Release relation between the reported and the failing update, where titles say their month.
-    let title_of = |kb: &str| {
-        timeline.events.iter().find_map(|e| (e.kb.as_deref() == Some(kb)).then(|| e.title.clone()).flatten())
-    };
-    let month = |title: &str| {
-        let bytes = title.as_bytes();
-        (bytes.len() >= 7
-            && bytes[..4].iter().all(u8::is_ascii_digit)
-            && bytes[4] == b'-'
-            && bytes[5..7].iter().all(u8::is_ascii_digit))
-        .then(|| title[..7].to_string())
-    };
-    for reported in check.reported.clone() {
-        for failing in check.failing.keys().cloned().collect::<Vec<_>>() {
-            if reported == failing {
-                continue;
-            }
-            let months =
-                (title_of(&reported).as_deref().and_then(month), title_of(&failing).as_deref().and_then(month));
-            check.statements.push(match months {
-                (Some(a), Some(b)) if a == b => Statement {
-                    en: format!("{reported} and {failing} are both {a} releases: updates of the same month, one may replace the other."),
-                    zh_cn: format!("{reported} 和 {failing} 都是 {a} 发布的更新：同月发布，其中一个可能取代另一个。"),
-                },
-                (Some(a), Some(b)) => Statement {
-                    en: format!("{reported} is a {a} release and {failing} a {b} release: the later one supersedes the earlier only if they are the same update series."),
-                    zh_cn: format!("{reported} 于 {a} 发布，{failing} 于 {b} 发布：只有属于同一更新系列时，较新的才会取代较旧的。"),
-                },
-                _ => Statement {
-                    en: format!("Whether {reported} and {failing} supersede one another cannot be inferred from these logs: their titles do not both name a release month."),
-                    zh_cn: format!("无法从这些日志推断 {reported} 与 {failing} 之间是否存在取代关系：它们的标题没有都标明发布月份。"),
-                },
-            });
-        }
-    }
-    let linked: BTreeSet<String> =
-        check.instruction_mentions.iter().filter(|m| m.in_link).map(|m| m.kb.clone()).collect();
-    let named: BTreeSet<String> = check.instruction_mentions.iter().map(|m| m.kb.clone()).collect();
-    if let Some((name, _)) = &input.instructions {
-        for kb in &linked {
-            if !check.reported.contains(kb) && !check.failing.contains_key(kb) {
-                let others: Vec<String> = check
-                    .reported
-                    .iter()
-                    .chain(check.failing.keys())
-                    .cloned()
-                    .collect::<BTreeSet<_>>()
-                    .into_iter()
-                    .collect();
-                check.statements.push(Statement {
+    let (failing, failing_zh) = (list_or_none(&failing), list_or_none_zh(&failing_zh));
+    check
+        .reported
+        .iter()
+        .map(|reported| {
+            if check.failing.contains_key(reported) {
+                Statement {
+                    en: format!("The reported update {reported} is the one the logs show failing."),
+                    zh_cn: format!("客户报告的更新 {reported} 与日志中失败的更新一致。"),
+                }
+            } else if check.attempted.contains(reported) {
+                Statement {
                     en: format!(
-                        "The link in {name} downloads {kb}, which is neither the reported nor the failing update ({}); the customer would install the wrong package.",
-                        others.join(", ")
+                        "The logs show {reported} being installed, but not failing; the failing update is {failing}."
                     ),
-                    zh_cn: format!("{name} 中的链接下载的是 {kb}，既不是客户报告的更新，也不是失败的更新（{}）；客户会安装错误的补丁包。", others.join("、")),
-                });
+                    zh_cn: format!("日志显示安装过 {reported}，但没有失败；失败的更新是 {failing_zh}。"),
+                }
+            } else {
+                Statement {
+                    en: format!(
+                        "The customer reports {reported}, but no source in the bundle shows an attempt to install it; the failing update in the logs is {failing}."
+                    ),
+                    zh_cn: format!(
+                        "客户报告的是 {reported}，但日志中没有任何安装它的记录；日志中失败的更新是 {failing_zh}。"
+                    ),
+                }
             }
-        }
-        for kb in check.failing.keys() {
-            if !named.contains(kb) {
-                check.statements.push(Statement {
-                    en: format!("{name} never names {kb}, the update the logs show failing."),
-                    zh_cn: format!("{name} 中没有提到日志中实际失败的更新 {kb}。"),
-                });
-            }
+        })
+        .collect()
+}
+
+/// How each reported KB stands to each other failing KB by release month, where their titles name the month:
+/// that is as far as the logs go towards telling whether one supersedes the other.
+fn release_relations(check: &KbCheck, timeline: &Timeline) -> Vec<Statement> {
+    let month_of = |kb: &str| title_of(timeline, kb).as_deref().and_then(release_month);
+    let mut out = Vec::new();
+    for reported in &check.reported {
+        for failing in check.failing.keys().filter(|&failing| failing != reported) {
+            out.push(release_relation(reported, failing, month_of(reported), month_of(failing)));
         }
     }
-    Some(check)
+    out
+}
+
+/// The title of the first event of `kb` that has one.
+fn title_of(timeline: &Timeline, kb: &str) -> Option<String> {
+    timeline.events.iter().find_map(|e| (e.kb.as_deref() == Some(kb)).then(|| e.title.clone()).flatten())
+}
+
+/// `2022-07` of a title that starts `2022-07 Cumulative Update …`.
+fn release_month(title: &str) -> Option<String> {
+    let bytes = title.as_bytes();
+    (bytes.len() >= 7
+        && bytes[..4].iter().all(u8::is_ascii_digit)
+        && bytes[4] == b'-'
+        && bytes[5..7].iter().all(u8::is_ascii_digit))
+    .then(|| title[..7].to_string())
+}
+
+fn release_relation(
+    reported: &str,
+    failing: &str,
+    reported_month: Option<String>,
+    failing_month: Option<String>,
+) -> Statement {
+    match (reported_month, failing_month) {
+        (Some(a), Some(b)) if a == b => Statement {
+            en: format!(
+                "{reported} and {failing} are both {a} releases: updates of the same month, one may replace the other."
+            ),
+            zh_cn: format!("{reported} 和 {failing} 都是 {a} 发布的更新：同月发布，其中一个可能取代另一个。"),
+        },
+        (Some(a), Some(b)) => Statement {
+            en: format!(
+                "{reported} is a {a} release and {failing} a {b} release: the later one supersedes the earlier only if they are the same update series."
+            ),
+            zh_cn: format!(
+                "{reported} 于 {a} 发布，{failing} 于 {b} 发布：只有属于同一更新系列时，较新的才会取代较旧的。"
+            ),
+        },
+        _ => Statement {
+            en: format!(
+                "Whether {reported} and {failing} supersede one another cannot be inferred from these logs: their titles do not both name a release month."
+            ),
+            zh_cn: format!(
+                "无法从这些日志推断 {reported} 与 {failing} 之间是否存在取代关系：它们的标题没有都标明发布月份。"
+            ),
+        },
+    }
+}
+
+/// What is wrong with the instructions sent (file `name`): a link that downloads neither the reported nor the
+/// failing update, and failing updates they never name.
+fn instruction_problems(check: &KbCheck, name: &str) -> Vec<Statement> {
+    let linked: BTreeSet<&String> = check.instruction_mentions.iter().filter(|m| m.in_link).map(|m| &m.kb).collect();
+    let named: BTreeSet<&String> = check.instruction_mentions.iter().map(|m| &m.kb).collect();
+    let others: BTreeSet<&String> = check.reported.iter().chain(check.failing.keys()).collect();
+    let others = others.into_iter().cloned().collect::<Vec<String>>();
+    let mut out = Vec::new();
+    for kb in linked {
+        if check.reported.contains(kb) || check.failing.contains_key(kb) {
+            continue;
+        }
+        out.push(Statement {
+            en: format!(
+                "The link in {name} downloads {kb}, which is neither the reported nor the failing update ({}); the customer would install the wrong package.",
+                others.join(", ")
+            ),
+            zh_cn: format!("{name} 中的链接下载的是 {kb}，既不是客户报告的更新，也不是失败的更新（{}）；客户会安装错误的补丁包。", others.join("、")),
+        });
+    }
+    for kb in check.failing.keys().filter(|kb| !named.contains(kb)) {
+        out.push(Statement {
+            en: format!("{name} never names {kb}, the update the logs show failing."),
+            zh_cn: format!("{name} 中没有提到日志中实际失败的更新 {kb}。"),
+        });
+    }
+    out
 }
 
 fn list_or_none(items: &[String]) -> String {

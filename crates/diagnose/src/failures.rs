@@ -208,6 +208,28 @@ pub(crate) fn failed_operations(flat: &Flat, sessions: &[SessionBuild], claimed:
     let mut findings = Vec::new();
     for terminal in terminals(flat, sessions) {
         let session = terminal.session.map(|s| &sessions[s]);
+        let chain = Chain::back_from(flat, &terminal, session, claimed);
+        for &i in &chain.records {
+            claimed[i] = true;
+        }
+        findings.push(chain.finding(flat, &terminal, session));
+    }
+    findings
+}
+
+/// The records of one failed operation, from its first cause to its final result.
+struct Chain {
+    /// Every record of the chain, in order.
+    records: Vec<usize>,
+    first_cause: usize,
+    /// Whether the first cause is an inner error record before the failing HRESULTs.
+    inner_cause: bool,
+}
+
+impl Chain {
+    /// Walks back from a final result: the unclaimed records of its window (and of its session, if it has one)
+    /// that repeat its failing code, and an inner error shortly before them.
+    fn back_from(flat: &Flat, terminal: &Terminal, session: Option<&SessionBuild>, claimed: &[bool]) -> Self {
         let code = terminal.code;
         let end = trailer_end(flat, terminal.index, code);
         let other_session = |i: usize| match (flat.session_of(i), session) {
@@ -220,64 +242,79 @@ pub(crate) fn failed_operations(flat: &Flat, sessions: &[SessionBuild], claimed:
             .filter(|&i| flat.event(i).code == Some(code) && flat.is_failure_record(i))
             .collect();
         let first_member = members.first().copied().unwrap_or(terminal.index);
-        // An inner error (CSI (F), installer error, store corruption) shortly before the chain is its cause.
-        let inner = (terminal.window_start..first_member).rev().find(|&i| {
-            let failing_error =
-                flat.record(i).level == Level::Error && flat.event(i).code.is_some_and(patchdx_codes::is_failure);
-            !claimed[i]
-                && (flat.is_inner_cause(i) || failing_error)
-                && flat
-                    .instant(first_member)
-                    .zip(flat.instant(i))
-                    .is_some_and(|(a, b)| a.millis() - b.millis() <= 120_000)
-        });
+        let inner = inner_cause(flat, claimed, terminal.window_start, first_member);
         let first_cause = inner.unwrap_or(first_member);
-        let mut chain: Vec<usize> = members.clone();
-        chain.push(first_cause);
-        chain.push(terminal.index);
-        chain.sort_unstable();
-        chain.dedup();
-        for &i in &chain {
-            claimed[i] = true;
-        }
-        let event_at = |i: usize| flat.event(i);
-        let package =
-            session.and_then(|s| s.package.clone()).or_else(|| chain.iter().find_map(|&i| event_at(i).package.clone()));
-        let kb = session.and_then(|s| s.kb.clone()).or_else(|| chain.iter().find_map(|&i| event_at(i).kb.clone()));
-        let code_ref = CodeRef::new(code, event_at(terminal.index).facts.code_name.as_deref());
-        let subject = match (&kb, &package) {
-            (Some(kb), Some(p)) if p.contains(kb.as_str()) => kb.clone(),
-            (Some(kb), Some(p)) => format!("{kb} ({})", short_package(p)),
-            (Some(kb), None) => kb.clone(),
-            (None, Some(p)) => short_package(p).to_string(),
-            (None, None) => match session.and_then(|s| s.client.as_deref()) {
-                Some(client) => format!("servicing operation of {client}"),
-                None => "servicing operation".to_string(),
-            },
-        };
-        let (confidence, reason) = if first_cause == terminal.index {
-            (Confidence::Low, "only the final result was found; no earlier record of the chain".to_string())
-        } else if inner.is_some() {
-            (Confidence::High, "an inner error record precedes the first failing HRESULT of the chain".to_string())
-        } else if session.is_some() {
-            (Confidence::High, format!("chain of {} records with the same code inside the session", chain.len()))
-        } else {
-            (Confidence::Medium, "chain joined by time and code; the records name no session".to_string())
-        };
-        let cascade: Vec<Evidence> = chain.iter().filter(|&&i| i != first_cause).map(|&i| flat.evidence(i)).collect();
-        let title = format!("{subject} failed with {}", code_ref.label());
-        findings.push(Finding {
+        let mut records = members;
+        records.push(first_cause);
+        records.push(terminal.index);
+        records.sort_unstable();
+        records.dedup();
+        Chain { records, first_cause, inner_cause: inner.is_some() }
+    }
+
+    fn finding(&self, flat: &Flat, terminal: &Terminal, session: Option<&SessionBuild>) -> Finding {
+        let package = session
+            .and_then(|s| s.package.clone())
+            .or_else(|| self.records.iter().find_map(|&i| flat.event(i).package.clone()));
+        let kb =
+            session.and_then(|s| s.kb.clone()).or_else(|| self.records.iter().find_map(|&i| flat.event(i).kb.clone()));
+        let code_ref = CodeRef::new(terminal.code, flat.event(terminal.index).facts.code_name.as_deref());
+        let (confidence, reason) = self.confidence(terminal, session);
+        let cascade: Vec<Evidence> =
+            self.records.iter().filter(|&&i| i != self.first_cause).map(|&i| flat.evidence(i)).collect();
+        let title = format!("{} failed with {}", subject(kb.as_deref(), package.as_deref(), session), code_ref.label());
+        Finding {
             kb,
             package,
             session: session.map(|s| s.id.clone()),
             client: session.and_then(|s| s.client.clone()),
-            phase: phase_of(flat, &chain, first_cause),
+            phase: phase_of(flat, &self.records, self.first_cause),
             code: Some(code_ref),
             cascade,
-            ..flat.finding(Verdict::Failed, title, first_cause, terminal.index, confidence, &reason)
-        });
+            ..flat.finding(Verdict::Failed, title, self.first_cause, terminal.index, confidence, &reason)
+        }
     }
-    findings
+
+    /// How sure the chain is, and why: an inner error or a session ties its records together; time and code
+    /// alone less so; a final result alone explains nothing.
+    fn confidence(&self, terminal: &Terminal, session: Option<&SessionBuild>) -> (Confidence, String) {
+        if self.first_cause == terminal.index {
+            (Confidence::Low, "only the final result was found; no earlier record of the chain".to_string())
+        } else if self.inner_cause {
+            (Confidence::High, "an inner error record precedes the first failing HRESULT of the chain".to_string())
+        } else if session.is_some() {
+            (Confidence::High, format!("chain of {} records with the same code inside the session", self.records.len()))
+        } else {
+            (Confidence::Medium, "chain joined by time and code; the records name no session".to_string())
+        }
+    }
+}
+
+/// An inner error (CSI (F), installer error, store corruption, or any failing Error record) within two minutes
+/// before the chain's first record: it is the chain's cause.
+fn inner_cause(flat: &Flat, claimed: &[bool], window_start: usize, first_member: usize) -> Option<usize> {
+    (window_start..first_member).rev().find(|&i| {
+        let failing_error =
+            flat.record(i).level == Level::Error && flat.event(i).code.is_some_and(patchdx_codes::is_failure);
+        !claimed[i]
+            && (flat.is_inner_cause(i) || failing_error)
+            && flat.instant(first_member).zip(flat.instant(i)).is_some_and(|(a, b)| a.millis() - b.millis() <= 120_000)
+    })
+}
+
+/// What failed, for the title: the KB (with its package where the package name does not hold it), else the
+/// package, else the client's operation.
+fn subject(kb: Option<&str>, package: Option<&str>, session: Option<&SessionBuild>) -> String {
+    match (kb, package) {
+        (Some(kb), Some(p)) if p.contains(kb) => kb.to_string(),
+        (Some(kb), Some(p)) => format!("{kb} ({})", short_package(p)),
+        (Some(kb), None) => kb.to_string(),
+        (None, Some(p)) => short_package(p).to_string(),
+        (None, None) => match session.and_then(|s| s.client.as_deref()) {
+            Some(client) => format!("servicing operation of {client}"),
+            None => "servicing operation".to_string(),
+        },
+    }
 }
 
 /// Sessions worth listing: failed ones, ones that installed something, ones that asked for a reboot.

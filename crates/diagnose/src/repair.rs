@@ -2,7 +2,7 @@
 //! flags) and boot-time processing: findings where damage remains, observations where it was repaired.
 
 use crate::flat::Flat;
-use crate::model::{CodeRef, Confidence, Evidence, Finding, Observation, Verdict};
+use crate::model::{CodeRef, Confidence, Finding, Observation, Verdict};
 use patchdx_formats::cbs::CbsEventKind;
 
 fn same_piece(flat: &Flat, a: usize, b: usize) -> bool {
@@ -27,62 +27,69 @@ pub(crate) fn store_repairs(
         let CbsEventKind::SummaryDetected { count: detected } = *flat.kind(index) else {
             continue;
         };
-        let repaired =
-            (index + 1..flat.events.len().min(index + 30)).filter(|&i| same_piece(flat, i, index)).find_map(|i| {
-                match *flat.kind(i) {
-                    CbsEventKind::SummaryRepaired { count } => Some((i, count)),
-                    _ => None,
-                }
-            });
-        let result =
-            (index.saturating_sub(8)..index).rev().find(|&i| matches!(flat.kind(i), CbsEventKind::OperationResult));
-        let result_code = result.and_then(|i| flat.event(i).code).unwrap_or(0);
-        // Corruption rows and CSI store-corrupt flags of the same repair run (the hour before its summary).
-        let related: Vec<usize> = (0..index)
-            .rev()
-            .take_while(|&i| same_piece(flat, i, index) && within(flat, i, index, 3600))
-            .filter(|&i| {
-                !claimed[i]
-                    && matches!(
-                        flat.kind(i),
-                        CbsEventKind::CorruptionRow { .. } | CbsEventKind::CsiFatal | CbsEventKind::StoreMarkedCorrupt
-                    )
-            })
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        let mut chain = related.clone();
-        chain.extend(result);
-        chain.push(index);
-        chain.extend(repaired.map(|(i, _)| i));
-        chain.sort_unstable();
-        for &i in &chain {
+        let run = RepairRun::around(flat, claimed, index, detected);
+        for &i in &run.chain {
             claimed[i] = true;
         }
-        let items: Vec<String> = related
-            .iter()
-            .filter_map(|&i| match flat.kind(i) {
-                CbsEventKind::CorruptionRow { category, fixed, item } => {
-                    Some(format!("{category}: {item}{}", if *fixed { " (fixed)" } else { " (NOT fixed)" }))
-                }
-                _ => None,
-            })
-            .collect();
-        let repaired_count = repaired.map_or(0, |(_, n)| n);
-        let evidence: Vec<Evidence> = chain.iter().map(|&i| flat.evidence(i)).collect();
         if detected == 0 {
             observations.push(Observation {
                 kind: "store-health",
                 summary: "DISM checked the component store and found no corruption (Total Detected Corruption: 0)."
                     .to_string(),
-                evidence,
+                evidence: run.chain.iter().map(|&i| flat.evidence(i)).collect(),
             });
-            continue;
+        } else {
+            findings.push(run.finding(flat));
         }
+    }
+}
+
+/// One DISM repair run, told by its summary block: the counts, the operation result and the damage records it
+/// dealt with.
+struct RepairRun {
+    /// The `Total Detected Corruption` line, and its count.
+    summary: usize,
+    detected: u32,
+    /// The `Total Repaired Corruption` line, and its count.
+    repaired: Option<(usize, u32)>,
+    /// The `Operation result` line.
+    result: Option<usize>,
+    /// Corruption rows and store-corrupt flags of the run.
+    damage: Vec<usize>,
+    /// Every record of the run, in order.
+    chain: Vec<usize>,
+}
+
+impl RepairRun {
+    /// The run whose `Total Detected Corruption` line is `summary`; damage records already claimed belong to
+    /// another chain and are left out.
+    fn around(flat: &Flat, claimed: &[bool], summary: usize, detected: u32) -> Self {
+        let repaired = (summary + 1..flat.events.len().min(summary + 30))
+            .filter(|&i| same_piece(flat, i, summary))
+            .find_map(|i| match *flat.kind(i) {
+                CbsEventKind::SummaryRepaired { count } => Some((i, count)),
+                _ => None,
+            });
+        let result =
+            (summary.saturating_sub(8)..summary).rev().find(|&i| matches!(flat.kind(i), CbsEventKind::OperationResult));
+        let damage = damage_before(flat, claimed, summary);
+        let mut chain = damage.clone();
+        chain.extend(result);
+        chain.push(summary);
+        chain.extend(repaired.map(|(i, _)| i));
+        chain.sort_unstable();
+        RepairRun { summary, detected, repaired, result, damage, chain }
+    }
+
+    /// The finding of a run that detected corruption: failed when it repaired less than it found or its result
+    /// is a failure code, else repaired.
+    fn finding(&self, flat: &Flat) -> Finding {
+        let detected = self.detected;
+        let result_code = self.result.and_then(|i| flat.event(i).code).unwrap_or(0);
+        let repaired_count = self.repaired.map_or(0, |(_, n)| n);
         let failed = repaired_count < detected || patchdx_codes::is_failure(result_code);
-        let outcome_index = repaired.map_or(index, |(i, _)| i);
-        let first = chain.first().copied().unwrap_or(index);
+        let outcome_index = self.repaired.map_or(self.summary, |(i, _)| i);
+        let first = self.chain.first().copied().unwrap_or(self.summary);
         let verdict = if failed { Verdict::Failed } else { Verdict::Repaired };
         let title = if failed {
             format!("Component store corruption not repaired: {detected} detected, {repaired_count} repaired")
@@ -90,15 +97,46 @@ pub(crate) fn store_repairs(
             format!("Component store corruption found and repaired: {detected} detected, {repaired_count} repaired")
         };
         let reason = "DISM's own Summary block states the counts";
-        findings.push(Finding {
+        Finding {
             client: Some("DISM (store corruption detect/repair)".to_string()),
             phase: Some("component store check".to_string()),
-            code: result.map(|_| CodeRef::new(result_code, None)),
-            cascade: evidence.into_iter().skip(1).collect(),
-            items,
+            code: self.result.map(|_| CodeRef::new(result_code, None)),
+            cascade: self.chain.iter().skip(1).map(|&i| flat.evidence(i)).collect(),
+            items: corruption_items(flat, &self.damage),
             ..flat.finding(verdict, title, first, outcome_index, Confidence::High, reason)
-        });
+        }
     }
+}
+
+/// Corruption rows and CSI store-corrupt flags of the same repair run (the hour before its summary, in the same
+/// piece), oldest first.
+fn damage_before(flat: &Flat, claimed: &[bool], summary: usize) -> Vec<usize> {
+    let mut damage: Vec<usize> = (0..summary)
+        .rev()
+        .take_while(|&i| same_piece(flat, i, summary) && within(flat, i, summary, 3600))
+        .filter(|&i| {
+            !claimed[i]
+                && matches!(
+                    flat.kind(i),
+                    CbsEventKind::CorruptionRow { .. } | CbsEventKind::CsiFatal | CbsEventKind::StoreMarkedCorrupt
+                )
+        })
+        .collect();
+    damage.reverse();
+    damage
+}
+
+/// `category: item (fixed)` for each corruption row among `damage`.
+fn corruption_items(flat: &Flat, damage: &[usize]) -> Vec<String> {
+    damage
+        .iter()
+        .filter_map(|&i| match flat.kind(i) {
+            CbsEventKind::CorruptionRow { category, fixed, item } => {
+                Some(format!("{category}: {item}{}", if *fixed { " (fixed)" } else { " (NOT fixed)" }))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// SFC results: files it could not repair are a failure; files it repaired are an observation.

@@ -12,6 +12,11 @@ use crate::model::{EventId, Finding, Verdict};
 use patchdx_formats::damage::{ComponentIdentity, Damage};
 use patchdx_formats::event::Event;
 use patchdx_formats::text::kb_of;
+use source_match::sources;
+use windows_builds::{os_version, package_build};
+
+mod source_match;
+mod windows_builds;
 
 /// Attaches a repair manifest to every finding whose cause is store or file corruption and whose evidence names
 /// what is damaged.
@@ -42,6 +47,37 @@ const CORRUPTION_CODES_WITH_COMPONENTS: &[u32] = &[
 /// Builds the manifest of one finding, or `None` when its cause is not corruption or nothing damaged is named.
 /// Reads the damage facts of the finding's quoted records on the timeline.
 pub fn manifest_for(finding: &Finding, timeline: &[Event]) -> Option<RepairManifest> {
+    let stated = stated_damage(finding, timeline);
+    let code = finding.code.as_ref().map(|c| c.value);
+    let marked = stated.iter().any(|(_, d)| d.states_damage);
+    let strong_code = code.is_some_and(|c| CORRUPTION_CODES.contains(&c));
+    let weak_code = code.is_some_and(|c| CORRUPTION_CODES_WITH_COMPONENTS.contains(&c));
+    if !(marked || strong_code || weak_code) {
+        return None;
+    }
+    let (mut components, unattributed_files, mut packages) = merge_records(&stated);
+    if components.is_empty() && unattributed_files.is_empty() && packages.is_empty() {
+        return None;
+    }
+    if !marked && !strong_code && components.is_empty() && unattributed_files.is_empty() {
+        return None;
+    }
+    for c in &mut components {
+        c.files.dedup();
+    }
+    add_own_package(finding, &mut packages);
+    name_carried_versions(&mut packages, &components);
+    let kbs = kbs_of(&packages, finding);
+    let sources = sources(&components, &packages);
+    let commands = commands(&components, &kbs, &sources);
+    let repaired = finding.verdict == Verdict::Repaired;
+    let steps = steps(&sources, repaired, finding);
+    Some(RepairManifest { repaired, components, unattributed_files, packages, kbs, sources, commands, steps })
+}
+
+/// The damage facts of the records the finding quotes (first cause, cascade, outcome), each record once, with
+/// where it stands.
+fn stated_damage<'t>(finding: &Finding, timeline: &'t [Event]) -> Vec<(Place, &'t Damage)> {
     let mut seen: Vec<EventId> = Vec::new();
     let mut stated: Vec<(Place, &Damage)> = Vec::new();
     for record in std::iter::once(&finding.first_cause).chain(&finding.cascade).chain(std::iter::once(&finding.outcome))
@@ -55,30 +91,25 @@ pub fn manifest_for(finding: &Finding, timeline: &[Event]) -> Option<RepairManif
             stated.push((Place { file: record.file.clone(), line: record.line, record: record.record }, damage));
         }
     }
-    let code = finding.code.as_ref().map(|c| c.value);
-    let marked = stated.iter().any(|(_, d)| d.states_damage);
-    let strong_code = code.is_some_and(|c| CORRUPTION_CODES.contains(&c));
-    let weak_code = code.is_some_and(|c| CORRUPTION_CODES_WITH_COMPONENTS.contains(&c));
-    if !(marked || strong_code || weak_code) {
-        return None;
-    }
+    stated
+}
+
+/// The components, unattributed files and packages the records state, merged. A file one record names without
+/// its component stays unattributed only if no record gives it to one.
+fn merge_records(stated: &[(Place, &Damage)]) -> (Vec<ComponentRef>, Vec<String>, Vec<PackageRef>) {
     let mut collector = Collector::default();
-    for (place, damage) in &stated {
+    for (place, damage) in stated {
         collector.add_record(damage, place);
     }
-    let Collector { mut components, pending_files, mut packages } = collector;
+    let Collector { components, pending_files, packages } = collector;
     let unattributed_files: Vec<String> =
         pending_files.into_iter().filter(|f| !components.iter().any(|c| c.files.contains(f))).collect();
-    if components.is_empty() && unattributed_files.is_empty() && packages.is_empty() {
-        return None;
-    }
-    if !marked && !strong_code && components.is_empty() && unattributed_files.is_empty() {
-        return None;
-    }
-    for c in &mut components {
-        c.files.dedup();
-    }
-    // The finding's own update: it carries the damaged version, or it was being installed when damage was found.
+    (components, unattributed_files, packages)
+}
+
+/// Puts the finding's own update first: it carries the damaged version, or it was being installed when damage was
+/// found.
+fn add_own_package(finding: &Finding, packages: &mut Vec<PackageRef>) {
     if let Some(identity) = &finding.package
         && !packages.iter().any(|p| &p.identity == identity)
     {
@@ -91,28 +122,28 @@ pub fn manifest_for(finding: &Finding, timeline: &[Event]) -> Option<RepairManif
             },
         );
     }
-    for p in &mut packages {
+}
+
+/// A package of the same build and revision as a damaged component carries that component's version.
+fn name_carried_versions(packages: &mut [PackageRef], components: &[ComponentRef]) {
+    for p in packages {
         if let Some((build, revision)) = package_build(&p.identity)
             && let Some(c) = components.iter().find(|c| os_version(&c.version) == Some((build, revision)))
         {
             p.relation = format!("carries {}", c.version);
         }
     }
+}
+
+/// The KBs of the packages, then the finding's own, each once.
+fn kbs_of(packages: &[PackageRef], finding: &Finding) -> Vec<String> {
     let mut kbs: Vec<String> = Vec::new();
     for kb in packages.iter().filter_map(|p| p.kb.clone()).chain(finding.kb.clone()) {
         if !kbs.contains(&kb) {
             kbs.push(kb);
         }
     }
-    let sources = sources(&components, &packages);
-    let mut commands = commands(&components, &kbs);
-    // Original-release versions (revision 0 or 1) are in every media of the build; no update carries them.
-    if kbs.is_empty() && !sources.is_empty() && sources.iter().all(|s| s.revision <= 1) {
-        commands.retain(|c| !c.command.contains(r"C:\CU\"));
-    }
-    let repaired = finding.verdict == Verdict::Repaired;
-    let steps = steps(&sources, repaired, finding);
-    Some(RepairManifest { repaired, components, unattributed_files, packages, kbs, sources, commands, steps })
+    kbs
 }
 
 #[derive(Default)]
@@ -221,168 +252,48 @@ fn same_component(c: &ComponentRef, p: &ComponentIdentity) -> bool {
         && optional(&c.culture, &p.culture)
 }
 
-/// `(build, revision)` of a Windows component version (`10.0.17763.3165`, `6.1.7601.24384`).
-fn os_version(version: &str) -> Option<(u32, u32)> {
-    let parts: Vec<u32> = version.split('.').map(str::parse).collect::<Result<_, _>>().ok()?;
-    let [major, minor, build, revision] = parts[..] else {
-        return None;
-    };
-    let windows = (major == 10 && minor == 0) || (major == 6 && minor <= 3);
-    (windows && build >= 6000).then_some((build, revision))
-}
-
-/// `(build, revision)` an update package's version stands for: `~17763.3165.1.7` or `~10.0.17763.3165`.
-fn package_build(identity: &str) -> Option<(u32, u32)> {
-    let version = identity.rsplit('~').next()?;
-    let parts: Vec<u32> = version.split('.').map_while(|p| p.parse().ok()).collect();
-    match parts[..] {
-        [10, 0, build, revision, ..] | [6, _, build, revision, ..] if build >= 6000 => Some((build, revision)),
-        [build, revision, ..] if build >= 6000 => Some((build, revision)),
-        _ => None,
+fn commands(components: &[ComponentRef], kbs: &[String], sources: &[SourceMatch]) -> Vec<RepairCommand> {
+    let kb = kbs.first().map_or("KBnnnnnnn".to_string(), Clone::clone);
+    let mut out = media_commands();
+    out.extend(update_commands(&kb, architecture_of(components)));
+    out.push(RepairCommand {
+        command: "sfc /scannow".to_string(),
+        purpose: both(
+            "After DISM: restore damaged system files from the repaired store.",
+            "DISM 之后运行：用已修复的组件存储还原受损的系统文件。",
+        ),
+    });
+    if components.iter().any(|c| c.component_type.as_deref() == Some("driverUpdate")) {
+        out.push(RepairCommand {
+            command: "pnputil /enum-drivers".to_string(),
+            purpose: both(
+                "Some damaged components are driver packages (type driverUpdate): check the driver store as well.",
+                "部分受损组件是驱动程序包（type driverUpdate）：同时检查驱动程序存储。",
+            ),
+        });
     }
-}
-
-/// Windows releases of a build. Enablement-package releases share their base build's components (19045 carries
-/// 10.0.19041.x), so the base build names all of them.
-fn release_of(build: u32) -> Option<&'static str> {
-    Some(match build {
-        7600 => "Windows 7 / Windows Server 2008 R2 (RTM)",
-        7601 => "Windows 7 SP1 / Windows Server 2008 R2 SP1",
-        9200 => "Windows 8 / Windows Server 2012",
-        9600 => "Windows 8.1 / Windows Server 2012 R2",
-        10240 => "Windows 10 1507",
-        14393 => "Windows 10 1607 / Windows Server 2016",
-        15063 => "Windows 10 1703",
-        16299 => "Windows 10 1709",
-        17134 => "Windows 10 1803",
-        17763 => "Windows 10 1809 / Windows Server 2019",
-        18362 => "Windows 10 1903 and 1909 (build 18363)",
-        19041 => "Windows 10 2004, 20H2, 21H1, 21H2 and 22H2 (builds 19041–19045)",
-        20348 => "Windows Server 2022",
-        22000 => "Windows 11 21H2",
-        22621 => "Windows 11 22H2 and 23H2 (build 22631)",
-        26100 => "Windows 11 24H2 and 25H2 (build 26200) / Windows Server 2025",
-        _ => return None,
-    })
-}
-
-fn release_zh(build: u32) -> Option<&'static str> {
-    Some(match build {
-        18362 => "Windows 10 1903 和 1909（内部版本 18363）",
-        19041 => "Windows 10 2004、20H2、21H1、21H2 和 22H2（内部版本 19041–19045）",
-        22621 => "Windows 11 22H2 和 23H2（内部版本 22631）",
-        26100 => "Windows 11 24H2 和 25H2（内部版本 26200）/ Windows Server 2025",
-        7600 => "Windows 7 / Windows Server 2008 R2（RTM）",
-        _ => return None,
-    })
-}
-
-fn sources(components: &[ComponentRef], packages: &[PackageRef]) -> Vec<SourceMatch> {
-    let mut builds: Vec<(u32, u32, String)> = Vec::new();
-    for c in components {
-        let Some((build, revision)) = os_version(&c.version) else {
-            continue;
-        };
-        match builds.iter_mut().find(|(b, _, _)| *b == build) {
-            Some(entry) if entry.1 < revision => *entry = (build, revision, c.version.clone()),
-            Some(_) => {}
-            None => builds.push((build, revision, c.version.clone())),
-        }
+    // Original-release versions (revision 0 or 1) are in every media of the build; no update carries them.
+    if kbs.is_empty() && !sources.is_empty() && sources.iter().all(|s| s.revision <= 1) {
+        out.retain(|c| !c.command.contains(r"C:\CU\"));
     }
-    builds.sort_by_key(|b| b.0);
-    builds
-        .into_iter()
-        .map(|(build, revision, version)| {
-            let mut languages: Vec<String> = components
-                .iter()
-                .filter(|c| os_version(&c.version).is_some_and(|(b, _)| b == build))
-                .filter_map(|c| c.culture.clone())
-                .filter(|c| c != "neutral" && c != "none")
-                .collect();
-            languages.sort();
-            languages.dedup();
-            let mut carried_by: Vec<String> = packages
-                .iter()
-                .filter(|p| package_build(&p.identity) == Some((build, revision)))
-                .filter_map(|p| p.kb.clone())
-                .collect();
-            carried_by.dedup();
-            let release = release_of(build);
-            let (carrier_en, carrier_zh) = match carried_by.as_slice() {
-                [] => (
-                    format!(" (the logs do not name it; it is the update of OS build {build}.{revision})"),
-                    format!("（日志未指明；即操作系统内部版本 {build}.{revision} 对应的更新）"),
-                ),
-                kbs => (format!(" ({}, per these logs)", kbs.join(", ")), format!("（据日志为 {}）", kbs.join("、"))),
-            };
-            let (mut en, mut zh) = if revision <= 1 {
-                (
-                    format!(
-                        "install.wim/.esd of build {build} at revision {revision} or later: {version} is the release's original version, so media of that build carries it unless a later update replaced the component there."
-                    ),
-                    format!(
-                        "内部版本 {build}、修订号 {revision} 或更高的 install.wim/.esd：{version} 是该版本发布时的原始版本，只要介质中该组件未被后续更新替换即可使用。"
-                    ),
-                )
-            } else {
-                (
-                    format!(
-                        "install.wim/.esd of build {build} at revision {revision} or later, or the cumulative update that contains {version}{carrier_en}."
-                    ),
-                    format!(
-                        "内部版本 {build}、修订号 {revision} 或更高的 install.wim/.esd，或包含 {version} 的累积更新{carrier_zh}。"
-                    ),
-                )
-            };
-            if let Some(release) = release {
-                en.push_str(&format!(" Build {build} is {release}."));
-                zh.push_str(&format!("内部版本 {build} 即 {}。", release_zh(build).unwrap_or(release)));
-            }
-            en.push_str(
-                " The image must be the installed edition (pick its index) and language. A later revision holds the \
-                 component only if that image still carries it; when DISM ends with 0x800F081F the source lacks this \
-                 version: use the cumulative update that contains it.",
-            );
-            zh.push_str(
-                "映像的版本（选择对应索引）和语言须与已安装系统一致。更高修订号的映像只有仍包含该组件版本时才可用；\
-                 若 DISM 以 0x800F081F 结束，说明源中没有此版本，请改用包含它的累积更新。",
-            );
-            if !languages.is_empty() {
-                en.push_str(&format!(" It must also carry the language(s) {}.", languages.join(", ")));
-                zh.push_str(&format!("源还须包含语言 {}。", languages.join("、")));
-            }
-            if build == 7600 || build == 7601 {
-                en.push_str(
-                    " Windows 7 / Server 2008 R2 has no DISM /RestoreHealth: run the System Update Readiness Tool \
-                     (KB947821) with the update packages placed in %windir%\\Temp\\CheckSUR\\Packages.",
-                );
-                zh.push_str(
-                    "Windows 7 / Server 2008 R2 没有 DISM /RestoreHealth：请将更新包放入 %windir%\\Temp\\CheckSUR\\Packages 后运行系统更新准备工具（KB947821）。",
-                );
-            }
-            SourceMatch {
-                build,
-                revision,
-                version,
-                release,
-                languages,
-                carried_by,
-                text: Bilingual { en, zh_cn: zh },
-            }
-        })
-        .collect()
+    out
 }
 
-fn commands(components: &[ComponentRef], kbs: &[String]) -> Vec<RepairCommand> {
-    let arch = if components.iter().any(|c| c.architecture == "arm64") {
+/// The architecture of the update package to expand: arm64 if any damaged component is, x86 if all are, else
+/// x64.
+fn architecture_of(components: &[ComponentRef]) -> &'static str {
+    if components.iter().any(|c| c.architecture == "arm64") {
         "arm64"
     } else if components.iter().all(|c| c.architecture == "x86") && !components.is_empty() {
         "x86"
     } else {
         "x64"
-    };
-    let kb = kbs.first().map_or("KBnnnnnnn".to_string(), Clone::clone);
-    let mut out = vec![
+    }
+}
+
+/// Repair from install media: find the installed edition's index, then restore from install.wim or .esd.
+fn media_commands() -> Vec<RepairCommand> {
+    vec![
         RepairCommand {
             command: r"DISM /Get-WimInfo /WimFile:<drive>:\sources\install.wim".to_string(),
             purpose: both(
@@ -403,6 +314,12 @@ fn commands(components: &[ComponentRef], kbs: &[String]) -> Vec<RepairCommand> {
                 .to_string(),
             purpose: both("The same, when the media carries install.esd.", "介质中为 install.esd 时使用此命令。"),
         },
+    ]
+}
+
+/// Repair from the cumulative update `kb`: unpack the .msu, expand the update's own .cab, restore from it.
+fn update_commands(kb: &str, arch: &str) -> Vec<RepairCommand> {
+    vec![
         RepairCommand {
             command: format!(r"mkdir C:\CU\{kb}\expanded"),
             purpose: both("Make a folder for the unpacked update.", "为解开的更新创建文件夹。"),
@@ -410,7 +327,9 @@ fn commands(components: &[ComponentRef], kbs: &[String]) -> Vec<RepairCommand> {
         RepairCommand {
             command: format!(r"expand -F:* <folder>\<{kb} .msu file> C:\CU\{kb}"),
             purpose: both(
-                format!("Unpack the cumulative update {kb} (Microsoft Update Catalog) that contains the damaged versions."),
+                format!(
+                    "Unpack the cumulative update {kb} (Microsoft Update Catalog) that contains the damaged versions."
+                ),
                 format!("解开包含受损组件版本的累积更新 {kb}（Microsoft Update Catalog 下载）。"),
             ),
         },
@@ -423,29 +342,9 @@ fn commands(components: &[ComponentRef], kbs: &[String]) -> Vec<RepairCommand> {
         },
         RepairCommand {
             command: format!(r"DISM /Online /Cleanup-Image /RestoreHealth /Source:C:\CU\{kb}\expanded /LimitAccess"),
-            purpose: both(
-                "Repair from the expanded update folder.",
-                "以展开后的更新文件夹为源进行修复。",
-            ),
+            purpose: both("Repair from the expanded update folder.", "以展开后的更新文件夹为源进行修复。"),
         },
-        RepairCommand {
-            command: "sfc /scannow".to_string(),
-            purpose: both(
-                "After DISM: restore damaged system files from the repaired store.",
-                "DISM 之后运行：用已修复的组件存储还原受损的系统文件。",
-            ),
-        },
-    ];
-    if components.iter().any(|c| c.component_type.as_deref() == Some("driverUpdate")) {
-        out.push(RepairCommand {
-            command: "pnputil /enum-drivers".to_string(),
-            purpose: both(
-                "Some damaged components are driver packages (type driverUpdate): check the driver store as well.",
-                "部分受损组件是驱动程序包（type driverUpdate）：同时检查驱动程序存储。",
-            ),
-        });
-    }
-    out
+    ]
 }
 
 fn steps(sources: &[SourceMatch], repaired: bool, finding: &Finding) -> Vec<Bilingual> {
@@ -577,19 +476,5 @@ mod tests {
         );
         assert_eq!(c.components.len(), 1);
         assert_eq!(c.components[0].name, "Microsoft-Windows-ServicingStack-OneCoreUAP");
-    }
-
-    #[test]
-    fn package_versions_give_build_and_revision() {
-        assert_eq!(package_build("Package_for_KB5014805~31bf3856ad364e35~amd64~~17763.3165.1.7"), Some((17763, 3165)));
-        assert_eq!(package_build("Package_1234_for_KB5014805~31bf3856ad364e35~amd64~~10.0.1.7"), None);
-        assert_eq!(
-            package_build(
-                "Microsoft-Windows-TerminalServices-Licensing-Package~31bf3856ad364e35~amd64~~10.0.20348.3207.Licensing"
-            ),
-            Some((20348, 3207))
-        );
-        assert_eq!(os_version("10.0.18362.1"), Some((18362, 1)));
-        assert_eq!(os_version("4.0.15744.161"), None);
     }
 }

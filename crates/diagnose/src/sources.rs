@@ -41,12 +41,31 @@ fn close(a: Option<CivilTime>, b: Option<CivilTime>) -> bool {
     }
 }
 
+/// One failure as the sources other than CBS record it: its records, in timeline order.
+type Group<'t> = Vec<(EventId, &'t Event)>;
+
 /// Adds findings for failures recorded outside CBS; returns how many were joined to existing CBS findings.
 pub(crate) fn source_findings(findings: &mut Vec<Finding>, timeline: &Timeline, history: &History) -> usize {
-    let failures: Vec<(EventId, &Event)> =
-        timeline.events.iter().enumerate().filter(|(_, e)| is_failure(e)).map(|(i, e)| (EventId(i), e)).collect();
-    let mut groups: Vec<Vec<(EventId, &Event)>> = Vec::new();
-    for (id, event) in failures {
+    let mut joined_to_cbs = 0;
+    for group in group_failures(timeline) {
+        // `findings` grows as groups are read: a group may also join the finding an earlier group made (and is
+        // then counted as joined to CBS too).
+        match findings.iter_mut().find(|f| same_failure(f, &group)) {
+            Some(existing) => {
+                existing.corroboration.extend(group.iter().map(|&(id, e)| Evidence::of(id, e)));
+                joined_to_cbs += 1;
+            }
+            None => findings.push(new_finding(&group, history)),
+        }
+    }
+    joined_to_cbs
+}
+
+/// The failure records outside CBS, grouped per failure: same code, same update (or none named), and within
+/// [`SAME_FAILURE_SECONDS`] of a record already in the group.
+fn group_failures(timeline: &Timeline) -> Vec<Group<'_>> {
+    let mut groups: Vec<Group> = Vec::new();
+    for (id, event) in timeline.events.iter().enumerate().filter(|(_, e)| is_failure(e)).map(|(i, e)| (EventId(i), e)) {
         let key = update_key(event);
         let joined = groups.iter_mut().find(|g| {
             let head = g[0].1;
@@ -59,81 +78,82 @@ pub(crate) fn source_findings(findings: &mut Vec<Finding>, timeline: &Timeline, 
             None => groups.push(vec![(id, event)]),
         }
     }
-    let mut joined_to_cbs = 0;
-    for group in groups {
-        let evidence = |&(id, e): &(EventId, &Event)| Evidence::of(id, e);
-        let code = group[0].1.code;
-        let kb = group.iter().find_map(|(_, e)| e.kb.clone());
-        // The same failure diagnosed from CBS: add these records as corroboration.
-        if let Some(existing) = findings.iter_mut().find(|f| {
-            f.code.as_ref().map(|c| c.value) == code
-                && (kb.is_none() || f.kb == kb)
-                && group.iter().any(|(_, e)| close(e.utc, f.utc_time) || close(e.local, f.local_time))
-        }) {
-            existing.corroboration.extend(group.iter().map(evidence));
-            joined_to_cbs += 1;
-            continue;
-        }
-        // The last install/download result of the group states the outcome (Windows Update's own record comes
-        // after the servicing session's), else the last record.
-        let outcome_at = group
-            .iter()
-            .rposition(|(_, e)| {
-                matches!(e.action, Action::InstallFailed | Action::DownloadFailed | Action::UninstallFailed)
-            })
-            .unwrap_or(group.len() - 1);
-        let outcome = group[outcome_at].1;
-        let title_subject = kb
-            .clone()
-            .or_else(|| group.iter().find_map(|(_, e)| e.title.clone()))
-            .unwrap_or_else(|| "update".to_string());
-        let code_ref = code.map(|c| CodeRef::new(c, None));
-        let what = match outcome.action {
-            Action::DownloadFailed => "download failed",
-            Action::UninstallFailed => "uninstall failed",
-            Action::RepairFailed => "repair failed",
-            Action::Rollback => "setup rolled back",
-            _ => "failed",
-        };
-        let sources: Vec<&str> = {
-            let mut s: Vec<&str> = group.iter().map(|(_, e)| e.source.label()).collect();
-            s.dedup();
-            s
-        };
-        let covered = matches!(
-            crate::coverage::cbs_coverage(history, outcome.utc, outcome.local),
-            crate::model::CbsCoverage::Covered { .. }
-        );
-        let title = match &code_ref {
-            Some(c) => format!("{title_subject} {what} with {}", c.label()),
-            None => format!("{title_subject} {what}"),
-        };
-        let confidence = if group.len() > 1 { Confidence::Medium } else { Confidence::Low };
-        let reason = format!(
-            "the same failure recorded by {}{}",
-            sources.join(", "),
-            if covered { "; CBS covers this time but holds no matching failure" } else { "" }
-        );
-        findings.push(Finding {
-            kb,
-            package: group.iter().find_map(|(_, e)| e.package.clone()),
-            client: group.iter().find_map(|(_, e)| e.client.clone()),
-            phase: group.iter().find_map(|(_, e)| e.phase.clone()),
-            code: code_ref,
-            utc_offset: match (outcome.local, outcome.utc) {
-                (Some(l), Some(u)) => Some(patchdx_formats::time::format_offset((l.millis() - u.millis()) / 1000)),
-                _ => None,
-            },
-            cascade: group.iter().skip(1).map(evidence).collect(),
-            ..Finding::new(
-                Verdict::Failed,
-                title,
-                evidence(&group[0]),
-                evidence(&group[outcome_at]),
-                confidence,
-                reason,
-            )
-        });
+    groups
+}
+
+/// Whether `finding` is the failure the group records: same code, same KB where the group names one, and a
+/// record of the group close to the finding's time.
+fn same_failure(finding: &Finding, group: &Group) -> bool {
+    let code = group[0].1.code;
+    let kb = group.iter().find_map(|(_, e)| e.kb.as_ref());
+    finding.code.as_ref().map(|c| c.value) == code
+        && (kb.is_none() || finding.kb.as_ref() == kb)
+        && group.iter().any(|(_, e)| close(e.utc, finding.utc_time) || close(e.local, finding.local_time))
+}
+
+/// The finding of a failure no existing finding records.
+fn new_finding(group: &Group, history: &History) -> Finding {
+    let evidence = |&(id, e): &(EventId, &Event)| Evidence::of(id, e);
+    let code = group[0].1.code;
+    let kb = group.iter().find_map(|(_, e)| e.kb.clone());
+    // The last install/download result of the group states the outcome (Windows Update's own record comes
+    // after the servicing session's), else the last record.
+    let outcome_at = group
+        .iter()
+        .rposition(|(_, e)| {
+            matches!(e.action, Action::InstallFailed | Action::DownloadFailed | Action::UninstallFailed)
+        })
+        .unwrap_or(group.len() - 1);
+    let outcome = group[outcome_at].1;
+    let code_ref = code.map(|c| CodeRef::new(c, None));
+    let title = title(group, kb.as_deref(), outcome, code_ref.as_ref());
+    let confidence = if group.len() > 1 { Confidence::Medium } else { Confidence::Low };
+    let reason = reason(group, history, outcome);
+    Finding {
+        kb,
+        package: group.iter().find_map(|(_, e)| e.package.clone()),
+        client: group.iter().find_map(|(_, e)| e.client.clone()),
+        phase: group.iter().find_map(|(_, e)| e.phase.clone()),
+        code: code_ref,
+        utc_offset: match (outcome.local, outcome.utc) {
+            (Some(l), Some(u)) => Some(patchdx_formats::time::format_offset((l.millis() - u.millis()) / 1000)),
+            _ => None,
+        },
+        cascade: group.iter().skip(1).map(evidence).collect(),
+        ..Finding::new(Verdict::Failed, title, evidence(&group[0]), evidence(&group[outcome_at]), confidence, reason)
     }
-    joined_to_cbs
+}
+
+/// `KB5014805 download failed with 0x80240022 …`: the update (its KB, else its title), what failed, the code.
+fn title(group: &Group, kb: Option<&str>, outcome: &Event, code: Option<&CodeRef>) -> String {
+    let subject = kb
+        .map(str::to_string)
+        .or_else(|| group.iter().find_map(|(_, e)| e.title.clone()))
+        .unwrap_or_else(|| "update".to_string());
+    let what = match outcome.action {
+        Action::DownloadFailed => "download failed",
+        Action::UninstallFailed => "uninstall failed",
+        Action::RepairFailed => "repair failed",
+        Action::Rollback => "setup rolled back",
+        _ => "failed",
+    };
+    match code {
+        Some(c) => format!("{subject} {what} with {}", c.label()),
+        None => format!("{subject} {what}"),
+    }
+}
+
+/// The sources that record the failure, and whether CBS covers its time though it records no such failure.
+fn reason(group: &Group, history: &History, outcome: &Event) -> String {
+    let mut sources: Vec<&str> = group.iter().map(|(_, e)| e.source.label()).collect();
+    sources.dedup();
+    let covered = matches!(
+        crate::coverage::cbs_coverage(history, outcome.utc, outcome.local),
+        crate::model::CbsCoverage::Covered { .. }
+    );
+    format!(
+        "the same failure recorded by {}{}",
+        sources.join(", "),
+        if covered { "; CBS covers this time but holds no matching failure" } else { "" }
+    )
 }

@@ -7,7 +7,7 @@
 
 use crate::text::{kb_of, package_identity};
 use aho_corasick::{AhoCorasick, MatchKind};
-use regex::Regex;
+use regex::{Captures, Regex};
 use std::sync::LazyLock;
 
 /// One component identity a record names.
@@ -182,92 +182,100 @@ struct Found {
     span: (usize, usize),
 }
 
+/// Every component identity `text` names, in the order they stand. The spellings overlap (an SFC identity holds a
+/// strong-name lookalike), so they are read in this order and a later match is passed over where an identity
+/// already read stands.
 fn identities(text: &str) -> Vec<Found> {
     let mut found: Vec<Found> = Vec::new();
-    let overlaps = |found: &[Found], s: usize, e: usize| found.iter().any(|p| s < p.span.1 && p.span.0 < e);
-    for caps in SFC.captures_iter(text).chain(SFC_OLD.captures_iter(text)) {
-        let whole = caps.get(0).expect("group 0 of a match is the match");
-        if overlaps(&found, whole.start(), whole.end()) {
-            continue;
-        }
-        let middle = caps.get(4).map_or("", |m| m.as_str());
-        let culture = CULTURE
-            .captures(middle)
-            .and_then(|c| c.get(1).or(c.get(2)))
-            .map(|m| m.as_str().to_ascii_lowercase())
-            .filter(|c| !c.is_empty());
-        found.push(Found {
-            identity: ComponentIdentity {
-                identity: whole.as_str().to_string(),
-                form: "sfc",
-                name: caps[1].to_string(),
-                version: caps[2].to_string(),
-                architecture: architecture(&caps[3]),
-                token: Some(caps[5].to_ascii_lowercase()),
-                culture,
-                component_type: caps.get(6).map(|m| m.as_str().to_string()).filter(|t| !t.is_empty()),
-                file: None,
-            },
-            span: (whole.start(), whole.end()),
-        });
-    }
-    for caps in STRONG.captures_iter(text) {
-        let whole = caps.get(0).expect("group 0 of a match is the match");
-        if overlaps(&found, whole.start(), whole.end()) {
-            continue;
-        }
-        let attrs: Vec<(String, String)> = caps[2]
-            .split(',')
-            .filter_map(|a| a.split_once('='))
-            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-            .collect();
-        let get = |k: &str| attrs.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
-        let Some(version) = get("version").filter(|v| v.split('.').count() == 4) else {
-            continue;
-        };
-        let (token, arch) = (get("publickeytoken"), get("processorarchitecture"));
-        if token.is_none() && arch.is_none() {
-            continue;
-        }
-        found.push(Found {
-            identity: ComponentIdentity {
-                identity: whole.as_str().to_string(),
-                form: "strong-name",
-                name: caps[1].to_string(),
-                version,
-                architecture: arch.as_deref().map_or_else(|| "unknown".to_string(), architecture),
-                token: token.map(|t| t.to_ascii_lowercase()),
-                culture: get("culture").map(|c| c.to_ascii_lowercase()),
-                component_type: get("type"),
-                file: None,
-            },
-            span: (whole.start(), whole.end()),
-        });
-    }
-    for caps in KEY.captures_iter(text) {
-        let whole = caps.get(0).expect("group 0 of a match is the match");
-        if overlaps(&found, whole.start(), whole.end()) {
-            continue;
-        }
-        let identity = whole.as_str().split('\\').next().unwrap_or(whole.as_str()).to_string();
-        let culture = caps[5].to_ascii_lowercase();
-        found.push(Found {
-            identity: ComponentIdentity {
-                identity,
-                form: "winsxs-key",
-                name: caps[2].to_string(),
-                version: caps[4].to_string(),
-                architecture: architecture(&caps[1]),
-                token: Some(caps[3].to_ascii_lowercase()).filter(|t| t != "none"),
-                culture: Some(if culture == "none" { "neutral".to_string() } else { culture }),
-                component_type: None,
-                file: caps.get(7).map(|m| m.as_str().trim_end_matches('.').to_string()),
-            },
-            span: (whole.start(), whole.end()),
-        });
-    }
+    add_unclaimed(&mut found, SFC.captures_iter(text).chain(SFC_OLD.captures_iter(text)), sfc_identity);
+    add_unclaimed(&mut found, STRONG.captures_iter(text), strong_name_identity);
+    add_unclaimed(&mut found, KEY.captures_iter(text), winsxs_key_identity);
     found.sort_by_key(|f| f.span.0);
     found
+}
+
+/// Adds the identity `read` makes of each match that no identity already found overlaps.
+fn add_unclaimed<'t>(
+    found: &mut Vec<Found>,
+    matches: impl Iterator<Item = Captures<'t>>,
+    read: fn(&Captures<'t>) -> Option<ComponentIdentity>,
+) {
+    for caps in matches {
+        let whole = caps.get(0).expect("group 0 of a match is the match");
+        if found.iter().any(|p| whole.start() < p.span.1 && p.span.0 < whole.end()) {
+            continue;
+        }
+        if let Some(identity) = read(&caps) {
+            found.push(Found { identity, span: (whole.start(), whole.end()) });
+        }
+    }
+}
+
+/// SFC's spelling, of Windows 8 and later or of Windows 7 (same groups): name, version, architecture, the
+/// attributes between (where the culture is), token and type.
+fn sfc_identity(caps: &Captures) -> Option<ComponentIdentity> {
+    let middle = caps.get(4).map_or("", |m| m.as_str());
+    let culture = CULTURE
+        .captures(middle)
+        .and_then(|c| c.get(1).or(c.get(2)))
+        .map(|m| m.as_str().to_ascii_lowercase())
+        .filter(|c| !c.is_empty());
+    Some(ComponentIdentity {
+        identity: caps[0].to_string(),
+        form: "sfc",
+        name: caps[1].to_string(),
+        version: caps[2].to_string(),
+        architecture: architecture(&caps[3]),
+        token: Some(caps[5].to_ascii_lowercase()),
+        culture,
+        component_type: caps.get(6).map(|m| m.as_str().to_string()).filter(|t| !t.is_empty()),
+        file: None,
+    })
+}
+
+/// The strong name `Name, Culture=…, Version=…, PublicKeyToken=…, ProcessorArchitecture=…`. Any name followed by
+/// `key=value` pairs looks like one, so it counts only with a four-part version and a token or an architecture.
+fn strong_name_identity(caps: &Captures) -> Option<ComponentIdentity> {
+    let attrs: Vec<(String, String)> = caps[2]
+        .split(',')
+        .filter_map(|a| a.split_once('='))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let get = |k: &str| attrs.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+    let version = get("version").filter(|v| v.split('.').count() == 4)?;
+    let (token, arch) = (get("publickeytoken"), get("processorarchitecture"));
+    if token.is_none() && arch.is_none() {
+        return None;
+    }
+    Some(ComponentIdentity {
+        identity: caps[0].to_string(),
+        form: "strong-name",
+        name: caps[1].to_string(),
+        version,
+        architecture: arch.as_deref().map_or_else(|| "unknown".to_string(), architecture),
+        token: token.map(|t| t.to_ascii_lowercase()),
+        culture: get("culture").map(|c| c.to_ascii_lowercase()),
+        component_type: get("type"),
+        file: None,
+    })
+}
+
+/// The WinSxS key `amd64_name_token_version_culture_hash`, maybe followed by `\member-file`. `none` stands for
+/// no token, and for the neutral culture.
+fn winsxs_key_identity(caps: &Captures) -> Option<ComponentIdentity> {
+    let whole = &caps[0];
+    let culture = caps[5].to_ascii_lowercase();
+    Some(ComponentIdentity {
+        identity: whole.split('\\').next().unwrap_or(whole).to_string(),
+        form: "winsxs-key",
+        name: caps[2].to_string(),
+        version: caps[4].to_string(),
+        architecture: architecture(&caps[1]),
+        token: Some(caps[3].to_ascii_lowercase()).filter(|t| t != "none"),
+        culture: Some(if culture == "none" { "neutral".to_string() } else { culture }),
+        component_type: None,
+        file: caps.get(7).map(|m| m.as_str().trim_end_matches('.').to_string()),
+    })
 }
 
 /// The package a record ties to damage: named as missing or corrupt by a corruption row, as the reason the

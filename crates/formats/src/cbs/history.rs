@@ -71,14 +71,35 @@ fn same_content(fa: &SourceFile, fb: &SourceFile) -> bool {
 pub fn stitch(logs: &mut Vec<SourceFile>) -> History {
     logs.sort_by_key(sort_key);
     let mut history = History::default();
+    let mut kept = drop_duplicates(std::mem::take(logs), &mut history.duplicates);
+    history.pieces = chain_pieces(&mut kept);
+    let logs_kept = || kept.iter().filter_map(log_of);
+    history.first_local = logs_kept().filter_map(|l| l.first.map(|f| f.local)).min();
+    history.last_local = logs_kept().filter_map(|l| l.last.map(|f| f.local)).max();
+    history.first_utc = logs_kept().filter_map(|l| l.first.and_then(|f| f.utc)).min();
+    history.last_utc = logs_kept().filter_map(|l| l.last.and_then(|f| f.utc)).max();
+    note_lost_rotations(&kept, &mut history);
+    *logs = kept;
+    history
+}
+
+/// The pieces (in order) whose content no earlier piece has; the others are listed as duplicates of it.
+fn drop_duplicates(ordered: Vec<SourceFile>, duplicates: &mut Vec<Duplicate>) -> Vec<SourceFile> {
     let mut kept: Vec<SourceFile> = Vec::new();
-    for log in logs.drain(..) {
+    for log in ordered {
         if let Some(original) = kept.iter().find(|k| same_content(k, &log)) {
-            history.duplicates.push(Duplicate { path: log.path.clone(), same_as: original.path.clone() });
+            duplicates.push(Duplicate { path: log.path.clone(), same_as: original.path.clone() });
             continue;
         }
         kept.push(log);
     }
+    kept
+}
+
+/// Describes the ordered pieces one after the other, each with its gap after the pieces before it; a piece that
+/// starts before those end loses the events they already hold.
+fn chain_pieces(kept: &mut [SourceFile]) -> Vec<Piece> {
+    let mut pieces = Vec::with_capacity(kept.len());
     let mut previous_last: Option<CivilTime> = None;
     let mut earlier = EarlierEvents::default();
     for index in 0..kept.len() {
@@ -90,41 +111,49 @@ pub fn stitch(logs: &mut Vec<SourceFile>) -> History {
         if let (Some(first), Some(prev_last)) = (first_t, previous_last)
             && first <= prev_last
         {
-            // Overlap: drop events an earlier piece already holds (same time and text).
-            let (before_index, rest) = kept.split_at_mut(index);
-            earlier.extend_to(before_index);
-            let log = &mut rest[0];
-            let count = log.events.len();
-            log.events.retain(|e| !earlier.holds(before_index, e));
-            removed = count - log.events.len();
+            let (before, rest) = kept.split_at_mut(index);
+            removed = remove_overlap(&mut earlier, before, &mut rest[0]);
         }
-        let file = &kept[index];
-        let log = log_of(file);
-        history.pieces.push(Piece {
-            path: file.path.clone(),
-            first_local: log.and_then(|l| l.first).map(|f| f.local),
-            last_local: log.and_then(|l| l.last).map(|l| l.local),
-            first_utc: log.and_then(|l| l.first).and_then(|f| f.utc),
-            last_utc: log.and_then(|l| l.last).and_then(|l| l.utc),
-            lines: log.map_or(0, |l| l.lines),
-            gap_before_seconds: match (previous_last, first_t) {
-                (Some(p), Some(f)) => Some((f.millis() - p.millis()) / 1000),
-                _ => None,
-            },
-            overlapping_events_removed: removed,
-        });
+        let gap_before_seconds = match (previous_last, first_t) {
+            (Some(p), Some(f)) => Some((f.millis() - p.millis()) / 1000),
+            _ => None,
+        };
+        pieces.push(piece(&kept[index], gap_before_seconds, removed));
         if let Some(last) = last_t {
             previous_last = Some(previous_last.map_or(last, |p| p.max(last)));
         }
     }
-    let logs_kept = || kept.iter().filter_map(log_of);
-    history.first_local = logs_kept().filter_map(|l| l.first.map(|f| f.local)).min();
-    history.last_local = logs_kept().filter_map(|l| l.last.map(|f| f.local)).max();
-    history.first_utc = logs_kept().filter_map(|l| l.first.and_then(|f| f.utc)).min();
-    history.last_utc = logs_kept().filter_map(|l| l.last.and_then(|f| f.utc)).max();
+    pieces
+}
+
+/// Drops from `log` the events an earlier piece already holds (same time and text); returns how many.
+fn remove_overlap(earlier: &mut EarlierEvents, before: &[SourceFile], log: &mut SourceFile) -> usize {
+    earlier.extend_to(before);
+    let count = log.events.len();
+    log.events.retain(|e| !earlier.holds(before, e));
+    count - log.events.len()
+}
+
+fn piece(file: &SourceFile, gap_before_seconds: Option<i64>, overlapping_events_removed: usize) -> Piece {
+    let log = log_of(file);
+    Piece {
+        path: file.path.clone(),
+        first_local: log.and_then(|l| l.first).map(|f| f.local),
+        last_local: log.and_then(|l| l.last).map(|l| l.local),
+        first_utc: log.and_then(|l| l.first).and_then(|f| f.utc),
+        last_utc: log.and_then(|l| l.last).and_then(|l| l.utc),
+        lines: log.map_or(0, |l| l.lines),
+        gap_before_seconds,
+        overlapping_events_removed,
+    }
+}
+
+/// History lost on the machine or left out of the bundle: archived pieces the logs name that are not among the
+/// pieces, and rotations CBS reports failing.
+fn note_lost_rotations(kept: &[SourceFile], history: &mut History) {
     let present: BTreeSet<String> = kept.iter().map(|l| base_stem(&l.path)).collect();
     let mut missing = BTreeSet::new();
-    for log in &kept {
+    for log in kept {
         for event in &log.events {
             let Some(record) = event.cbs() else { continue };
             match &record.kind {
@@ -141,8 +170,6 @@ pub fn stitch(logs: &mut Vec<SourceFile>) -> History {
         }
     }
     history.missing_pieces = missing.into_iter().collect();
-    *logs = kept;
-    history
 }
 
 /// `…/CbsPersist_20221012031005.cab!/CbsPersist_20221012031005.log` → `cbspersist_20221012031005`.

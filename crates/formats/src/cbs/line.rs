@@ -42,100 +42,165 @@ fn is_benign(component: &str, message: &str, code: &Option<FoundCode>) -> bool {
         || has!(message, "Failed to query registry value")
 }
 
+/// What one group of tests makes of a line: `None` when no test of the group matches (the next group is
+/// tried), `Some(None)` when one matches but the line lacks what its kind needs (a session id, a count): such a
+/// line is of no diagnostic value, and no later, looser test gets to call it something else.
+type GroupVerdict = Option<Option<CbsEventKind>>;
+
 /// Classifies a line (prefix already split). Returns `None` for lines of no diagnostic value.
 pub fn classify(level: Level, component: &str, message: &str) -> Option<Classified> {
-    let m = message;
-    // The code is read (a regex over the line) only once the line is known to matter: most lines the scan
-    // picks out turn out to be of no diagnostic value.
-    let mut code_read = None;
-    let kind = if m.starts_with("TI: --- Initializing Trusted Installer")
+    match named_kind(component, message) {
+        // The code is read (a regex over the line) only once the line is known to matter: most lines the scan
+        // picks out turn out to be of no diagnostic value.
+        Some(kind) => Some(Classified { kind: kind?, code: primary_code(message) }),
+        None => failure_by_code(level, component, message),
+    }
+}
+
+/// The kinds a line's own wording names. The first test that matches decides and the tests overlap (a
+/// `Failed to perform operation` line also carries the failure code the last resort goes by; a line of CSI's
+/// may both be fatal and flag the store corrupt), so the groups run in this order, each with its tests in order.
+fn named_kind(component: &str, m: &str) -> GroupVerdict {
+    installer_start(m)
+        .map(Some)
+        .or_else(|| session_bookkeeping(m))
+        .or_else(|| startup_processing(m).map(Some))
+        .or_else(|| wer_report(m).map(Some))
+        .or_else(|| corruption_and_repair(m))
+        .or_else(|| failure_and_rotation_markers(component, m).map(Some))
+}
+
+/// TrustedInstaller starting: the servicing stack it loads and the boot it follows.
+fn installer_start(m: &str) -> Option<CbsEventKind> {
+    if m.starts_with("TI: --- Initializing Trusted Installer")
         || m.starts_with("Starting TrustedInstaller initialization")
     {
-        CbsEventKind::TrustedInstallerInit
+        Some(CbsEventKind::TrustedInstallerInit)
     } else if let Some(rest) = m.strip_prefix("Loaded Servicing Stack v") {
-        CbsEventKind::ServicingStackLoaded { version: rest.split_whitespace().next().unwrap_or("").to_string() }
-    } else if let Some(rest) = m.strip_prefix("TI: Last boot time: ") {
-        CbsEventKind::LastBootTime { boot: rest.trim().to_string() }
-    } else if m.starts_with("Session:") && has!(m, " initialized by client ") {
+        Some(CbsEventKind::ServicingStackLoaded { version: rest.split_whitespace().next().unwrap_or("").to_string() })
+    } else {
+        m.strip_prefix("TI: Last boot time: ").map(|rest| CbsEventKind::LastBootTime { boot: rest.trim().to_string() })
+    }
+}
+
+/// The start, execution and end of a servicing session. Each names its session; a line whose session id
+/// cannot be read is dropped.
+fn session_bookkeeping(m: &str) -> GroupVerdict {
+    if m.starts_with("Session:") && has!(m, " initialized by client ") {
         let client = after(m, " initialized by client ").unwrap_or("");
         let client = find!(client, ", external").map_or(client, |end| &client[..end]).trim().trim_end_matches('.');
-        CbsEventKind::SessionStart { session: session_id(m)?, client: client.to_string() }
+        Some(session_id(m).map(|session| CbsEventKind::SessionStart { session, client: client.to_string() }))
     } else if m.starts_with("Exec: Processing started.") {
-        CbsEventKind::ExecStarted {
-            session: field(m, "Session:").and_then(session_id)?,
+        let session = field(m, "Session:").and_then(session_id);
+        Some(session.map(|session| CbsEventKind::ExecStarted {
+            session,
             client: field(m, "Client:").unwrap_or("").to_string(),
-        }
+        }))
     } else if m.starts_with("Exec: Session processing started.") {
         let client = m.split("Session(").nth(1).and_then(|s| s.split(')').next()).unwrap_or("");
-        CbsEventKind::ExecStarted { session: session_id(after(m, "):").unwrap_or(""))?, client: client.to_string() }
+        let session = session_id(after(m, "):").unwrap_or(""));
+        Some(session.map(|session| CbsEventKind::ExecStarted { session, client: client.to_string() }))
     } else if m.starts_with("Exec: Processing complete") {
-        let session = field(m, "Session:").or_else(|| after(m, "):")).and_then(session_id)?;
-        CbsEventKind::ExecComplete { session }
+        let session = field(m, "Session:").or_else(|| after(m, "):")).and_then(session_id);
+        Some(session.map(|session| CbsEventKind::ExecComplete { session }))
     } else if (m.starts_with("Session:") || m.starts_with("Asynchronous Session:")) && has!(m, " finalized.") {
-        let reboot = after(m, "Reboot required: ").map(|r| r.starts_with("yes"));
-        CbsEventKind::SessionFinalized {
-            session: session_id(m)?,
-            reboot_required: reboot,
-            asynchronous: m.starts_with("Asynchronous"),
-        }
-    } else if let Some(state) = m.strip_prefix("Startup: current ExecuteState is ") {
-        CbsEventKind::StartupState { state: state.trim().to_string() }
+        let reboot_required = after(m, "Reboot required: ").map(|r| r.starts_with("yes"));
+        let asynchronous = m.starts_with("Asynchronous");
+        Some(session_id(m).map(|session| CbsEventKind::SessionFinalized { session, reboot_required, asynchronous }))
+    } else {
+        None
+    }
+}
+
+/// Boot-time (startup) processing, and pending.xml, the queue of operations it carries out.
+fn startup_processing(m: &str) -> Option<CbsEventKind> {
+    if let Some(state) = m.strip_prefix("Startup: current ExecuteState is ") {
+        Some(CbsEventKind::StartupState { state: state.trim().to_string() })
     } else if m.starts_with("Startup: Processing complete") || m.starts_with("Startup processing completed") {
-        CbsEventKind::StartupComplete
+        Some(CbsEventKind::StartupComplete)
     } else if m.starts_with("Startup: Package:") && has!(m, "completed startup processing") {
-        CbsEventKind::StartupPackage { new_state: field(m, "new state:").unwrap_or("").to_string() }
+        Some(CbsEventKind::StartupPackage { new_state: field(m, "new state:").unwrap_or("").to_string() })
     } else if has!(m, "pending.xml") && !has!(m, "WER report") {
-        CbsEventKind::PendingXml
-    } else if m.starts_with("WER: Generating failure report") {
-        CbsEventKind::WerReport {
-            failure_source: field(m, "failure source:").unwrap_or("").to_string(),
-            start_state: field(m, "start state:").unwrap_or("").to_string(),
-            target_state: field(m, "target state:").unwrap_or("").to_string(),
-            client: field(m, "client id:").unwrap_or("").to_string(),
-        }
-    } else if m.starts_with("(p)") {
-        let cells: Vec<&str> = m.split('\t').map(str::trim).filter(|c| !c.is_empty()).collect();
-        let category = cells.get(1).copied().unwrap_or("").to_string();
-        let fixed = cells.contains(&"(Fixed)");
-        let item = cells.last().copied().unwrap_or("").to_string();
-        CbsEventKind::CorruptionRow { category, fixed, item }
+        Some(CbsEventKind::PendingXml)
+    } else {
+        None
+    }
+}
+
+/// The failure report CBS files with Windows Error Reporting: where the operation failed and between which
+/// states.
+fn wer_report(m: &str) -> Option<CbsEventKind> {
+    m.starts_with("WER: Generating failure report").then(|| CbsEventKind::WerReport {
+        failure_source: field(m, "failure source:").unwrap_or("").to_string(),
+        start_state: field(m, "start state:").unwrap_or("").to_string(),
+        target_state: field(m, "target state:").unwrap_or("").to_string(),
+        client: field(m, "client id:").unwrap_or("").to_string(),
+    })
+}
+
+/// Damage found and repaired: DISM's corruption rows and summary counts, SFC's `[SR]` lines, the store flagged
+/// corrupt. A summary line without a readable count is dropped.
+fn corruption_and_repair(m: &str) -> GroupVerdict {
+    if m.starts_with("(p)") {
+        Some(Some(corruption_row(m)))
     } else if let Some(kind) = sfc_repair(m) {
-        kind
+        Some(Some(kind))
     } else if let Some(n) = m.strip_prefix("Total Detected Corruption:") {
-        CbsEventKind::SummaryDetected { count: n.trim().parse().ok()? }
+        Some(n.trim().parse().ok().map(|count| CbsEventKind::SummaryDetected { count }))
     } else if let Some(n) = m.strip_prefix("Total Repaired Corruption:") {
-        CbsEventKind::SummaryRepaired { count: n.trim().parse().ok()? }
+        Some(n.trim().parse().ok().map(|count| CbsEventKind::SummaryRepaired { count }))
     } else if m.starts_with("Operation result:") {
-        CbsEventKind::OperationResult
+        Some(Some(CbsEventKind::OperationResult))
     } else if has!(m, "tore corrupt")
         && (has!(m, "Mark store corruption flag")
             || has!(m, "mark store corrupt")
             || has!(m, "Store corruption, manifest missing"))
     {
-        CbsEventKind::StoreMarkedCorrupt
-    } else if component == "CSI" && has!(m, "(F)") {
-        CbsEventKind::CsiFatal
+        Some(Some(CbsEventKind::StoreMarkedCorrupt))
+    } else {
+        None
+    }
+}
+
+/// A `(p)` row of DISM's corruption table: tab-separated cells, the category second and the item last.
+fn corruption_row(m: &str) -> CbsEventKind {
+    let cells: Vec<&str> = m.split('\t').map(str::trim).filter(|c| !c.is_empty()).collect();
+    let category = cells.get(1).copied().unwrap_or("").to_string();
+    let fixed = cells.contains(&"(Fixed)");
+    let item = cells.last().copied().unwrap_or("").to_string();
+    CbsEventKind::CorruptionRow { category, fixed, item }
+}
+
+/// Records that name a failure outright (CSI's fatal errors, the installer's inner error, a failed operation),
+/// and CBS rotating its own log.
+fn failure_and_rotation_markers(component: &str, m: &str) -> Option<CbsEventKind> {
+    if component == "CSI" && has!(m, "(F)") {
+        Some(CbsEventKind::CsiFatal)
     } else if has!(m, "Inner Error Message from AI") {
-        CbsEventKind::InstallerError
+        Some(CbsEventKind::InstallerError)
     } else if let Some(path) = m.strip_prefix("Archived backup log: ") {
         let name = path.trim().trim_end_matches('.').rsplit(['\\', '/']).next().unwrap_or("").to_string();
-        CbsEventKind::BackupArchived { name }
+        Some(CbsEventKind::BackupArchived { name })
     } else if m.starts_with("Failed to create backup log cab") {
-        CbsEventKind::BackupCabFailed
+        Some(CbsEventKind::BackupCabFailed)
     } else if m.starts_with("Failed to perform operation")
         || m.starts_with("Startup: Failed to process advanced operation queue")
     {
-        CbsEventKind::FailedOperation
+        Some(CbsEventKind::FailedOperation)
     } else {
-        let code = primary_code(m);
-        if !(is_failure_code(&code) || (level == Level::Error && (has!(m, "Failed") || has!(m, "failed")))) {
-            return None;
-        }
-        let kind = if is_benign(component, m, &code) { CbsEventKind::Benign } else { CbsEventKind::Failure };
-        code_read = Some(code);
-        kind
-    };
-    Some(Classified { kind, code: code_read.unwrap_or_else(|| primary_code(m)) })
+        None
+    }
+}
+
+/// A line no wording names matters only as a failure: it carries a failure code, or says it failed at Error
+/// level. Routine failures are kept, as benign, so that they are counted but explain nothing.
+fn failure_by_code(level: Level, component: &str, m: &str) -> Option<Classified> {
+    let code = primary_code(m);
+    if !(is_failure_code(&code) || (level == Level::Error && (has!(m, "Failed") || has!(m, "failed")))) {
+        return None;
+    }
+    let kind = if is_benign(component, m, &code) { CbsEventKind::Benign } else { CbsEventKind::Failure };
+    Some(Classified { kind, code })
 }
 
 /// SFC's `[SR]` repair lines. Most lines the scan picks are none of these: one search for `[SR] ` rules them

@@ -160,88 +160,123 @@ pub fn read_all(entries: &[&Entry]) -> Vec<SourceFile> {
 /// [`read_all`] with another range size (tests use small ranges to check that splitting changes nothing).
 #[doc(hidden)]
 pub fn read_all_in_ranges(entries: &[&Entry], range_bytes: u64) -> Vec<SourceFile> {
-    let mut logs: Vec<SourceFile> = entries.iter().map(|e| empty_file(e)).collect();
     let items = plan(entries, range_bytes.max(1));
-    let mut outstanding = vec![0usize; entries.len()];
-    for item in &items {
-        outstanding[item.file] += 1;
-    }
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8).min(items.len().max(1));
+    let mut files = FilesInProgress::new(entries, &items);
     let (work_tx, work_rx) = crossbeam_channel::unbounded::<WorkItem>();
     for item in items {
         // The receiver is alive: this cannot fail.
         let _ = work_tx.send(item);
     }
     drop(work_tx);
-    type Done = (usize, Vec<scan::ChunkScan>, Option<Warning>);
-    let (done_tx, done_rx) = crossbeam_channel::unbounded::<Done>();
-    let mut per_file: Vec<Vec<scan::ChunkScan>> = entries.iter().map(|_| Vec::new()).collect();
-    let mut seen_content: HashMap<u64, usize> = HashMap::new();
+    let (done_tx, done_rx) = crossbeam_channel::unbounded::<ScannedItem>();
     std::thread::scope(|scope| {
         for _ in 0..workers {
-            let rx = work_rx.clone();
-            let done = done_tx.clone();
-            scope.spawn(move || {
-                let mut buffer = Vec::new();
-                for item in rx {
-                    let entry = entries[item.file];
-                    // A scanning bug costs the part of the file it hit, said as a warning, never the worker and
-                    // the other files it would scan.
-                    let scanned =
-                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| scan_item(entry, &item, &mut buffer)));
-                    let (scans, warning) = scanned.unwrap_or_else(|_| {
-                        buffer = Vec::new();
-                        let message = format!(
-                            "scanning bytes {}.. of this file failed (internal error); that part is not analysed",
-                            item.start
-                        );
-                        (
-                            Vec::new(),
-                            Some(Warning { path: entry.path.clone(), severity: Severity::Unreadable, message }),
-                        )
-                    });
-                    // The receiver outlives the workers.
-                    let _ = done.send((item.file, scans, warning));
-                }
-            });
+            let (work, done) = (work_rx.clone(), done_tx.clone());
+            scope.spawn(move || scan_worker(entries, work, done));
         }
         drop(done_tx);
-        for (file, scans, warning) in &done_rx {
-            per_file[file].extend(scans);
-            logs[file].warnings.extend(warning);
-            outstanding[file] -= 1;
-            if outstanding[file] > 0 {
-                continue;
-            }
-            let mut scans = std::mem::take(&mut per_file[file]);
-            scans.sort_by_key(|s| s.index);
-            let log = &mut logs[file];
-            merge(log, scans);
-            prune_unused_failures(&mut log.events);
-            let key = content_key(log);
-            meta(log).content_key = key;
-            // A copy of a file already read keeps its summary, not its events a second time. The file listed
-            // first stays the original whichever finishes scanning first, so the output does not vary.
-            match seen_content.get(&key).copied() {
-                Some(other) if other < file => {
-                    meta(&mut logs[file]).duplicate_of = Some(other);
-                    logs[file].events = Vec::new();
-                }
-                Some(other) => {
-                    meta(&mut logs[other]).duplicate_of = Some(file);
-                    logs[other].events = Vec::new();
-                    seen_content.insert(key, file);
-                }
-                None => {
-                    seen_content.insert(key, file);
-                }
-            }
+        for scanned in &done_rx {
+            files.receive(scanned);
         }
     });
+    let mut logs = files.logs;
     for log in &mut logs {
         describe_file(log);
     }
     logs
+}
+
+/// What a worker sends back for one work item: the file it belongs to, its scanned chunks, and what went wrong.
+type ScannedItem = (usize, Vec<scan::ChunkScan>, Option<Warning>);
+
+/// One worker: scans the work items it takes, one after another, with one reused buffer.
+fn scan_worker(
+    entries: &[&Entry],
+    work: crossbeam_channel::Receiver<WorkItem>,
+    done: crossbeam_channel::Sender<ScannedItem>,
+) {
+    let mut buffer = Vec::new();
+    for item in work {
+        let entry = entries[item.file];
+        // A scanning bug costs the part of the file it hit, said as a warning, never the worker and the other
+        // files it would scan.
+        let scanned = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| scan_item(entry, &item, &mut buffer)));
+        let (scans, warning) = scanned.unwrap_or_else(|_| {
+            buffer = Vec::new();
+            let message = format!(
+                "scanning bytes {}.. of this file failed (internal error); that part is not analysed",
+                item.start
+            );
+            (Vec::new(), Some(Warning { path: entry.path.clone(), severity: Severity::Unreadable, message }))
+        });
+        // The receiver outlives the workers.
+        let _ = done.send((item.file, scans, warning));
+    }
+}
+
+/// The files being read: the scanned parts of each until all have come back, and the content seen so far.
+struct FilesInProgress {
+    logs: Vec<SourceFile>,
+    per_file: Vec<Vec<scan::ChunkScan>>,
+    /// Work items of each file not scanned yet.
+    outstanding: Vec<usize>,
+    seen_content: HashMap<u64, usize>,
+}
+
+impl FilesInProgress {
+    fn new(entries: &[&Entry], items: &[WorkItem]) -> Self {
+        let mut outstanding = vec![0usize; entries.len()];
+        for item in items {
+            outstanding[item.file] += 1;
+        }
+        FilesInProgress {
+            logs: entries.iter().map(|e| empty_file(e)).collect(),
+            per_file: entries.iter().map(|_| Vec::new()).collect(),
+            outstanding,
+            seen_content: HashMap::new(),
+        }
+    }
+
+    /// Takes one scanned work item; finishes its file once that was the last one outstanding, so that a file's
+    /// chunks are merged and freed while other files are still being scanned.
+    fn receive(&mut self, (file, scans, warning): ScannedItem) {
+        self.per_file[file].extend(scans);
+        self.logs[file].warnings.extend(warning);
+        self.outstanding[file] -= 1;
+        if self.outstanding[file] == 0 {
+            self.finish(file);
+        }
+    }
+
+    /// Merges a file's chunks in file order, drops failure lines no result needs, and sets the file aside as a
+    /// copy when another file has the same content.
+    fn finish(&mut self, file: usize) {
+        let mut scans = std::mem::take(&mut self.per_file[file]);
+        scans.sort_by_key(|s| s.index);
+        let log = &mut self.logs[file];
+        merge(log, scans);
+        prune_unused_failures(&mut log.events);
+        let key = content_key(log);
+        meta(log).content_key = key;
+        // A copy of a file already read keeps its summary, not its events a second time. The file listed first
+        // stays the original whichever finishes scanning first, so the output does not vary.
+        match self.seen_content.get(&key).copied() {
+            Some(other) if other < file => self.set_aside_as_copy(file, other),
+            Some(other) => {
+                self.set_aside_as_copy(other, file);
+                self.seen_content.insert(key, file);
+            }
+            None => {
+                self.seen_content.insert(key, file);
+            }
+        }
+    }
+
+    fn set_aside_as_copy(&mut self, copy: usize, original: usize) {
+        meta(&mut self.logs[copy]).duplicate_of = Some(original);
+        self.logs[copy].events = Vec::new();
+    }
 }
 
 /// The CBS facts of a file read here (every file of this reader has them).
