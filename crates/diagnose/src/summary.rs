@@ -41,8 +41,10 @@ pub fn summarize(analysis: &Analysis) -> CaseSummary {
     let uncovered: Vec<&Finding> = failed.iter().copied().filter(|f| f.coverage.cbs.sentence().is_some()).collect();
     let best = failed.iter().find_map(|f| f.diagnosis.first());
     let mut out = SummaryText::default();
+    let resolved: Vec<&Finding> = analysis.findings.iter().filter(|f| f.verdict == Verdict::Resolved).collect();
     problem(&mut out, &analysis.case, &failed);
     findings(&mut out, &analysis.case, &failed);
+    resolutions(&mut out, &resolved);
     coverage(&mut out, &analysis.cbs.history, &uncovered);
     conclusion(&mut out, best, failed.is_empty(), !uncovered.is_empty());
     next_steps(&mut out, best);
@@ -81,6 +83,20 @@ fn findings(out: &mut SummaryText, case: &CaseSection, failed: &[&Finding]) {
     }
     for (en, zh) in case_statements(case) {
         out.line(format_args!("- {en}"), format_args!("- {zh}"));
+    }
+}
+
+/// Failures a later success made good: when each failed and when, and by what, it was resolved.
+fn resolutions(out: &mut SummaryText, resolved: &[&Finding]) {
+    for f in resolved {
+        let Some(r) = &f.resolution else { continue };
+        let label = f.code.as_ref().map(|c| c.label()).unwrap_or_else(|| "no code".to_string());
+        let at = r.local_time.map(|t| t.to_string()).unwrap_or_else(|| "?".to_string());
+        let (failed_at, what, place) = (when(f), subject(f), r.by.place());
+        out.line(
+            format_args!("- {failed_at}: {what} failed with {label}; resolved at {at} by a later success of the same operation — evidence {place}."),
+            format_args!("- {failed_at}：{what} 安装失败，错误码 {label}；已于 {at} 由同一操作之后的成功安装解决 — 证据 {place}。"),
+        );
     }
 }
 
