@@ -24,10 +24,11 @@ pub mod timeline;
 pub use crate::record::{CbsLog, OffsetSegment, Stamped, offset_at};
 pub use line::{CbsEventKind, Level};
 
-use crate::event::{Confidence, Event, OffsetInference, Source, SourceFile};
+use crate::event::{Confidence, OffsetInference, Source, SourceFile};
 use crate::record::to_utc;
 use crate::time::CivilTime;
 use patchdx_bundle::{Entry, FileKind, Severity, Warning};
+use scan::Scanned;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
@@ -180,8 +181,16 @@ pub fn read_all_in_ranges(entries: &[&Entry], range_bytes: u64) -> Vec<SourceFil
             files.receive(scanned);
         }
     });
-    let mut logs = files.logs;
-    for log in &mut logs {
+    let FilesInProgress { mut logs, kept, offsets, .. } = files;
+    for ((log, kept), offsets) in logs.iter_mut().zip(kept).zip(offsets) {
+        let path = log.path.clone();
+        log.events = kept
+            .into_iter()
+            .map(|s| {
+                let utc = s.local.and_then(|t| to_utc(&offsets, s.line, t));
+                timeline::event(s, &path, utc)
+            })
+            .collect();
         describe_file(log);
     }
     logs
@@ -219,6 +228,10 @@ fn scan_worker(
 struct FilesInProgress {
     logs: Vec<SourceFile>,
     per_file: Vec<Vec<scan::ChunkScan>>,
+    /// The lines each finished file keeps (none for copies of another file), made into events at the end.
+    kept: Vec<Vec<Scanned>>,
+    /// Each finished file's UTC offsets, line by line.
+    offsets: Vec<Vec<OffsetSegment>>,
     /// Work items of each file not scanned yet.
     outstanding: Vec<usize>,
     seen_content: HashMap<u64, usize>,
@@ -233,6 +246,8 @@ impl FilesInProgress {
         FilesInProgress {
             logs: entries.iter().map(|e| empty_file(e)).collect(),
             per_file: entries.iter().map(|_| Vec::new()).collect(),
+            kept: entries.iter().map(|_| Vec::new()).collect(),
+            offsets: entries.iter().map(|_| Vec::new()).collect(),
             outstanding,
             seen_content: HashMap::new(),
         }
@@ -255,10 +270,12 @@ impl FilesInProgress {
         let mut scans = std::mem::take(&mut self.per_file[file]);
         scans.sort_by_key(|s| s.index);
         let log = &mut self.logs[file];
-        merge(log, scans);
-        prune_unused_failures(&mut log.events);
-        let key = content_key(log);
+        let mut kept = merge(log, scans);
+        prune_unused_failures(&mut kept);
+        let key = content_key(log, &kept);
         meta(log).content_key = key;
+        self.offsets[file] = meta(log).offsets.clone();
+        self.kept[file] = kept;
         // A copy of a file already read keeps its summary, not its events a second time. The file listed first
         // stays the original whichever finishes scanning first, so the output does not vary.
         match self.seen_content.get(&key).copied() {
@@ -275,7 +292,7 @@ impl FilesInProgress {
 
     fn set_aside_as_copy(&mut self, copy: usize, original: usize) {
         meta(&mut self.logs[copy]).duplicate_of = Some(original);
-        self.logs[copy].events = Vec::new();
+        self.kept[copy] = Vec::new();
     }
 }
 
@@ -325,58 +342,55 @@ fn describe_file(file: &mut SourceFile) {
 
 /// Failure lines at Info level matter only as links of a chain that ends in a failed result with the same
 /// code; drop those whose code no failed result in the file carries.
-fn prune_unused_failures(events: &mut Vec<Event>) {
-    let kind = |e: &Event| e.cbs().map(|r| r.kind.clone());
-    let outcome_codes: HashSet<u32> = events
+fn prune_unused_failures(kept: &mut Vec<Scanned>) {
+    let outcome_codes: HashSet<u32> = kept
         .iter()
-        .filter(|e| {
+        .filter(|s| {
             matches!(
-                kind(e),
-                Some(
-                    CbsEventKind::ExecComplete { .. }
-                        | CbsEventKind::SessionFinalized { .. }
-                        | CbsEventKind::FailedOperation
-                        | CbsEventKind::WerReport { .. }
-                        | CbsEventKind::StartupComplete
-                        | CbsEventKind::OperationResult
-                )
+                s.record.kind,
+                CbsEventKind::ExecComplete { .. }
+                    | CbsEventKind::SessionFinalized { .. }
+                    | CbsEventKind::FailedOperation
+                    | CbsEventKind::WerReport { .. }
+                    | CbsEventKind::StartupComplete
+                    | CbsEventKind::OperationResult
             )
         })
-        .filter_map(|e| e.code)
+        .filter_map(|s| s.code)
         .filter(|c| patchdx_codes::is_failure(*c))
         .collect();
-    events.retain(|e| {
-        let Some(record) = e.cbs() else { return true };
-        record.kind != CbsEventKind::Failure
-            || record.level == Level::Error
-            || e.code.is_some_and(|c| outcome_codes.contains(&c))
+    kept.retain(|s| {
+        s.record.kind != CbsEventKind::Failure
+            || s.record.level == Level::Error
+            || s.code.is_some_and(|c| outcome_codes.contains(&c))
     });
-    events.shrink_to_fit();
+    kept.shrink_to_fit();
 }
 
 /// Identifies a file's content by what was read from it (line count, range, every kept record).
-fn content_key(file: &SourceFile) -> u64 {
+fn content_key(file: &SourceFile, kept: &[Scanned]) -> u64 {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     if let Some(log) = file.cbs.as_deref() {
         log.lines.hash(&mut hasher);
         log.first.map(|f| (f.line, f.local)).hash(&mut hasher);
         log.last.map(|l| (l.line, l.local)).hash(&mut hasher);
     }
-    for event in &file.events {
-        event.line.hash(&mut hasher);
-        event.message.hash(&mut hasher);
-        event.code.hash(&mut hasher);
+    for scanned in kept {
+        scanned.line.hash(&mut hasher);
+        scanned.text.hash(&mut hasher);
+        scanned.code.hash(&mut hasher);
     }
     hasher.finish()
 }
 
-fn merge(file: &mut SourceFile, scans: Vec<scan::ChunkScan>) {
+/// Puts a file's chunks together: line numbers and times of the kept lines, span, offsets; returns the kept lines.
+fn merge(file: &mut SourceFile, scans: Vec<scan::ChunkScan>) -> Vec<Scanned> {
     let mut base = 0u64;
     let mut last_time: Option<CivilTime> = None;
     let mut samples: Vec<OffsetSample> = Vec::new();
     let mut ends_with_newline = true;
     let (mut first, mut last, mut benign) = (None, None, 0);
-    file.events.reserve_exact(scans.iter().map(|s| s.events.len()).sum());
+    let mut kept = Vec::with_capacity(scans.iter().map(|s| s.events.len()).sum());
     for scan in scans {
         for (line, len) in &scan.cut_lines {
             file.warnings.push(Warning {
@@ -393,13 +407,12 @@ fn merge(file: &mut SourceFile, scans: Vec<scan::ChunkScan>) {
         if let Some((line, local)) = scan.last_stamp {
             last = Some(Stamped { line: base + line + 1, local, utc: None });
         }
-        for mut event in scan.events {
-            event.line = event.line.map(|line| line + base + 1);
-            if event.local.is_none() {
-                event.local = last_time;
+        for mut scanned in scan.events {
+            scanned.line += base + 1;
+            if scanned.local.is_none() {
+                scanned.local = last_time;
             }
-            event.file.clone_from(&file.path);
-            file.events.push(event);
+            kept.push(scanned);
         }
         samples.extend(scan.offsets.into_iter().map(|mut s| {
             s.line += base + 1;
@@ -416,15 +429,13 @@ fn merge(file: &mut SourceFile, scans: Vec<scan::ChunkScan>) {
     for stamp in [first.as_mut(), last.as_mut()].into_iter().flatten() {
         stamp.utc = to_utc(&offsets, stamp.line, stamp.local);
     }
-    for event in &mut file.events {
-        event.utc = event.local.zip(event.line).and_then(|(t, line)| to_utc(&offsets, line, t));
-    }
     let log = meta(file);
     log.lines = base + u64::from(!ends_with_newline);
     log.first = first;
     log.last = last;
     log.routine_failure_lines += benign;
     log.offsets = offsets;
+    kept
 }
 
 /// Collapses offset samples into segments of constant offset.

@@ -3,7 +3,7 @@
 
 use super::OffsetSample;
 use super::line::{self, CbsEventKind, Level};
-use crate::event::Event;
+
 use crate::record::CbsRecord;
 use crate::time::CivilTime;
 use patchdx_linescan::{Engine, LineScanner};
@@ -110,6 +110,22 @@ pub fn engine_name() -> &'static str {
     matcher().engine().name()
 }
 
+/// A line the scan kept, in a compact form: most files of a large bundle are read only to be set aside as
+/// copies of another, so events (with their file path and message) are made only for the files that stay.
+#[derive(Debug)]
+pub(crate) struct Scanned {
+    /// 1-based in the file once merged (relative to the chunk, 0-based, until then).
+    pub line: u64,
+    pub local: Option<CivilTime>,
+    pub record: CbsRecord,
+    pub code: Option<u32>,
+    pub code_name: Option<String>,
+    pub package: Option<String>,
+    pub kb: Option<String>,
+    /// The line as quoted, empty for bookkeeping records.
+    pub text: String,
+}
+
 /// What one chunk yields; line numbers are relative to the chunk (0-based).
 #[derive(Debug, Default)]
 pub(crate) struct ChunkScan {
@@ -118,7 +134,7 @@ pub(crate) struct ChunkScan {
     pub ends_with_newline: bool,
     pub first_stamp: Option<(u64, CivilTime)>,
     pub last_stamp: Option<(u64, CivilTime)>,
-    pub events: Vec<Event>,
+    pub events: Vec<Scanned>,
     pub offsets: Vec<OffsetSample>,
     pub benign: u64,
     pub cut_lines: Vec<(u64, u64)>,
@@ -250,17 +266,16 @@ fn examine_line(out: &mut ChunkScan, chunk: &[u8], start: usize, raw: &[u8], lin
         })
         // KB777778 is the placeholder identifier CBS gives Features on Demand / capabilities, not an update.
         .filter(|kb| kb != "KB777778");
-    let mut event = super::timeline::event(super::timeline::ScannedLine {
-        record: CbsRecord { kind: classified.kind, level, component },
+    out.events.push(Scanned {
         line: line_no,
         local: time,
+        record: CbsRecord { kind: classified.kind, level, component },
         code: classified.code.as_ref().map(|c| c.value),
+        code_name: classified.code.and_then(|c| c.name_in_log),
         package,
+        kb,
         text: shown,
     });
-    event.facts.code_name = classified.code.and_then(|c| c.name_in_log);
-    event.kb = kb;
-    out.events.push(event);
 }
 
 /// Local-minus-UTC samples from CSI `@yyyy/m/d:…` stamps and `Universal Time is:` lines.

@@ -1,9 +1,9 @@
 //! CBS records as events: each classified line becomes an [`Event`] in the terms every source shares
 //! (action, level, client, phase), with its [`CbsRecord`] kept as a typed fact for the CBS diagnosis.
 
+use super::scan::Scanned;
 use super::{CbsEventKind, Level as CbsLevel};
 use crate::event::{Action, Event, Level, Record, Source};
-use crate::record::CbsRecord;
 use crate::time::CivilTime;
 
 fn action_of(kind: &CbsEventKind, failed: bool, has_package: bool) -> Action {
@@ -85,20 +85,9 @@ fn session_of(kind: &CbsEventKind) -> Option<&str> {
     }
 }
 
-/// What the scan read off one CBS line.
-pub(crate) struct ScannedLine {
-    pub record: CbsRecord,
-    pub line: u64,
-    pub local: Option<CivilTime>,
-    pub code: Option<u32>,
-    pub package: Option<String>,
-    /// The line as quoted, empty for bookkeeping records.
-    pub text: String,
-}
-
-/// A classified CBS line as an event (the file path and KB are filled by the caller).
-pub(crate) fn event(scanned: ScannedLine) -> Event {
-    let ScannedLine { record, line, local, code, package, text } = scanned;
+/// A kept CBS line as an event of the file at `path`, its UTC from the file's offsets.
+pub(crate) fn event(scanned: Scanned, path: &str, utc: Option<CivilTime>) -> Event {
+    let Scanned { line, local, record, code, code_name, package, kb, text } = scanned;
     let failed = code.is_some_and(patchdx_codes::is_failure);
     let level = match record.level {
         CbsLevel::Error => Level::Error,
@@ -114,10 +103,13 @@ pub(crate) fn event(scanned: ScannedLine) -> Event {
         _ => (None, None),
     };
     let message = if text.is_empty() { describe(&record.kind).unwrap_or_default() } else { text };
-    let mut event = Event::new(Source::Cbs, "", action_of(&record.kind, failed, package.is_some()), level, message);
+    let mut event = Event::new(Source::Cbs, path, action_of(&record.kind, failed, package.is_some()), level, message);
     event.line = Some(line);
     event.local = local;
+    event.utc = utc;
     event.code = code;
+    event.kb = kb;
+    event.facts.code_name = code_name;
     event.package = package;
     event.client = client;
     event.phase = phase;
