@@ -202,9 +202,19 @@ pub(crate) fn parse_hex(text: &str) -> Option<u32> {
     u32::from_str_radix(digits, 16).ok()
 }
 
-/// True when the value is an HRESULT/NTSTATUS that reports failure (severity bit set).
+/// Win32 "success" codes that Windows carries as failure HRESULTs: the operation succeeded and only asks for a
+/// restart. Servicing writes them with the failure bit set (`[HRESULT = 0x80070bc2 - ERROR_SUCCESS_REBOOT_REQUIRED]`),
+/// so the bit alone would call a successful install a failure.
+pub const SUCCESS_WITH_RESTART: &[u32] = &[
+    0x8007_0BC2, // ERROR_SUCCESS_REBOOT_REQUIRED (3010)
+    0x8007_0BC3, // ERROR_SUCCESS_RESTART_REQUIRED (3011)
+    0x8007_0669, // ERROR_SUCCESS_REBOOT_INITIATED (1641)
+];
+
+/// True when the value is an HRESULT/NTSTATUS that reports failure: the severity bit is set and it is not one
+/// of the success codes that only ask for a restart ([`SUCCESS_WITH_RESTART`]).
 pub fn is_failure(value: u32) -> bool {
-    value & 0x8000_0000 != 0
+    value & 0x8000_0000 != 0 && !SUCCESS_WITH_RESTART.contains(&value)
 }
 
 /// Parses the spellings a code takes in logs and on the command line: `0x80073712`, `80073712`,

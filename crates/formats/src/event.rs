@@ -173,7 +173,9 @@ pub struct Facts {
 pub enum Record {
     #[default]
     Plain,
-    Cbs(crate::record::CbsRecord),
+    /// Boxed: most events of a large bundle are CBS events, and an inline record would make every event of every
+    /// source carry its size.
+    Cbs(Box<crate::record::CbsRecord>),
 }
 
 impl Event {
@@ -297,5 +299,16 @@ impl SourceFile {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Events are the bulk of an analysis's memory: a field added to every event costs its size on each of
+    /// hundreds of thousands. Grow this bound only on purpose.
+    #[test]
+    fn an_event_stays_small() {
+        let size = std::mem::size_of::<super::Event>();
+        assert!(size <= 340, "an Event is {size} bytes");
     }
 }

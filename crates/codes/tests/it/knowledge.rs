@@ -96,3 +96,16 @@ fn unknown_values_decode_structurally() {
     let nt = decode(0xC0AB_0001);
     assert!(nt.ntstatus && nt.facility_name == "NTSTATUS" && nt.severity == Severity::Error);
 }
+
+/// Class: a success that only asks for a restart is never a failure code, although servicing writes it with
+/// the failure bit set (`[HRESULT = 0x80070bc2 - ERROR_SUCCESS_REBOOT_REQUIRED]`).
+#[test]
+fn success_codes_that_ask_for_a_restart_are_not_failures() {
+    for value in [0x8007_0BC2, 0x8007_0BC3, 0x8007_0669, 0x0000_0001, 0x0024_0001] {
+        assert!(!patchdx_codes::is_failure(value), "0x{value:08X}");
+    }
+    for value in [0x8007_0BC9, 0x800F_0922, 0x8007_3712, 0xC190_0101] {
+        assert!(patchdx_codes::is_failure(value), "0x{value:08X}");
+    }
+    assert_eq!(decode(0x8007_0BC2).severity, Severity::Success);
+}

@@ -114,6 +114,6 @@ pub(crate) fn event(scanned: Scanned, path: &str, utc: Option<CivilTime>) -> Eve
     event.client = client;
     event.phase = phase;
     event.facts.session = session_of(&record.kind).map(str::to_string);
-    event.facts.record = Record::Cbs(record);
+    event.facts.record = Record::Cbs(Box::new(record));
     event
 }
