@@ -3,7 +3,7 @@
 //! to the first record of the chain — the first cause — and keeps the rest as its cascade.
 
 use crate::flat::Flat;
-use crate::model::{CodeRef, Confidence, Evidence, Finding, Session, Verdict};
+use crate::model::{CodeRef, Confidence, Evidence, Finding, InstallerFailure, Session, Verdict};
 use patchdx_formats::cbs::{CbsEventKind, Level};
 use std::collections::HashMap;
 
@@ -99,6 +99,7 @@ fn window_start_without_session(flat: &Flat, terminal: usize, floor: usize) -> u
             CbsEventKind::ExecStarted { .. }
                 | CbsEventKind::SessionStart { .. }
                 | CbsEventKind::StartupState { .. }
+                | CbsEventKind::StartupQueue
                 | CbsEventKind::TrustedInstallerInit
         ) {
             return start;
@@ -203,18 +204,55 @@ fn short_package(package: &str) -> &str {
     package.split('~').next().unwrap_or(package)
 }
 
+/// How long after a failed boot-time processing that started a rollback its rollback boot may end: the summary
+/// of that boot is part of the same failure.
+const ROLLBACK_BOOT_MS: i64 = 2 * 3600 * 1000;
+
 /// Diagnoses every failed operation; marks the events it uses in `claimed`.
 pub(crate) fn failed_operations(flat: &Flat, sessions: &[SessionBuild], claimed: &mut [bool]) -> Vec<Finding> {
-    let mut findings = Vec::new();
+    let mut findings: Vec<Finding> = Vec::new();
+    // The last failed boot-time processing that started a rollback: (its finding, code, when).
+    let mut rolling_back: Option<(usize, u32, Option<i64>)> = None;
     for terminal in terminals(flat, sessions) {
         let session = terminal.session.map(|s| &sessions[s]);
         let chain = Chain::back_from(flat, &terminal, session, claimed);
         for &i in &chain.records {
             claimed[i] = true;
         }
+        let at = flat.instant(terminal.index).map(|t| t.millis());
+        if let Some((finding, code, since)) = rolling_back
+            && is_rollback_summary(flat, &terminal, code, since, at)
+        {
+            // The summary of the rollback boot: one failure, not a second one.
+            let records = chain.records.iter().map(|&i| flat.evidence(i));
+            findings[finding].cascade.extend(records);
+            rolling_back = None;
+            continue;
+        }
+        if starts_rollback(flat, &chain) {
+            rolling_back = Some((findings.len(), terminal.code, at));
+        }
         findings.push(chain.finding(flat, &terminal, session));
     }
     findings
+}
+
+/// Whether a failed boot-time processing says a rollback will follow (`A rollback transaction will be created`,
+/// `… will be rolled back and a restart initiated`).
+fn starts_rollback(flat: &Flat, chain: &Chain) -> bool {
+    chain
+        .records
+        .iter()
+        .any(|&i| matches!(flat.kind(i), CbsEventKind::FailedOperation) && flat.event(i).message.contains("rollback"))
+}
+
+/// Whether `terminal` is the summary of the rollback boot after a failed boot-time processing with `code`
+/// at `since`: boot-time processing that completes with the same code within a few hours.
+fn is_rollback_summary(flat: &Flat, terminal: &Terminal, code: u32, since: Option<i64>, at: Option<i64>) -> bool {
+    terminal.session.is_none()
+        && terminal.code == code
+        && matches!(flat.kind(terminal.index), CbsEventKind::StartupComplete)
+        && matches!((since, at), (Some(a), Some(b)) if b >= a && b - a <= ROLLBACK_BOOT_MS)
 }
 
 /// The records of one failed operation, from its first cause to its final result.
@@ -224,6 +262,19 @@ struct Chain {
     first_cause: usize,
     /// Whether the first cause is an inner error record before the failing HRESULTs.
     inner_cause: bool,
+    /// The advanced installer whose failure made the operation fail, when one did.
+    installer: Option<InstallerChain>,
+}
+
+/// An advanced installer's failure inside an operation's chain.
+struct InstallerChain {
+    name: String,
+    /// The installer's DLL, as CSI's error summary names it.
+    binary: Option<String>,
+    /// The installer's own code (the error summary's `ErrorCode`, the queue item's HRESULT).
+    code: Option<u32>,
+    /// The components it was installing in the boot-time processing that failed.
+    components: Vec<String>,
 }
 
 impl Chain {
@@ -243,13 +294,26 @@ impl Chain {
             .collect();
         let first_member = members.first().copied().unwrap_or(terminal.index);
         let inner = inner_cause(flat, claimed, terminal.window_start, first_member);
-        let first_cause = inner.unwrap_or(first_member);
+        let mut first_cause = inner.unwrap_or(first_member);
         let mut records = members;
+        let installer = inner.and_then(|i| flat.event(i).facts.installer.as_deref()).map(|name| {
+            // The installer's own failing records (its error lines, its completion status, the queue's verdict
+            // on it and the summary rows) are the chain's start: the earliest is the first cause.
+            let own: Vec<usize> = (terminal.window_start..=end.max(first_member))
+                .filter(|&i| !claimed[i] && flat.event(i).facts.installer.as_deref() == Some(name))
+                .filter(|&i| flat.event(i).code.is_some_and(patchdx_codes::is_failure))
+                .collect();
+            if let Some(&earliest) = own.first() {
+                first_cause = first_cause.min(earliest);
+            }
+            records.extend(&own);
+            installer_chain(flat, terminal.window_start, name, &own)
+        });
         records.push(first_cause);
         records.push(terminal.index);
         records.sort_unstable();
         records.dedup();
-        Chain { records, first_cause, inner_cause: inner.is_some() }
+        Chain { records, first_cause, inner_cause: inner.is_some(), installer }
     }
 
     fn finding(&self, flat: &Flat, terminal: &Terminal, session: Option<&SessionBuild>) -> Finding {
@@ -258,12 +322,34 @@ impl Chain {
             .or_else(|| self.records.iter().find_map(|&i| flat.event(i).package.clone()));
         let kb =
             session.and_then(|s| s.kb.clone()).or_else(|| self.records.iter().find_map(|&i| flat.event(i).kb.clone()));
-        let code_ref = CodeRef::new(terminal.code, flat.event(terminal.index).facts.code_name.as_deref());
+        let operation_code = CodeRef::new(terminal.code, flat.event(terminal.index).facts.code_name.as_deref());
         let (confidence, reason) = self.confidence(terminal, session);
         let cascade: Vec<Evidence> =
             self.records.iter().filter(|&&i| i != self.first_cause).map(|&i| flat.evidence(i)).collect();
-        let title = format!("{} failed with {}", subject(kb.as_deref(), package.as_deref(), session), code_ref.label());
+        let what = subject(kb.as_deref(), package.as_deref(), session);
+        // An installer's own code is the finding's: the operation's code only says that installers failed.
+        let (title, code_ref, installer) = match &self.installer {
+            Some(ai) => {
+                let own = CodeRef::new(ai.code.unwrap_or(terminal.code), None);
+                let binary = ai.binary.as_deref().map(|b| format!(" ({b})")).unwrap_or_default();
+                let then = if starts_rollback(flat, self) {
+                    format!("the operation queue failed with {} and was rolled back", operation_code.label())
+                } else {
+                    format!("{what} failed with {}", operation_code.label())
+                };
+                let title = format!("Advanced installer {}{binary} failed with {}; {then}", ai.name, own.label());
+                let found = InstallerFailure {
+                    name: ai.name.clone(),
+                    binary: ai.binary.clone(),
+                    code: own.clone(),
+                    components: ai.components.clone(),
+                };
+                (title, own, Some(found))
+            }
+            None => (format!("{what} failed with {}", operation_code.label()), operation_code, None),
+        };
         Finding {
+            installer,
             kb,
             package,
             session: session.map(|s| s.id.clone()),
@@ -287,6 +373,34 @@ impl Chain {
         } else {
             (Confidence::Medium, "chain joined by time and code; the records name no session".to_string())
         }
+    }
+}
+
+/// What the records of a failed advanced installer say about it: its binary and own code (CSI's error summary
+/// row, else the queue's verdict on it), and the components it was installing since the boot-time processing
+/// began.
+fn installer_chain(flat: &Flat, window_start: usize, name: &str, own: &[usize]) -> InstallerChain {
+    let summary = own.iter().find_map(|&i| match flat.kind(i) {
+        CbsEventKind::InstallerSummary { binary, .. } => Some((binary.clone(), flat.event(i).code)),
+        _ => None,
+    });
+    let verdict = own.iter().find(|&&i| matches!(flat.kind(i), CbsEventKind::InstallerFailed { .. }));
+    let code = summary.as_ref().and_then(|(_, c)| *c).or_else(|| verdict.and_then(|&i| flat.event(i).code));
+    let end = own.last().copied().unwrap_or(window_start);
+    let mut components: Vec<String> = Vec::new();
+    for i in window_start..=end {
+        if let CbsEventKind::InstallerComponent { identity } = flat.kind(i)
+            && flat.event(i).facts.installer.as_deref() == Some(name)
+            && !components.contains(identity)
+        {
+            components.push(identity.clone());
+        }
+    }
+    InstallerChain {
+        name: name.to_string(),
+        binary: summary.map(|(b, _)| b).filter(|b| !b.is_empty()),
+        code,
+        components,
     }
 }
 

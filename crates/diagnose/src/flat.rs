@@ -117,12 +117,17 @@ impl<'a> Flat<'a> {
         let event = self.event(index);
         let failing_code = event.code.is_some_and(patchdx_codes::is_failure);
         match self.kind(index) {
-            CbsEventKind::Failure | CbsEventKind::FailedOperation | CbsEventKind::InstallerError => true,
+            CbsEventKind::Failure
+            | CbsEventKind::FailedOperation
+            | CbsEventKind::InstallerError
+            | CbsEventKind::InstallerFailed { .. }
+            | CbsEventKind::InstallerSummary { .. } => true,
             CbsEventKind::CsiFatal | CbsEventKind::StoreMarkedCorrupt => true,
             CbsEventKind::WerReport { .. }
             | CbsEventKind::ExecComplete { .. }
             | CbsEventKind::SessionFinalized { .. }
             | CbsEventKind::StartupComplete
+            | CbsEventKind::InstallerStatus
             | CbsEventKind::OperationResult => failing_code,
             _ => failing_code && self.record(index).level == Level::Error,
         }
@@ -132,7 +137,11 @@ impl<'a> Flat<'a> {
     pub fn is_inner_cause(&self, index: usize) -> bool {
         matches!(
             self.kind(index),
-            CbsEventKind::CsiFatal | CbsEventKind::StoreMarkedCorrupt | CbsEventKind::InstallerError
+            CbsEventKind::CsiFatal
+                | CbsEventKind::StoreMarkedCorrupt
+                | CbsEventKind::InstallerError
+                | CbsEventKind::InstallerFailed { .. }
+                | CbsEventKind::InstallerSummary { .. }
         )
     }
 

@@ -1,11 +1,12 @@
 //! Resolution: a failure that a later success of the same operation on the same machine made good — the
 //! same update installed by a later CBS session, Windows Update event 19 after event 20, a ReportingEvents or
-//! DISM success — or that a newer cumulative rollup, committed later, superseded. A success older than the
-//! failure resolves nothing.
+//! DISM success, the same advanced installer run to completion by a later boot-time processing — or that a newer
+//! cumulative rollup, committed later, superseded. A success older than the failure resolves nothing.
 
 use crate::model::{EventId, Evidence, Finding, Resolution, Verdict};
 use crate::timeline::Timeline;
 use patchdx_formats::CivilTime;
+use patchdx_formats::cbs::CbsEventKind;
 use patchdx_formats::event::{Action, Event};
 
 /// What identifies the operation a failure belongs to, from the records it quotes.
@@ -106,9 +107,48 @@ fn later(a: (Option<CivilTime>, Option<CivilTime>), b: (Option<CivilTime>, Optio
     }
 }
 
+/// A later boot-time processing that ran the same advanced installer to install (a `New component` under it)
+/// and completed without failure: the installer's failure is made good. A rollback boot, which runs the same
+/// installer only to remove what it added, resolves nothing.
+fn installer_success(finding: &Finding, timeline: &Timeline) -> Option<Resolution> {
+    let name = finding.installer.as_ref()?.name.as_str();
+    let failed_at = (finding.utc_time, finding.local_time);
+    let (mut in_queue, mut installs) = (false, false);
+    for (index, event) in timeline.events.iter().enumerate() {
+        let Some(record) = event.cbs() else { continue };
+        if later((event.utc, event.local), failed_at) != Some(true) {
+            continue;
+        }
+        match record.kind {
+            CbsEventKind::StartupQueue => (in_queue, installs) = (true, false),
+            CbsEventKind::InstallerComponent { .. } if event.facts.installer.as_deref() == Some(name) => {
+                installs = true;
+            }
+            CbsEventKind::StartupComplete => {
+                if in_queue && installs && !event.code.is_some_and(patchdx_codes::is_failure) {
+                    return Some(Resolution {
+                        local_time: event.local,
+                        utc_time: event.utc,
+                        operation: format!("advanced installer {name}"),
+                        by: Evidence::of(EventId(index), event),
+                    });
+                }
+                (in_queue, installs) = (false, false);
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Marks every failed finding that a later success resolves, with that success as evidence.
 pub(crate) fn attach(findings: &mut [Finding], timeline: &Timeline) {
     for finding in findings.iter_mut().filter(|f| f.verdict == Verdict::Failed) {
+        if let Some(resolution) = installer_success(finding, timeline) {
+            finding.verdict = Verdict::Resolved;
+            finding.resolution = Some(resolution);
+            continue;
+        }
         let op = Operation::of(finding, timeline);
         if op.successes.is_empty() {
             continue;

@@ -153,14 +153,17 @@ pub struct Event {
 }
 
 /// What a reader knows about an event beyond the fields every event has, typed, so that later stages read
-/// facts instead of parsing the message again.
+/// facts instead of parsing the message again. (Boxed strings: every event carries these fields, most of them
+/// empty.)
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Facts {
     /// The code's name as the log wrote it next to the value (`ERROR_SXS_COMPONENT_STORE_CORRUPT`).
-    pub code_name: Option<String>,
+    pub code_name: Option<Box<str>>,
     /// The servicing session the record belongs to (a CBS session id).
-    pub session: Option<String>,
+    pub session: Option<Box<str>>,
+    /// The advanced installer the record is about (`Container Installer`, `Task Scheduler`, …).
+    pub installer: Option<Box<str>>,
     /// What the line says is damaged (components, member file, problem, package), where it says anything.
     pub damage: Option<Box<crate::damage::Damage>>,
     /// What the line says in its source's own terms.

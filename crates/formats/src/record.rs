@@ -147,6 +147,41 @@ pub enum CbsEventKind {
     OperationResult,
     InstallerError,
     FailedOperation,
+    /// Boot-time processing of the advanced operation queue begins (`Startup: Processing advanced operation
+    /// queue`): the advanced installers of the pending operations run next.
+    StartupQueue,
+    /// CSI begins running an advanced installer (`Begin executing advanced installer phase 39 index 0
+    /// (sequence 0)`); its name and component follow on continuation lines.
+    InstallerBegin {
+        sequence: u32,
+    },
+    /// `Installer name: 'Container Installer'` under an `InstallerBegin`.
+    InstallerName {
+        name: String,
+    },
+    /// `New component: Microsoft-Windows-…, version …, arch …` under an `InstallerBegin`: the installer runs to
+    /// install (or update) that component; `Old component` alone means it runs to remove one.
+    InstallerComponent {
+        identity: String,
+    },
+    /// CSI finished an advanced installer (`End executing advanced installer (sequence 0)`); its completion
+    /// status follows.
+    InstallerEnd {
+        sequence: u32,
+    },
+    /// `Completion status: S_OK` / `HRESULT_FROM_WIN32(1753)` under an `InstallerEnd`.
+    InstallerStatus,
+    /// `(F) Failed execution of queue item Installer: <name> ({guid}) with HRESULT …`: the queue gave up on an
+    /// installer; a rollback follows.
+    InstallerFailed {
+        installer: String,
+    },
+    /// A row of CSI's error summary after the queue ran: `(F) Installer: <name>  Binary Name: <dll>  ErrorCode:
+    /// <hex>  Phase: …`; the code is the installer's own.
+    InstallerSummary {
+        installer: String,
+        binary: String,
+    },
     BackupCabFailed,
     /// CBS rotated its log into this CbsPersist file.
     BackupArchived {

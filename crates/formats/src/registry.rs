@@ -101,6 +101,11 @@ fn annotate(file: &mut SourceFile) {
                     | K::LastBootTime { .. }
                     | K::BackupArchived { .. }
                     | K::StartupPackage { .. }
+                    | K::StartupQueue
+                    | K::InstallerBegin { .. }
+                    | K::InstallerName { .. }
+                    | K::InstallerComponent { .. }
+                    | K::InstallerEnd { .. }
             )
         });
         if !bookkeeping {

@@ -68,7 +68,11 @@ fn clip(text: &str, width: usize) -> String {
 
 fn time_pair(local: Option<CivilTime>, utc: Option<CivilTime>, offset: Option<&str>) -> String {
     match (local, utc) {
-        (Some(l), Some(u)) => format!("{l} local ({}) = {u} UTC", offset.unwrap_or("offset known")),
+        (Some(l), Some(u)) => {
+            // The offset the two times imply, when the caller has no label for it.
+            let implied = || patchdx_formats::time::format_offset((l.millis() - u.millis()) / 1000);
+            format!("{l} local ({}) = {u} UTC", offset.map_or_else(implied, str::to_string))
+        }
         (Some(l), None) => {
             format!("{l} local (UTC offset unknown: no CSI UTC stamps in this file)")
         }
@@ -94,7 +98,8 @@ pub fn render_text(analysis: &Analysis, options: TextOptions) -> String {
     // Stale or mismatched input is said before anything else: it changes how the rest reads.
     render_case(&mut out, &s, analysis);
     if !analysis.findings.is_empty() {
-        let _ = writeln!(out, "\n{}", s.bold(&format!("FINDINGS ({} failed, {} repaired)", v.failures, v.repaired)));
+        let counts = format!("FINDINGS ({} failed, {} repaired, {} resolved)", v.failures, v.repaired, v.resolved);
+        let _ = writeln!(out, "\n{}", s.bold(&counts));
         for finding in &analysis.findings {
             render_finding(&mut out, &s, finding, options.verbose);
         }
@@ -229,6 +234,13 @@ fn render_identity(out: &mut String, f: &Finding) {
     }
     if let Some(phase) = &f.phase {
         let _ = writeln!(out, "  phase       {phase}");
+    }
+    if let Some(ai) = &f.installer {
+        let binary = ai.binary.as_deref().map(|b| format!(" ({b})")).unwrap_or_default();
+        let _ = writeln!(out, "  installer   {}{binary}, its own code {}", ai.name, ai.code.label());
+        for component in &ai.components {
+            let _ = writeln!(out, "  component   {component}");
+        }
     }
 }
 

@@ -109,6 +109,20 @@ pub enum Verdict {
     Resolved,
 }
 
+/// An advanced installer that failed: its name, DLL and own code, and the components it was installing.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct InstallerFailure {
+    /// As CSI names it (`Container Installer`, `Task Scheduler`, `Generic Command`).
+    pub name: String,
+    pub binary: Option<String>,
+    /// The installer's own code, not the queue's (`0x800706D9`, not `0x800F0922`; never the `[gle=…]` CSI
+    /// appends to fatal lines).
+    pub code: CodeRef,
+    /// Component identities it was installing (`Microsoft-Windows-…, version …, arch …`).
+    pub components: Vec<String>,
+}
+
 /// How a failure was resolved: the later success of the same operation, and when.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[non_exhaustive]
@@ -167,6 +181,9 @@ pub struct Finding {
     /// Where the failure falls in the CBS history, and which files span its time.
     #[serde(flatten)]
     pub coverage: super::Coverage,
+    /// The advanced installer whose failure made the operation fail, when one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub installer: Option<InstallerFailure>,
     /// The later success of the same operation that resolved this failure.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resolution: Option<Resolution>,
@@ -178,7 +195,7 @@ pub struct Finding {
 impl Finding {
     /// The named facts a report lists under the title, in order, those that are known.
     pub fn facts(&self) -> Vec<(&'static str, &str)> {
-        [
+        let mut facts: Vec<(&'static str, &str)> = [
             ("update", &self.kb),
             ("package", &self.package),
             ("session", &self.session),
@@ -187,7 +204,13 @@ impl Finding {
         ]
         .into_iter()
         .filter_map(|(name, value)| value.as_deref().map(|v| (name, v)))
-        .collect()
+        .collect();
+        if let Some(ai) = &self.installer {
+            facts.push(("installer", &ai.name));
+            facts.extend(ai.binary.as_deref().map(|b| ("installer binary", b)));
+            facts.extend(ai.components.iter().map(|c| ("component", c.as_str())));
+        }
+        facts
     }
 
     /// A finding with what every stage knows first; its time is the outcome's. The other fields are filled by
@@ -223,6 +246,7 @@ impl Finding {
             diagnosis: Vec::new(),
             corroboration: Vec::new(),
             coverage: super::Coverage::default(),
+            installer: None,
             resolution: None,
             repair: None,
         }

@@ -1,5 +1,7 @@
 //! The integration tests of diagnose, in one binary (one link instead of one per file).
+mod advanced_installers;
 mod bad_input;
+mod cbs_24h2_format;
 mod cbs_fixtures;
 mod common;
 mod encodings_and_containers;

@@ -52,8 +52,38 @@ pub fn classify(level: Level, component: &str, message: &str) -> Option<Classifi
     match named_kind(component, message) {
         // The code is read (a regex over the line) only once the line is known to matter: most lines the scan
         // picks out turn out to be of no diagnostic value.
-        Some(kind) => Some(Classified { kind: kind?, code: primary_code(message) }),
+        Some(kind) => {
+            let kind = kind?;
+            let code = own_code(&kind, message).or_else(|| primary_code(message));
+            Some(Classified { kind, code })
+        }
         None => failure_by_code(level, component, message),
+    }
+}
+
+/// The code a kind of line states in its own field, which wins over any other code on the line (an error
+/// summary row's `ErrorCode: 800706d9` over the `[gle=0x80004005]` CSI appends to every fatal line; an
+/// installer's `Completion status: S_OK`).
+fn own_code(kind: &CbsEventKind, m: &str) -> Option<FoundCode> {
+    match kind {
+        CbsEventKind::InstallerSummary { .. } => {
+            let hex = after(m, "ErrorCode: ")?;
+            let digits = hex.bytes().take_while(u8::is_ascii_hexdigit).count();
+            let value = u32::from_str_radix(hex.get(..digits)?, 16).ok()?;
+            Some(FoundCode { value, name_in_log: None })
+        }
+        CbsEventKind::InstallerStatus if has!(m, "S_OK") => Some(FoundCode { value: 0, name_in_log: None }),
+        // `with HRESULT HRESULT_FROM_WIN32(1058)` (read by the code scanner) or `with HRESULT 800f0207 [Error,…]`,
+        // a bare hex value the scanner does not take.
+        CbsEventKind::InstallerFailed { .. } => {
+            let value = after(m, "with HRESULT ")?;
+            let digits = value.bytes().take_while(u8::is_ascii_hexdigit).count();
+            let bare = digits == 8 && !value[digits..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_');
+            bare.then(|| u32::from_str_radix(&value[..digits], 16).ok())
+                .flatten()
+                .map(|value| FoundCode { value, name_in_log: None })
+        }
+        _ => None,
     }
 }
 
@@ -66,6 +96,7 @@ fn named_kind(component: &str, m: &str) -> GroupVerdict {
         .or_else(|| session_bookkeeping(m))
         .or_else(|| startup_processing(m).map(Some))
         .or_else(|| wer_report(m).map(Some))
+        .or_else(|| advanced_installers(m))
         .or_else(|| corruption_and_repair(m))
         .or_else(|| failure_and_rotation_markers(component, m).map(Some))
 }
@@ -116,6 +147,8 @@ fn session_bookkeeping(m: &str) -> GroupVerdict {
 fn startup_processing(m: &str) -> Option<CbsEventKind> {
     if let Some(state) = m.strip_prefix("Startup: current ExecuteState is ") {
         Some(CbsEventKind::StartupState { state: state.trim().to_string() })
+    } else if m.starts_with("Startup: Processing advanced operation queue") {
+        Some(CbsEventKind::StartupQueue)
     } else if m.starts_with("Startup: Processing complete") || m.starts_with("Startup processing completed") {
         Some(CbsEventKind::StartupComplete)
     } else if m.starts_with("Startup: Package:") && has!(m, "completed startup processing") {
@@ -136,6 +169,53 @@ fn wer_report(m: &str) -> Option<CbsEventKind> {
         target_state: field(m, "target state:").unwrap_or("").to_string(),
         client: field(m, "client id:").unwrap_or("").to_string(),
     })
+}
+
+/// Advanced installers: CSI running one (its begin line, then its name and component on continuation lines; its
+/// end line, then its completion status), the queue giving up on one, and the rows of CSI's error summary. A
+/// continuation line that names nothing (`New component: (null)`) is dropped.
+fn advanced_installers(m: &str) -> GroupVerdict {
+    if let Some(rest) = m.strip_prefix("Installer name: ") {
+        let name = rest.trim().trim_matches('\'').trim();
+        return Some((!name.is_empty()).then(|| CbsEventKind::InstallerName { name: name.to_string() }));
+    }
+    if let Some(rest) = m.strip_prefix("New component: ") {
+        // Windows 10 1809 quotes a strong name with its length: `[l:154 ml:155]'Name, Culture=…'`.
+        let rest = rest.trim();
+        let identity = match rest.strip_prefix("[l:").and_then(|r| r.split_once("]'")) {
+            Some((_, quoted)) => quoted.trim_end_matches('\''),
+            None => rest,
+        };
+        let named = !identity.is_empty() && identity != "(null)";
+        return Some(named.then(|| CbsEventKind::InstallerComponent { identity: identity.to_string() }));
+    }
+    if m.starts_with("Completion status: ") {
+        return Some(Some(CbsEventKind::InstallerStatus));
+    }
+    // One search rules out the lines below for nearly every line the scan picks.
+    if !has!(m, "nstaller") {
+        return None;
+    }
+    let sequence = || after(m, "(sequence ").and_then(|s| s.split(')').next()).and_then(|n| n.trim().parse().ok());
+    if has!(m, "Begin executing advanced installer") {
+        Some(sequence().map(|sequence| CbsEventKind::InstallerBegin { sequence }))
+    } else if has!(m, "End executing advanced installer") {
+        Some(sequence().map(|sequence| CbsEventKind::InstallerEnd { sequence }))
+    } else if let Some(rest) = after(m, "Failed execution of queue item Installer: ") {
+        let name = rest.split(" ({").next().unwrap_or(rest).split(" with HRESULT").next().unwrap_or(rest).trim();
+        // An installer CSI does not rely on fails without consequence: no rollback, nothing to diagnose.
+        let ignored = has!(m, "Failure will be ignored");
+        Some((!name.is_empty() && !ignored).then(|| CbsEventKind::InstallerFailed { installer: name.to_string() }))
+    } else if let Some(rest) = after(m, "(F) Installer: ") {
+        let name = rest.split('\t').next().unwrap_or("").trim();
+        let binary = after(rest, "Binary Name: ").map_or("", |b| b.split('\t').next().unwrap_or("").trim());
+        Some(
+            (!name.is_empty())
+                .then(|| CbsEventKind::InstallerSummary { installer: name.to_string(), binary: binary.to_string() }),
+        )
+    } else {
+        None
+    }
 }
 
 /// Damage found and repaired: DISM's corruption rows and summary counts, SFC's `[SR]` lines, the store flagged
@@ -195,12 +275,22 @@ fn failure_and_rotation_markers(component: &str, m: &str) -> Option<CbsEventKind
 /// A line no wording names matters only as a failure: it carries a failure code, or says it failed at Error
 /// level. Routine failures are kept, as benign, so that they are counted but explain nothing.
 fn failure_by_code(level: Level, component: &str, m: &str) -> Option<Classified> {
-    let code = primary_code(m);
+    let code = primary_code(m).or_else(|| decimal_status(m));
     if !(is_failure_code(&code) || (level == Level::Error && (has!(m, "Failed") || has!(m, "failed")))) {
         return None;
     }
     let kind = if is_benign(component, m, &code) { CbsEventKind::Benign } else { CbsEventKind::Failure };
     Some(Classified { kind, code })
+}
+
+/// A status CSI writes as a negative decimal (`Failed to create container base layer … with status
+/// -2147023143`), read as the HRESULT it is (0x800706D9); only failures count.
+fn decimal_status(m: &str) -> Option<FoundCode> {
+    let rest = after(m, "status -")?;
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let magnitude: i64 = rest.get(..digits)?.parse().ok()?;
+    let value = i32::try_from(-magnitude).ok()? as u32;
+    patchdx_codes::is_failure(value).then_some(FoundCode { value, name_in_log: None })
 }
 
 /// SFC's `[SR]` repair lines. Most lines the scan picks are none of these: one search for `[SR] ` rules them
@@ -264,5 +354,59 @@ mod tests {
         )
         .expect("line");
         assert_eq!(c.kind, CbsEventKind::Failure);
+    }
+
+    /// Every line of an advanced installer's run, in the shapes of Windows 10 1809 and Windows 11 24H2.
+    #[test]
+    fn advanced_installer_lines_of_every_shape() {
+        let kind = |level, component, message| classify(level, component, message).map(|c| (c.kind, c.code));
+        assert_eq!(
+            kind(Level::Info, "CSI", "00000044 Begin executing advanced installer phase 39 index 0 (sequence 0)"),
+            Some((CbsEventKind::InstallerBegin { sequence: 0 }, None))
+        );
+        assert_eq!(
+            kind(Level::Continuation, "", "Installer name: 'Container Installer'").map(|k| k.0),
+            Some(CbsEventKind::InstallerName { name: "Container Installer".to_string() })
+        );
+        assert_eq!(
+            kind(
+                Level::Continuation,
+                "",
+                "New component: [l:154 ml:155]'Microsoft-Windows-DLNA-MDEServer, Culture=neutral, Version=10.0.17763.1'"
+            )
+            .map(|k| k.0),
+            Some(CbsEventKind::InstallerComponent {
+                identity: "Microsoft-Windows-DLNA-MDEServer, Culture=neutral, Version=10.0.17763.1".to_string()
+            })
+        );
+        assert_eq!(kind(Level::Continuation, "", "New component: (null)"), None);
+        let status = |m| kind(Level::Continuation, "", m).and_then(|k| k.1).map(|c| c.value);
+        assert_eq!(status("Completion status: S_OK "), Some(0));
+        assert_eq!(status("Completion status: HRESULT_FROM_WIN32(1753) "), Some(0x8007_06D9));
+        let failed = "0000004b (F) Failed execution of queue item Installer: Container Installer ({9edf0f01-ef44-4c87-ac5a-8aad730137ab}) with HRESULT HRESULT_FROM_WIN32(1753).  Failure will not be ignored: A rollback will be initiated after all the operations in the installer queue are completed; installer is reliable[gle=0x80004005]";
+        assert_eq!(
+            kind(Level::Error, "CSI", failed),
+            Some((
+                CbsEventKind::InstallerFailed { installer: "Container Installer".to_string() },
+                Some(FoundCode { value: 0x8007_06D9, name_in_log: Some("HRESULT_FROM_WIN32(1753)".to_string()) })
+            ))
+        );
+        let bare = "0000002b (F) Failed execution of queue item Installer: Root Devices ({3d07d150-2f3d-4184-9793-d0fd59b0c885}) with HRESULT 800f0207 [Error,Facility=(000f),Code=519 (0x0207)]. Failure will not be ignored: A rollback will be initiated";
+        assert_eq!(kind(Level::Error, "CSI", bare).and_then(|k| k.1).map(|c| c.value), Some(0x800F_0207));
+        let ignored = "0000002b (F) Failed execution of queue item Installer: Root Devices ({3d07d150-2f3d-4184-9793-d0fd59b0c885}) with HRESULT 800f0207. Failure will be ignored: installer is not reliable";
+        assert_eq!(kind(Level::Error, "CSI", ignored), None);
+        let summary = "0000006b (F) Installer: Container Installer\tBinary Name: containerai.dll\tErrorCode: 800706d9\tPhase: 39\tMode: Delta\tComponent: NONE[gle=0x80004005]";
+        assert_eq!(
+            kind(Level::Error, "CSI", summary),
+            Some((
+                CbsEventKind::InstallerSummary {
+                    installer: "Container Installer".to_string(),
+                    binary: "containerai.dll".to_string()
+                },
+                Some(FoundCode { value: 0x8007_06D9, name_in_log: None })
+            ))
+        );
+        let own = "00000048 Failed to create container base layer for client id Microsoft-Windows-Professional-Config with status -2147023143";
+        assert_eq!(kind(Level::Info, "CSI", own).and_then(|k| k.1).map(|c| c.value), Some(0x8007_06D9));
     }
 }

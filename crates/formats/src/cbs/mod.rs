@@ -341,7 +341,7 @@ fn describe_file(file: &mut SourceFile) {
 }
 
 /// Failure lines at Info level matter only as links of a chain that ends in a failed result with the same
-/// code; drop those whose code no failed result in the file carries.
+/// code (an operation's, or an advanced installer's); drop those whose code no failed result in the file carries.
 fn prune_unused_failures(kept: &mut Vec<Scanned>) {
     let outcome_codes: HashSet<u32> = kept
         .iter()
@@ -354,6 +354,9 @@ fn prune_unused_failures(kept: &mut Vec<Scanned>) {
                     | CbsEventKind::WerReport { .. }
                     | CbsEventKind::StartupComplete
                     | CbsEventKind::OperationResult
+                    | CbsEventKind::InstallerStatus
+                    | CbsEventKind::InstallerFailed { .. }
+                    | CbsEventKind::InstallerSummary { .. }
             )
         })
         .filter_map(|s| s.code)
@@ -435,7 +438,42 @@ fn merge(file: &mut SourceFile, scans: Vec<scan::ChunkScan>) -> Vec<Scanned> {
     log.last = last;
     log.routine_failure_lines += benign;
     log.offsets = offsets;
+    link_installers(&mut kept);
     kept
+}
+
+/// Gives the lines of each advanced installer's block the installer's name. A block is a begin line, its
+/// continuation lines (the name among them), the installer's own lines, then an end line and the completion
+/// status; the queue's failure and summary rows name the installer themselves.
+fn link_installers(kept: &mut [Scanned]) {
+    let mut begin: Option<usize> = None;
+    let mut name: Option<String> = None;
+    let mut ended: Option<String> = None;
+    for i in 0..kept.len() {
+        match &kept[i].record.kind {
+            CbsEventKind::InstallerBegin { .. } => {
+                begin = Some(i);
+                name = None;
+            }
+            CbsEventKind::InstallerName { name: named } => {
+                name = Some(named.clone());
+                for line in &mut kept[begin.unwrap_or(i)..=i] {
+                    line.installer.clone_from(&name);
+                }
+            }
+            CbsEventKind::InstallerEnd { .. } => {
+                kept[i].installer = name.take();
+                ended.clone_from(&kept[i].installer);
+                begin = None;
+            }
+            CbsEventKind::InstallerStatus => kept[i].installer.clone_from(&ended),
+            CbsEventKind::InstallerFailed { installer } | CbsEventKind::InstallerSummary { installer, .. } => {
+                kept[i].installer = Some(installer.clone());
+            }
+            _ if begin.is_some() => kept[i].installer.clone_from(&name),
+            _ => {}
+        }
+    }
 }
 
 /// Collapses offset samples into segments of constant offset.

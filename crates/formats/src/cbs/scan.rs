@@ -17,7 +17,9 @@ use std::sync::OnceLock;
 /// `tup processing compl` (Startup processing completed), `g.xml` (pending.xml), `[SR]`, `TI: ` (TI init, Last
 /// boot time), `@200`…`@203` (CSI UTC stamps of the years 2000–2039: a 3-byte `@20` would slow the whole
 /// search, see below), and the once-per-start `rting TrustedInstaller` (Windows 7 has no `TI:` line),
-/// `Loaded Serv`, `Universal Time`, `Archived backup`. Broader literals (`nitializ`, `esult`, `rocessing `) were tried: they pick out many more
+/// `Loaded Serv`, `Universal Time`, `Archived backup`, and the advanced installers' blocks (`xecuting advanced`
+/// for their begin and end lines, `nstaller name: `, `New component` and `Completion status` for the continuation
+/// lines that name the installer, what it installs and how it ended). Broader literals (`nitializ`, `esult`, `rocessing `) were tried: they pick out many more
 /// lines (`Processing CompDB file`, `Startup processing thread terminated`), nearly all of no value, and every
 /// picked line costs a parse.
 // The literals come in eight groups because the search tells groups apart exactly but the literals inside
@@ -29,14 +31,14 @@ use std::sync::OnceLock;
 // slower portable engine.
 #[doc(hidden)]
 pub const TRIGGER_GROUPS: &[&[&str]] = &[
-    &["@201", "Loaded Serv", "g.xml"],
+    &["@201", "Loaded Serv", "g.xml", "nstaller name: "],
     &["rting TrustedInstaller", "rtup:", "Exec:"],
-    &["@203", "@200"],
+    &["@203", "@200", "xecuting advanced", "Completion status"],
     &["[SR]", "hr =", "(F) ", "hr: ", "by client"],
     &["TI: ", "finalize", "Error", "hr:0"],
     &["ESULT", "tup processing compl", "ailed"],
     &["Result =", "@202", "on result", "ailure"],
-    &["(p)\t", "Archived backup", "Universal Time", "rrupt"],
+    &["(p)\t", "Archived backup", "Universal Time", "rrupt", "New component"],
 ];
 
 /// The same literals in the order the portable engine searches fastest: aho-corasick's packed searcher puts
@@ -72,6 +74,10 @@ pub const PORTABLE_ORDER: &[&str] = &[
     "rrupt",
     "@200",
     "ailure",
+    "xecuting advanced",
+    "nstaller name: ",
+    "Completion status",
+    "New component",
 ];
 
 /// The trigger searcher with the engine asked for (the portable one where the CPU cannot run the kernel).
@@ -122,6 +128,9 @@ pub(crate) struct Scanned {
     pub code_name: Option<String>,
     pub package: Option<String>,
     pub kb: Option<String>,
+    /// The advanced installer the line is about (set when the file's lines are put together: a block's
+    /// name comes on a continuation line after its begin line).
+    pub installer: Option<String>,
     /// The line as quoted, empty for bookkeeping records.
     pub text: String,
 }
@@ -245,6 +254,11 @@ fn examine_line(out: &mut ChunkScan, chunk: &[u8], start: usize, raw: &[u8], lin
             | CbsEventKind::LastBootTime { .. }
             | CbsEventKind::BackupArchived { .. }
             | CbsEventKind::StartupPackage { .. }
+            | CbsEventKind::StartupQueue
+            | CbsEventKind::InstallerBegin { .. }
+            | CbsEventKind::InstallerName { .. }
+            | CbsEventKind::InstallerComponent { .. }
+            | CbsEventKind::InstallerEnd { .. }
     );
     let mut shown: String = if bookkeeping { String::new() } else { text.trim_end().to_string() };
     if shown.len() > MAX_EVENT_TEXT {
@@ -274,6 +288,7 @@ fn examine_line(out: &mut ChunkScan, chunk: &[u8], start: usize, raw: &[u8], lin
         code_name: classified.code.and_then(|c| c.name_in_log),
         package,
         kb,
+        installer: None,
         text: shown,
     });
 }

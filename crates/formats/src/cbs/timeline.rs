@@ -20,6 +20,7 @@ fn action_of(kind: &CbsEventKind, failed: bool, has_package: bool) -> Action {
         }
         CbsEventKind::ExecComplete { .. } | CbsEventKind::SessionFinalized { .. } => Action::SessionEnded,
         CbsEventKind::StartupState { .. }
+        | CbsEventKind::StartupQueue
         | CbsEventKind::StartupComplete
         | CbsEventKind::StartupPackage { .. }
         | CbsEventKind::PendingXml => Action::PendingOperations,
@@ -46,12 +47,20 @@ fn action_of(kind: &CbsEventKind, failed: bool, has_package: bool) -> Action {
         CbsEventKind::CsiFatal
         | CbsEventKind::Failure
         | CbsEventKind::FailedOperation
-        | CbsEventKind::InstallerError => Action::Error,
+        | CbsEventKind::InstallerError
+        | CbsEventKind::InstallerFailed { .. }
+        | CbsEventKind::InstallerSummary { .. } => Action::Error,
+        CbsEventKind::InstallerStatus if failed => Action::Error,
         CbsEventKind::BackupCabFailed => Action::Warning,
         CbsEventKind::TrustedInstallerInit
         | CbsEventKind::ServicingStackLoaded { .. }
         | CbsEventKind::LastBootTime { .. }
         | CbsEventKind::BackupArchived { .. }
+        | CbsEventKind::InstallerBegin { .. }
+        | CbsEventKind::InstallerName { .. }
+        | CbsEventKind::InstallerComponent { .. }
+        | CbsEventKind::InstallerEnd { .. }
+        | CbsEventKind::InstallerStatus
         | CbsEventKind::Benign => Action::Note,
     }
 }
@@ -70,6 +79,13 @@ fn describe(kind: &CbsEventKind) -> Option<String> {
         CbsEventKind::StartupPackage { new_state } => {
             format!("Startup: package completed startup processing, new state: {new_state}")
         }
+        CbsEventKind::StartupQueue => "Startup: Processing advanced operation queue".to_string(),
+        CbsEventKind::InstallerBegin { sequence } => {
+            format!("Begin executing advanced installer (sequence {sequence})")
+        }
+        CbsEventKind::InstallerName { name } => format!("Installer name: '{name}'"),
+        CbsEventKind::InstallerComponent { identity } => format!("New component: {identity}"),
+        CbsEventKind::InstallerEnd { sequence } => format!("End executing advanced installer (sequence {sequence})"),
         _ => return None,
     })
 }
@@ -87,7 +103,7 @@ fn session_of(kind: &CbsEventKind) -> Option<&str> {
 
 /// A kept CBS line as an event of the file at `path`, its UTC from the file's offsets.
 pub(crate) fn event(scanned: Scanned, path: &str, utc: Option<CivilTime>) -> Event {
-    let Scanned { line, local, record, code, code_name, package, kb, text } = scanned;
+    let Scanned { line, local, record, code, code_name, package, kb, installer, text } = scanned;
     let failed = code.is_some_and(patchdx_codes::is_failure);
     let level = match record.level {
         CbsLevel::Error => Level::Error,
@@ -109,11 +125,12 @@ pub(crate) fn event(scanned: Scanned, path: &str, utc: Option<CivilTime>) -> Eve
     event.utc = utc;
     event.code = code;
     event.kb = kb;
-    event.facts.code_name = code_name;
+    event.facts.code_name = code_name.map(String::into_boxed_str);
+    event.facts.installer = installer.map(String::into_boxed_str);
     event.package = package;
     event.client = client;
     event.phase = phase;
-    event.facts.session = session_of(&record.kind).map(str::to_string);
+    event.facts.session = session_of(&record.kind).map(Box::from);
     event.facts.record = Record::Cbs(Box::new(record));
     event
 }

@@ -125,6 +125,16 @@ fn name_after(text: &str, from: usize) -> Option<(&str, usize)> {
 
 const FROM_WIN32: &[u8] = b"HRESULT_FROM_WIN32(";
 
+/// The HRESULT of `HRESULT_FROM_WIN32(x)`: `x` is a symbol (`ERROR_SXS_COMPONENT_STORE_CORRUPT`) or, as CSI
+/// writes completion statuses, the Win32 number (`HRESULT_FROM_WIN32(1753)` = 0x800706D9).
+pub(super) fn from_win32(argument: &str) -> Option<u32> {
+    if argument.bytes().all(|b| b.is_ascii_digit()) {
+        let number: u32 = argument.parse().ok()?;
+        return (number <= 0xFFFF).then(|| patchdx_codes::win32_to_hresult_if_small(number));
+    }
+    patchdx_codes::lookup_name(argument).map(|info| patchdx_codes::win32_to_hresult_if_small(info.value))
+}
+
 /// Every code in `text`, in order (see the module docs for what counts).
 pub(super) fn codes(text: &str) -> Vec<FoundCode> {
     let b = text.as_bytes();
@@ -146,8 +156,7 @@ pub(super) fn codes(text: &str) -> Vec<FoundCode> {
                     let symbol = &text[args..args + len];
                     consumed = args + len + 1;
                     at = consumed;
-                    if let Some(info) = patchdx_codes::lookup_name(symbol) {
-                        let value = patchdx_codes::win32_to_hresult_if_small(info.value);
+                    if let Some(value) = from_win32(symbol) {
                         found.push(FoundCode { value, name_in_log: Some(format!("HRESULT_FROM_WIN32({symbol})")) });
                     }
                     continue;

@@ -36,11 +36,17 @@ fn find_codes_by_regex(text: &str) -> Vec<FoundCode> {
             };
             let name = caps.get(2).map(|m| m.as_str().to_string()).filter(|n| n != "Unknown Error" && n != "Unknown");
             found.push(FoundCode { value, name_in_log: name });
-        } else if let Some(symbol) = caps.get(4)
-            && let Some(info) = patchdx_codes::lookup_name(symbol.as_str())
-        {
-            let value = patchdx_codes::win32_to_hresult_if_small(info.value);
-            found.push(FoundCode { value, name_in_log: Some(format!("HRESULT_FROM_WIN32({})", symbol.as_str())) });
+        } else if let Some(symbol) = caps.get(4) {
+            let symbol = symbol.as_str();
+            // A Win32 number (`HRESULT_FROM_WIN32(1753)`, as CSI writes completion statuses) or a symbol.
+            let value = if symbol.bytes().all(|b| b.is_ascii_digit()) {
+                symbol.parse::<u32>().ok().filter(|n| *n <= 0xFFFF).map(patchdx_codes::win32_to_hresult_if_small)
+            } else {
+                patchdx_codes::lookup_name(symbol).map(|info| patchdx_codes::win32_to_hresult_if_small(info.value))
+            };
+            if let Some(value) = value {
+                found.push(FoundCode { value, name_in_log: Some(format!("HRESULT_FROM_WIN32({symbol})")) });
+            }
         }
     }
     found
@@ -67,6 +73,7 @@ fn probe_lines_of_every_rule() {
         "error 0x5 error: 0x6 error:0x7 myerror 0x8 Error 0x9",
         "returns. [0x8024402C] [0x8024402] [0x8024402C1] [0x80244 02C]",
         "HRESULT_FROM_WIN32(ERROR_SXS_COMPONENT_STORE_CORRUPT) HRESULT_FROM_WIN32(NOT_A_NAME) HRESULT_FROM_WIN32()",
+        "Completion status: HRESULT_FROM_WIN32(1753) HRESULT_FROM_WIN32(0) HRESULT_FROM_WIN32(99999)",
         "hr = 0x1 - Result = 0x2",
         "hr = 0x1 - Unknown Error hr = 0x2 - Unknown hr = 0x3 - A hr = 0x4 -Ab Cd hr = 0x5 - Ab cd",
         "hr = 0x123456789 hr = 0x hr = 0xg",
