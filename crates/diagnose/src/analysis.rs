@@ -5,7 +5,8 @@
 use crate::model::{Analysis, CaseInput, CaseSection, CbsSection, SCHEMA};
 use crate::timeline::Timeline;
 use crate::{
-    attempts, case_checks, cbs_diagnosis, coverage, evidence, resolution, rules_apply, sources, summary, verdict,
+    attempts, case_checks, cbs_diagnosis, coverage, evidence, repeats, resolution, rules_apply, sources, summary,
+    verdict,
 };
 use patchdx_bundle::Bundle;
 use patchdx_rules::RuleSet;
@@ -70,11 +71,10 @@ pub fn analyze(bundle: &Bundle, options: Options) -> Analyzed {
     let evidence::BundleEvidence { files, warnings, history, .. } = evidence;
     let attempts = attempts::reconstruct(&timeline);
     let mut diagnosis = cbs_diagnosis::diagnose_cbs(&cbs_logs, &history, &timeline);
-    let before = diagnosis.findings.len();
     sources::source_findings(&mut diagnosis.findings, &timeline, &history);
-    if diagnosis.findings.len() != before {
-        cbs_diagnosis::order_and_number(&mut diagnosis.findings);
-    }
+    cbs_diagnosis::order_and_number(&mut diagnosis.findings);
+    diagnosis.findings = repeats::merge(std::mem::take(&mut diagnosis.findings), &timeline);
+    cbs_diagnosis::order_and_number(&mut diagnosis.findings);
     let builtin;
     let later;
     let rules: &RuleSet = match options.rules {

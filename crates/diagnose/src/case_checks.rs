@@ -66,8 +66,11 @@ pub fn check_kbs(input: &CaseInput, findings: &[Finding], timeline: &Timeline) -
 /// The KBs of failed findings, with how many failures each.
 fn failing_kbs(findings: &[Finding]) -> BTreeMap<String, usize> {
     let mut failing = BTreeMap::new();
-    for kb in findings.iter().filter(|f| f.verdict == Verdict::Failed).filter_map(|f| f.kb.as_ref()) {
-        *failing.entry(kb.clone()).or_insert(0) += 1;
+    for finding in findings.iter().filter(|f| f.verdict == Verdict::Failed) {
+        if let Some(kb) = &finding.kb {
+            // A finding tried again counts each of its attempts.
+            *failing.entry(kb.clone()).or_insert(0) += finding.attempts();
+        }
     }
     failing
 }

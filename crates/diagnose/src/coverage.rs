@@ -34,6 +34,15 @@ pub(crate) fn attach(findings: &mut [Finding], timeline: &Timeline, history: &Hi
             Some(piece) => CbsCoverage::Covered { piece },
             None => cbs_coverage(history, finding.utc_time, finding.local_time),
         };
+        for repeat in &mut finding.repeats {
+            let own_cbs =
+                repeat.outcome.event.and_then(|id| timeline.events.get(id.0)).filter(|e| e.source == Source::Cbs);
+            repeat.cbs = match own_cbs {
+                Some(e) => CbsCoverage::Covered { piece: e.file.clone() },
+                None => cbs_coverage(history, repeat.utc_time, repeat.local_time),
+            };
+            repeat.coverage = repeat.cbs.sentence();
+        }
         let Some(at) = finding.utc_time.or(finding.local_time) else { continue };
         for (file, (source, first, last)) in &spans {
             let span = SourceSpan {

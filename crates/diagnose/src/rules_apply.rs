@@ -11,10 +11,12 @@ pub(crate) fn attach(findings: &mut [Finding], timeline: &Timeline, rules: &Rule
     for finding in findings.iter_mut() {
         // The finding's own records (first cause, cascade, outcome, the same failure in other sources), in
         // timeline order, each once.
+        let repeats = finding.repeats.iter().flat_map(|r| [&r.first_cause, &r.outcome].into_iter().chain(&r.records));
         let mut ids: Vec<EventId> = std::iter::once(&finding.first_cause)
             .chain(&finding.cascade)
             .chain(std::iter::once(&finding.outcome))
             .chain(&finding.corroboration)
+            .chain(repeats)
             .filter_map(|e| e.event)
             .collect();
         ids.sort_unstable();

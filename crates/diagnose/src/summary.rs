@@ -4,12 +4,20 @@
 pub use crate::model::CaseSummary;
 use crate::model::{CbsCoverage, Finding, RuleDiagnosis, Verdict};
 use crate::{Analysis, CaseSection};
+use patchdx_formats::CivilTime;
 use patchdx_formats::cbs::history::History;
 use std::fmt::{Display, Write};
 
 fn when(f: &Finding) -> String {
-    match (f.local_time, f.utc_time) {
-        (Some(l), Some(u)) => format!("{l} local (UTC{}) = {u} UTC", f.utc_offset.as_deref().unwrap_or("?")),
+    moment(f.local_time, f.utc_time, f.utc_offset.as_deref())
+}
+
+fn moment(local: Option<CivilTime>, utc: Option<CivilTime>, offset: Option<&str>) -> String {
+    match (local, utc) {
+        (Some(l), Some(u)) => match offset {
+            Some(offset) => format!("{l} local (UTC{offset}) = {u} UTC"),
+            None => format!("{l} local = {u} UTC"),
+        },
         (Some(l), None) => format!("{l} (local)"),
         (None, Some(u)) => format!("{u} UTC"),
         _ => "an unknown time".to_string(),
@@ -38,7 +46,11 @@ impl SummaryText {
 /// Writes the summary of an analysis.
 pub fn summarize(analysis: &Analysis) -> CaseSummary {
     let failed: Vec<&Finding> = analysis.findings.iter().filter(|f| f.verdict == Verdict::Failed).collect();
-    let uncovered: Vec<&Finding> = failed.iter().copied().filter(|f| f.coverage.cbs.sentence().is_some()).collect();
+    let uncovered: Vec<&Finding> = failed
+        .iter()
+        .copied()
+        .filter(|f| f.coverage.cbs.sentence().is_some() || f.repeats.iter().any(|r| r.coverage.is_some()))
+        .collect();
     let best = failed.iter().find_map(|f| f.diagnosis.first());
     let mut out = SummaryText::default();
     let resolved: Vec<&Finding> = analysis.findings.iter().filter(|f| f.verdict == Verdict::Resolved).collect();
@@ -112,6 +124,14 @@ fn failure(out: &mut SummaryText, f: &Finding) {
         format_args!("- {at}: {what} failed with {label} ({meaning_en}) — evidence {place}."),
         format_args!("- {at}：{what} 安装失败，错误码 {label}（{meaning_zh}）— 证据 {place}。"),
     );
+    for (n, r) in f.repeats.iter().enumerate() {
+        let at = moment(r.local_time, r.utc_time, f.utc_offset.as_deref());
+        let place = r.outcome.place();
+        out.line(
+            format_args!("  Attempt {} failed the same way at {at} — evidence {place}.", n + 2),
+            format_args!("  第 {} 次尝试于 {at} 以同样方式失败 — 证据 {place}。", n + 2),
+        );
+    }
     if f.first_cause != f.outcome && f.coverage.cbs.sentence().is_none() {
         let (file, line, text) = (&f.first_cause.file, f.first_cause.line, f.first_cause.text.trim());
         out.line(format_args!("  First cause: {file}:{line} {text}"), format_args!("  最初原因：{file}:{line} {text}"));
@@ -128,13 +148,26 @@ fn coverage(out: &mut SummaryText, history: &History, uncovered: &[&Finding]) {
         ),
         _ => out.line("- No CBS.log was provided.", "- 未提供 CBS.log。"),
     }
-    // Without any CBS log that was said once above; the others say where each failure falls.
-    for f in uncovered.iter().filter(|f| f.coverage.cbs != CbsCoverage::NoHistory) {
-        let (Some(sentence), Some(sentence_zh)) = (f.coverage.cbs.sentence(), f.coverage.cbs.sentence_zh()) else {
-            continue;
-        };
-        let at = f.local_time.map(|t| t.to_string()).unwrap_or_else(|| "?".to_string());
-        out.line(format_args!("- {} ({at}): {sentence}.", f.id), format_args!("- {}（{at}）：{sentence_zh}。", f.id));
+    // Without any CBS log that was said once above; the others say where each failure (and each attempt of
+    // one) falls.
+    for f in uncovered {
+        let attempts =
+            std::iter::once((f.local_time, &f.coverage.cbs)).chain(f.repeats.iter().map(|r| (r.local_time, &r.cbs)));
+        for (n, (at, cbs)) in attempts.enumerate() {
+            if *cbs == CbsCoverage::NoHistory {
+                continue;
+            }
+            let (Some(sentence), Some(sentence_zh)) = (cbs.sentence(), cbs.sentence_zh()) else { continue };
+            let at = at.map(|t| t.to_string()).unwrap_or_else(|| "?".to_string());
+            let (label, label_zh) = match (n, f.repeats.is_empty()) {
+                (_, true) => (f.id.clone(), f.id.clone()),
+                (n, false) => (format!("{}, attempt {}", f.id, n + 1), format!("{} 第 {} 次尝试", f.id, n + 1)),
+            };
+            out.line(
+                format_args!("- {label} ({at}): {sentence}."),
+                format_args!("- {label_zh}（{at}）：{sentence_zh}。"),
+            );
+        }
     }
 }
 

@@ -64,6 +64,14 @@ fn facts_table(out: &mut String, f: &Finding) {
             cell(c.zh_cn.as_deref().unwrap_or(""))
         );
     }
+    if !f.repeats.is_empty() {
+        let again: Vec<String> = f
+            .repeats
+            .iter()
+            .map(|r| format!("{} (`{}`)", crate::time_pair(r.local_time, r.utc_time, None), cell(&r.outcome.place())))
+            .collect();
+        let _ = writeln!(out, "| attempts | {}: failed again at {} |", f.attempts(), again.join(", "));
+    }
     if let Some(r) = &f.resolution {
         let at = r.local_time.map(|t| format!("{t} local")).unwrap_or_default();
         let _ = writeln!(

@@ -3,7 +3,6 @@
 
 use anstyle::AnsiColor;
 use patchdx_diagnose::{Analysis, Evidence, Finding, Verdict};
-use patchdx_formats::CivilTime;
 use patchdx_formats::cbs::CbsLog;
 use std::fmt::Write;
 
@@ -64,21 +63,6 @@ fn clip(text: &str, width: usize) -> String {
     let mut out: String = text.chars().take(width).collect();
     out.push('…');
     out
-}
-
-fn time_pair(local: Option<CivilTime>, utc: Option<CivilTime>, offset: Option<&str>) -> String {
-    match (local, utc) {
-        (Some(l), Some(u)) => {
-            // The offset the two times imply, when the caller has no label for it.
-            let implied = || patchdx_formats::time::format_offset((l.millis() - u.millis()) / 1000);
-            format!("{l} local ({}) = {u} UTC", offset.map_or_else(implied, str::to_string))
-        }
-        (Some(l), None) => {
-            format!("{l} local (UTC offset unknown: no CSI UTC stamps in this file)")
-        }
-        (None, Some(u)) => format!("{u} UTC"),
-        (None, None) => "time unknown".to_string(),
-    }
 }
 
 fn quote(s: &Style, ev: &Evidence) -> String {
@@ -183,6 +167,7 @@ fn render_finding(out: &mut String, s: &Style, f: &Finding, verbose: bool) {
     };
     let _ = writeln!(out, "\n[{}] {tag} {}", f.id, s.bold(&f.title));
     render_identity(out, f);
+    render_repeats(out, s, f);
     render_resolution(out, s, f);
     render_code(out, f);
     render_items(out, f, verbose);
@@ -199,13 +184,29 @@ fn render_finding(out: &mut String, s: &Style, f: &Finding, verbose: bool) {
     }
 }
 
+/// The later attempts that failed the same way: when, the record that says so, and where each falls in the CBS
+/// history when it does not cover it.
+fn render_repeats(out: &mut String, s: &Style, f: &Finding) {
+    if f.repeats.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "  attempts    {} — the same failure again:", f.attempts());
+    for r in &f.repeats {
+        let _ = writeln!(out, "              {}", crate::time_pair(r.local_time, r.utc_time, None));
+        let _ = writeln!(out, "                {}", quote(s, &r.outcome));
+        if let Some(coverage) = &r.coverage {
+            let _ = writeln!(out, "                {} {coverage}", s.yellow("coverage"));
+        }
+    }
+}
+
 /// When and by what record a later success of the same operation resolved the failure.
 fn render_resolution(out: &mut String, s: &Style, f: &Finding) {
     let Some(r) = &f.resolution else { return };
     let _ = writeln!(
         out,
         "  resolved    {} — {}",
-        time_pair(r.local_time, r.utc_time, None),
+        crate::time_pair(r.local_time, r.utc_time, None),
         s.green(&format!("a later success of the same operation ({})", r.operation))
     );
     let _ = writeln!(out, "              {}", quote(s, &r.by));
@@ -213,7 +214,7 @@ fn render_resolution(out: &mut String, s: &Style, f: &Finding) {
 
 /// When it failed, and which update, package, session, client and phase.
 fn render_identity(out: &mut String, f: &Finding) {
-    let _ = writeln!(out, "  when        {}", time_pair(f.local_time, f.utc_time, f.utc_offset.as_deref()));
+    let _ = writeln!(out, "  when        {}", crate::time_pair(f.local_time, f.utc_time, f.utc_offset.as_deref()));
     if let Some(kb) = &f.kb {
         let _ = writeln!(out, "  update      {kb}");
     }

@@ -109,6 +109,26 @@ pub enum Verdict {
     Resolved,
 }
 
+/// A later attempt of a finding's operation that failed the same way.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Repeat {
+    pub local_time: Option<CivilTime>,
+    pub utc_time: Option<CivilTime>,
+    /// The CBS session of this attempt, when it ran in one.
+    pub session: Option<String>,
+    pub first_cause: Evidence,
+    pub outcome: Evidence,
+    /// Where this attempt falls in the CBS history, when the history does not cover it (see
+    /// `coverage`).
+    pub coverage: Option<String>,
+    /// The attempt's records other than its first cause and outcome (serialised with the finding's own).
+    #[serde(skip)]
+    pub records: Vec<Evidence>,
+    #[serde(skip)]
+    pub cbs: super::CbsCoverage,
+}
+
 /// An advanced installer that failed: its name, DLL and own code, and the components it was installing.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[non_exhaustive]
@@ -181,6 +201,10 @@ pub struct Finding {
     /// Where the failure falls in the CBS history, and which files span its time.
     #[serde(flatten)]
     pub coverage: super::Coverage,
+    /// Later attempts of the same operation that failed the same way (the finding itself is the first): one
+    /// failure, tried again.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub repeats: Vec<Repeat>,
     /// The advanced installer whose failure made the operation fail, when one did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub installer: Option<InstallerFailure>,
@@ -193,6 +217,19 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// When the operation last failed: the last repeat's time, else the finding's.
+    pub fn last_failed_at(&self) -> (Option<CivilTime>, Option<CivilTime>) {
+        match self.repeats.last() {
+            Some(r) => (r.utc_time, r.local_time),
+            None => (self.utc_time, self.local_time),
+        }
+    }
+
+    /// How many times the operation failed this way: the finding and its repeats.
+    pub fn attempts(&self) -> usize {
+        1 + self.repeats.len()
+    }
+
     /// The named facts a report lists under the title, in order, those that are known.
     pub fn facts(&self) -> Vec<(&'static str, &str)> {
         let mut facts: Vec<(&'static str, &str)> = [
@@ -246,6 +283,7 @@ impl Finding {
             diagnosis: Vec::new(),
             corroboration: Vec::new(),
             coverage: super::Coverage::default(),
+            repeats: Vec::new(),
             installer: None,
             resolution: None,
             repair: None,

@@ -52,7 +52,8 @@ fn mattbalzan_cbs_log_and_five_cabs_stitch_into_one_history() {
 }
 
 /// EhsanHasani: a Persian language pack (Feature on Demand) cannot be downloaded: 10 sessions end with
-/// 0x8024402c because Windows Update is unreachable. The async session #1 ends only in its Exec line.
+/// 0x8024402c because Windows Update is unreachable. The async session #1 ends only in its Exec line. Nine of
+/// them try the fa-ir language pack and are one failure tried nine times; one tries Graphics Tools.
 #[test]
 fn ehsanhasani_fod_download_failures_name_0x8024402c_and_their_first_record() {
     let Some(path) = fixture("cbs/EhsanHasani_19041_CBS_fod_download_0x8024402c.log") else {
@@ -60,14 +61,19 @@ fn ehsanhasani_fod_download_failures_name_0x8024402c_and_their_first_record() {
     };
     let analysis = analyze(&path);
     let failures = failed(&analysis);
-    let summary: Vec<(String, u64, u64)> =
-        failures.iter().map(|f| (f.session.clone().unwrap_or_default(), f.first_cause.line, f.outcome.line)).collect();
+    let attempts: Vec<(String, u64, u64)> = failures
+        .iter()
+        .flat_map(|f| {
+            std::iter::once((f.session.clone().unwrap_or_default(), f.first_cause.line, f.outcome.line)).chain(
+                f.repeats.iter().map(|r| (r.session.clone().unwrap_or_default(), r.first_cause.line, r.outcome.line)),
+            )
+        })
+        .collect();
     assert_eq!(
-        summary,
+        attempts,
         vec![
             ("31069300_2212357542".to_string(), 2003, 2053),
             ("31069302_569330756".to_string(), 2400, 2449),
-            ("31069309_507941118".to_string(), 3047, 3096),
             ("31069479_1726553672".to_string(), 4324, 4373),
             ("31069879_2159257785".to_string(), 6354, 6413),
             ("31069879_3601580260".to_string(), 6435, 6484),
@@ -75,36 +81,52 @@ fn ehsanhasani_fod_download_failures_name_0x8024402c_and_their_first_record() {
             ("31070742_3349332598".to_string(), 9176, 9225),
             ("31070885_1425917106".to_string(), 10310, 10359),
             ("31071291_2015660064".to_string(), 12180, 12229),
+            ("31069309_507941118".to_string(), 3047, 3096),
         ]
+    );
+    assert_eq!(
+        failures.len(),
+        2,
+        "one failure per package: {:#?}",
+        failures.iter().map(|f| &f.title).collect::<Vec<_>>()
+    );
+    assert_eq!(failures[0].attempts(), 9);
+    assert!(
+        failures[0].title.ends_with("(9 attempts, 2023-11-11 11:32:45 → 2023-11-21 09:03:51)"),
+        "{}",
+        failures[0].title
     );
     for f in &failures {
         let code = f.code.as_ref().expect("code");
         assert_eq!(code.hex, "0x8024402C");
         assert_eq!(code.name.as_deref(), Some("WU_E_PT_WINHTTP_NAME_NOT_RESOLVED"));
         assert!(f.first_cause.text.contains("DLWD:WU search failed [HRESULT = 0x8024402c"), "{}", f.first_cause.text);
+        assert!(f.repeats.iter().all(|r| r.first_cause.text.contains("DLWD:WU search failed [HRESULT = 0x8024402c")));
         assert_eq!(f.kb, None, "KB777778 is the FOD placeholder identifier, not an update");
         assert_eq!(f.phase.as_deref(), Some("CBS Other (Absent → Absent)"));
     }
-    let f2 = failures[1];
     assert_eq!(
-        f2.package.as_deref(),
+        failures[0].package.as_deref(),
         Some("Microsoft-Windows-LanguageFeatures-Basic-fa-ir-Package~31bf3856ad364e35~amd64~~10.0.19041.1")
     );
-    assert_eq!(f2.client.as_deref(), Some("FodHelper(LanguageFeaturesOnDemand)"));
+    assert_eq!(failures[0].client.as_deref(), Some("FodHelper(LanguageFeaturesOnDemand)"));
+    // The second attempt keeps its own records, times and session.
+    let second = &failures[0].repeats[0];
     assert_eq!(
-        f2.cascade.iter().map(|e| e.line).collect::<Vec<_>>(),
+        second.records.iter().map(|e| e.line).collect::<Vec<_>>(),
         vec![
             2401, 2403, 2404, 2405, 2417, 2418, 2420, 2421, 2423, 2424, 2425, 2426, 2427, 2428, 2429, 2445, 2446, 2448,
-            2449, 2450
+            2450
         ]
     );
-    assert_eq!(local(f2.local_time), "2023-11-11 11:43:32");
-    assert_eq!(local(f2.utc_time), "2023-11-11 08:13:32", "Iran Standard Time, +03:30, from line 904 on");
+    assert_eq!(local(second.local_time), "2023-11-11 11:43:32");
+    assert_eq!(local(second.utc_time), "2023-11-11 08:13:32", "Iran Standard Time, +03:30, from line 904 on");
     assert_eq!(
-        failures[2].package.as_deref(),
+        failures[1].package.as_deref(),
         Some("Microsoft-OneCore-Graphics-Tools-Package~31bf3856ad364e35~amd64~~10.0.19041.1")
     );
-    assert_eq!(failures[2].client.as_deref(), Some("DISM Package Manager Provider"));
+    assert_eq!(failures[1].client.as_deref(), Some("DISM Package Manager Provider"));
+    assert!(failures[1].repeats.is_empty());
     // The machine moved from -08:00 to +03:30; both stretches are recognised.
     let offsets: Vec<(u64, i64)> =
         analysis.cbs.logs[0].offsets.iter().map(|o| (o.from_line, o.offset_seconds)).collect();

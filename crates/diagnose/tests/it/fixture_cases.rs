@@ -125,14 +125,15 @@ fn first_cause_update_code_and_phase_of_ten_real_cases() {
             first_record: None,
             first_text: "*FAILED* [80D03805]",
         },
-        // CBS: a Persian language pack cannot be downloaded (no Windows Update); first record of session 2.
+        // CBS: a Persian language pack cannot be downloaded (no Windows Update); nine attempts are one finding,
+        // whose first cause is the first record of the first attempt (the async session #1).
         Expect {
             fixture: "cbs/EhsanHasani_19041_CBS_fod_download_0x8024402c.log",
-            finding: 1,
+            finding: 0,
             kb: None,
             code: Some("0x8024402C"),
             phase: Some("CBS Other (Absent → Absent)"),
-            first_line: 2400,
+            first_line: 2003,
             first_record: None,
             first_text: "DLWD:WU search failed",
         },

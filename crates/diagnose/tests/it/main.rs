@@ -8,6 +8,7 @@ mod encodings_and_containers;
 mod fixture_cases;
 mod offset_matching;
 mod repair_manifest;
+mod repeats;
 mod resolution;
 mod rules;
 mod timeline;

@@ -1,49 +1,18 @@
 //! Class: a later success of the same operation resolves an earlier failure — and a success older than the
 //! failure resolves nothing. Guards the case of a failure a later install fixed being reported as current.
 
+use crate::common::reporting::*;
 use crate::common::*;
-use patchdx_diagnose::{Analysis, Verdict};
-
-/// One ReportingEvents.log record in the exact shape Windows writes (tab-separated, `+HHMM` time).
-fn record(time: &str, event: &str, code: &str, result: &str, text: &str) -> String {
-    format!(
-        "{{9D6CEFC4-8C93-42F2-D982-F3F9AAD63977}}\t{time}:417+0800\t1\t{event}\t101\t{{5B8E3C1A-4F1E-4A57-9D0E-2C4A7F9B6E21}}\t201\t{code}\tAutomaticUpdates\t{result}\tContent Install\t{text}\tGxloxZMaYZjWxXsg.1.0.0.3.0\r\n"
-    )
-}
+use patchdx_diagnose::Verdict;
 
 const TITLE: &str = "2022-03 Cumulative Update for Windows 11 for x64-based Systems (KB5011493)";
 
 fn failure(time: &str) -> String {
-    record(
-        time,
-        "182 [AGENT_INSTALLING_FAILED]",
-        "80246007",
-        "Failure",
-        &format!(
-            "Installation Failure: Windows failed to install the following update with error 0x80246007: {TITLE}."
-        ),
-    )
+    install_failed(UPDATE_ID, time, "80246007", TITLE)
 }
 
 fn success(time: &str) -> String {
-    record(
-        time,
-        "183 [AGENT_INSTALLING_SUCCEEDED]",
-        "0",
-        "Success",
-        &format!("Installation Successful: Windows successfully installed the following update: {TITLE}"),
-    )
-}
-
-/// ReportingEvents.log as Windows writes it: UTF-16LE with a BOM.
-fn analyze_reporting(records: &[String]) -> Analysis {
-    let dir = tempfile::tempdir().expect("scratch");
-    let path = dir.path().join("ReportingEvents.log");
-    let text: String = records.concat();
-    let mut bytes = vec![0xFF, 0xFE];
-    bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
-    std::fs::write(&path, bytes).expect("write");
-    analyze(&path)
+    install_succeeded(UPDATE_ID, time, TITLE)
 }
 
 #[test]

@@ -80,7 +80,8 @@ struct Spans<'a> {
     pieces: Vec<(i64, i64, &'a Piece)>,
     /// Per source label: first, last and the number of files.
     others: BTreeMap<&'static str, (i64, i64, usize)>,
-    findings: Vec<(i64, &'a Finding)>,
+    /// Each attempt of each finding with a UTC time: when, the finding, which attempt (1 is the finding's own).
+    findings: Vec<(i64, &'a Finding, usize)>,
 }
 
 impl<'a> Spans<'a> {
@@ -96,7 +97,14 @@ impl<'a> Spans<'a> {
                 entry.2 += 1;
             }
         }
-        let findings = analysis.findings.iter().filter_map(|f| Some((f.utc_time?.millis(), f))).collect();
+        let findings = analysis
+            .findings
+            .iter()
+            .flat_map(|f| {
+                let times = std::iter::once(f.utc_time).chain(f.repeats.iter().map(|r| r.utc_time));
+                times.enumerate().filter_map(move |(n, t)| Some((t?.millis(), f, n + 1)))
+            })
+            .collect();
         Spans { pieces: pieces.collect(), others, findings }
     }
 
@@ -108,7 +116,7 @@ impl<'a> Spans<'a> {
             .iter()
             .flat_map(|(a, b, _)| [*a, *b])
             .chain(self.others.values().flat_map(|(a, b, _)| [*a, *b]))
-            .chain(self.findings.iter().map(|(t, _)| *t))
+            .chain(self.findings.iter().map(|(t, ..)| *t))
             .collect();
         let (min, max) = (*all.iter().min()?, *all.iter().max()?);
         let pad = ((max - min) / 30).max(1_800_000);
@@ -207,16 +215,20 @@ fn source_row(scale: &Scale, y: f64, label: &str, (a, b, files): (i64, i64, usiz
     }
 }
 
-fn marker(scale: &Scale, t: i64, f: &Finding) -> Marker {
+fn marker(scale: &Scale, t: i64, f: &Finding, attempt: usize) -> Marker {
+    let (label, local) = match attempt.checked_sub(2).and_then(|n| f.repeats.get(n)) {
+        Some(repeat) => (format!("{}#{attempt}", f.id), repeat.local_time),
+        None => (f.id.clone(), f.local_time),
+    };
     Marker {
         x: px(scale.x(t)),
-        label: f.id.clone(),
         class: match f.verdict {
             Verdict::Failed => "failure",
             Verdict::Repaired => "repaired",
             Verdict::Resolved => "resolved",
         },
-        title: format!("{} {} — {} local = {} UTC", f.id, f.title, time(f.local_time), time(f.utc_time)),
+        title: format!("{label} {} — {} local = {} UTC", f.title, time(local), CivilTime::from_millis(t)),
+        label,
     }
 }
 
@@ -248,7 +260,7 @@ pub(super) fn chart(analysis: &Analysis) -> Option<Chart> {
         gap_text_y: px(TOP + ROW_H + 11.0),
         rows,
         gaps,
-        markers: spans.findings.iter().map(|(t, f)| marker(&scale, *t, f)).collect(),
+        markers: spans.findings.iter().map(|(t, f, n)| marker(&scale, *t, f, *n)).collect(),
         ticks: ticks(&scale),
     })
 }

@@ -50,6 +50,8 @@ pub(super) struct FindingView {
     pub(super) state: &'static str,
     pub(super) tag: &'static str,
     pub(super) resolution: Option<ResolutionView>,
+    /// Later attempts that failed the same way: when, the record, and their coverage when not covered.
+    pub(super) repeats: Vec<(String, EvidenceView, Option<String>)>,
     pub(super) title: String,
     pub(super) when_local: String,
     pub(super) when_utc: String,
@@ -143,6 +145,19 @@ pub(super) fn finding(f: &Finding) -> FindingView {
             Verdict::Repaired => "REPAIRED",
             Verdict::Resolved => "RESOLVED",
         },
+        repeats: f
+            .repeats
+            .iter()
+            .map(|r| {
+                let when = match (r.local_time, r.utc_time) {
+                    (Some(l), Some(u)) => format!("{l} local = {u} UTC"),
+                    (Some(l), None) => format!("{l} local"),
+                    (None, Some(u)) => format!("{u} UTC"),
+                    (None, None) => "time unknown".to_string(),
+                };
+                (when, evidence(&r.outcome), r.coverage.clone())
+            })
+            .collect(),
         resolution: f.resolution.as_ref().map(|r| ResolutionView {
             when: match (r.local_time, r.utc_time) {
                 (Some(l), Some(u)) => format!("{l} local = {u} UTC"),

@@ -60,7 +60,9 @@ fn example_report_has_sections_and_facts_in_order() {
     assert!(positions.windows(2).all(|w| w[0] < w[1]), "sections out of order: {positions:?}");
     // The chart sits in the coverage section, with a marker per failure and the CBS pieces as bars.
     let svg = &html[position(&html, "<svg")..position(&html, "</svg>")];
+    // One marker per attempt: the failure and its repeat a month later.
     assert_eq!(svg.matches("class=\"marker failure\"").count(), 2, "{svg}");
+    assert!(svg.contains(">F1#2<"), "the second attempt is not labelled: {svg}");
     assert_eq!(svg.matches("class=\"piece").count(), analysis.cbs.history.pieces.len(), "{svg}");
     assert!(svg.contains("class=\"gap\""), "the one-day gap between CBS pieces is not drawn: {svg}");
     // Every timeline event is a row.

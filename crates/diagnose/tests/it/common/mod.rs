@@ -3,6 +3,8 @@
 #![allow(dead_code)]
 
 use patchdx_diagnose::{Analysis, Finding, Verdict};
+pub mod reporting;
+
 pub use patchdx_testkit::fixtures::fixture;
 use std::path::{Path, PathBuf};
 
