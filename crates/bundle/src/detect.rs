@@ -23,6 +23,9 @@ pub enum FileKind {
     PantherSetupErr,
     /// A device installer's setupact.log: same file name as Panther's, different content.
     DriverSetupLog,
+    /// The Delta Patch Expander's own setupact.log/setuperr.log (`C:\Windows\Logs\DPX`): CBS's line shape,
+    /// written by DPX alone while express and UUP payloads are expanded; neither CBS history nor a Panther log.
+    DpxLog,
     CmTrace,
     SessionsXml,
     PendingXml,
@@ -50,6 +53,7 @@ impl FileKind {
             FileKind::PantherSetupAct => "Panther setupact.log",
             FileKind::PantherSetupErr => "Panther setuperr.log",
             FileKind::DriverSetupLog => "driver installer log (not Panther)",
+            FileKind::DpxLog => "Delta Patch Expander (DPX) log",
             FileKind::CmTrace => "ConfigMgr (CMTrace) log",
             FileKind::SessionsXml => "servicing Sessions XML",
             FileKind::PendingXml => "pending.xml",
