@@ -7,6 +7,7 @@ mod opening_bad_input;
 mod opening_encodings;
 mod panther;
 mod ranges;
+mod recognition;
 mod reporting;
 mod scan_engines;
 mod servicing_xml;

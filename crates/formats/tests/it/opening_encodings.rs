@@ -17,6 +17,16 @@ const SAMPLE_ZH: &str = "2022-10-12 11:10:05, Info                  CBS    TI: -
 2022-10-12 11:10:10, Info                  CBS    Failed to execute execution package: Package_for_KB5018410~31bf3856ad364e35~amd64~~19041.2130.1.8 [HRESULT = 0x80073712 - ERROR_SXS_COMPONENT_STORE_CORRUPT]\r\n\
 2022-10-12 11:10:11, Info                  CBS    TI: CBS has signalled that it will be shutting down\r\n";
 
+/// The same log on a Traditional-Chinese Windows (Taiwan, Hong Kong), whose ANSI code page is Big5 (CP950): the
+/// message line in Traditional Chinese and a package in the user's download folder.
+const SAMPLE_ZH_TW: &str = "2022-10-12 11:10:05, Info                  CBS    TI: --- Initializing Trusted Installer ---\r\n\
+2022-10-12 11:10:05, Info                  CBS    Starting TrustedInstaller initialization.\r\n\
+2022-10-12 11:10:06, Info                  CBS    Session: 31000123_1234567890 initialized by client DISM Package Manager Provider, external staging directory: (null), external registry directory: (null)\r\n\
+2022-10-12 11:10:07, Info                  CBS    Exec: Processing package from C:\\Users\\陳大文\\下載\\windows10.0-kb5018410-x64.msu\r\n\
+2022-10-12 11:10:09, Info                  CBS    Exec: 工作階段已完成，元件存放區已損毀，需要修復。請稍後重試安裝更新套件。\r\n\
+2022-10-12 11:10:10, Error                 CBS    Failed to pin deployment while resolving Update: Package_for_KB5018410~31bf3856ad364e35~amd64~~19041.2130.1.8 [HRESULT = 0x80073712 - ERROR_SXS_COMPONENT_STORE_CORRUPT]\r\n\
+2022-10-12 11:10:11, Info                  CBS    TI: CBS has signalled that it will be shutting down\r\n";
+
 /// The same log on a French Windows with a user name that has an accent (Windows-1252 text).
 const SAMPLE_FR: &str = "2022-10-12 11:10:05, Info                  CBS    TI: --- Initializing Trusted Installer ---\r\n\
 2022-10-12 11:10:05, Info                  CBS    Starting TrustedInstaller initialization.\r\n\
@@ -136,6 +146,14 @@ fn utf16be_without_bom_is_recognised_by_zero_bytes_in_every_container() {
 fn gbk_log_is_not_taken_for_utf8_in_every_container() {
     // An older CBS.log from a Chinese Windows, written in the ANSI code page (GBK / CP936).
     detect(&legacy(SAMPLE_ZH, encoding_rs::GBK), "GBK", EncodingEvidence::StatisticalGuess, SAMPLE_ZH);
+}
+
+#[test]
+fn big5_log_is_read_as_big5_not_gbk_in_every_container() {
+    // The same kind of log from a Traditional-Chinese Windows (Big5 / CP950): its bytes are valid GBK too.
+    let bytes = legacy(SAMPLE_ZH_TW, encoding_rs::BIG5);
+    assert!(encoding_rs::GBK.decode_without_bom_handling_and_without_replacement(&bytes).is_some());
+    detect(&bytes, "Big5", EncodingEvidence::StatisticalGuess, SAMPLE_ZH_TW);
 }
 
 #[test]
