@@ -20,6 +20,7 @@ pub const CATEGORIES: &[Category] = &[
         "advanced-installer-failed",
         "An advanced installer (a component's install-time action) failed and the update was rolled back.",
     ),
+    category("appx-deployment", "A Store / Appx (MSIX) app package could not be deployed, provisioned or updated."),
     category(
         "component-store-corruption",
         "The component store (WinSxS) is corrupt: payloads, manifests or assemblies are missing or damaged.",
