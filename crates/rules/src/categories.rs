@@ -28,6 +28,10 @@ pub const CATEGORIES: &[Category] = &[
     category("component-store-repaired", "Corruption in the component store was found and repaired."),
     category("defender-update", "A Microsoft Defender Antivirus definition or platform update failed."),
     category("disk-space", "A volume servicing writes to has too little free space."),
+    category(
+        "dism-usage",
+        "DISM was pointed at a target or given a package it cannot use (no image at the path, package in the wrong form).",
+    ),
     category("download", "Windows Update could not download the update's content."),
     category("driver-package", "A driver package could not be added or trusted (driver store, signature, catalog)."),
     category(
