@@ -8,4 +8,5 @@ mod offset_matching;
 mod repair_manifest;
 mod resolution;
 mod rules;
+mod rules_every_source;
 mod timeline;
