@@ -20,6 +20,7 @@ pub const CATEGORIES: &[Category] = &[
         "advanced-installer-failed",
         "An advanced installer (a component's install-time action) failed and the update was rolled back.",
     ),
+    category("appx-deployment", "A Store / Appx (MSIX) app package could not be deployed, provisioned or updated."),
     category(
         "component-store-corruption",
         "The component store (WinSxS) is corrupt: payloads, manifests or assemblies are missing or damaged.",
@@ -27,6 +28,10 @@ pub const CATEGORIES: &[Category] = &[
     category("component-store-repaired", "Corruption in the component store was found and repaired."),
     category("defender-update", "A Microsoft Defender Antivirus definition or platform update failed."),
     category("disk-space", "A volume servicing writes to has too little free space."),
+    category(
+        "dism-usage",
+        "DISM was pointed at a target or given a package it cannot use (no image at the path, package in the wrong form).",
+    ),
     category("download", "Windows Update could not download the update's content."),
     category("driver-package", "A driver package could not be added or trusted (driver store, signature, catalog)."),
     category(
@@ -37,7 +42,12 @@ pub const CATEGORIES: &[Category] = &[
     category("file-locked", "A file servicing must replace is held open by another process."),
     category("installer-failed", "An installer the update ran returned a fatal error."),
     category("not-applicable", "The update does not apply to this system."),
+    category("out-of-memory", "The servicing process ran out of memory (RAM, page file or kernel resources)."),
     category("pending-reboot", "A restart or a pending servicing operation must complete before this one can run."),
+    category(
+        "post-reboot-state",
+        "After the restart the update was not in the state Windows Update expected (reverted or superseded at startup).",
+    ),
     category("psfx-delta", "A differential (PSFX delta) update does not fit the binaries installed."),
     category(
         "repair-source-missing",
@@ -46,8 +56,16 @@ pub const CATEGORIES: &[Category] = &[
     category("reserved-storage", "CBS could not adjust reserved storage for the update."),
     category("servicing-stack-outdated", "The update needs a newer servicing stack installed first."),
     category("system-file-corruption", "SFC found corrupt system files it could not repair."),
+    category(
+        "transient",
+        "A passing failure Windows retries by itself (cancelled, pre-empted, paused, more content to fetch first).",
+    ),
     category("winre-partition-too-small", "The recovery (WinRE) partition is too small for the WinRE update."),
     category("wsus-policy", "Update policy, the WSUS server or a proxy stands between the client and its updates."),
+    category(
+        "wu-client-state",
+        "The Windows Update client's own data (data store, download cache, update metadata) is missing or inconsistent.",
+    ),
     category("wu-connectivity", "The client cannot reach the update service (name resolution, connection, TLS)."),
 ];
 

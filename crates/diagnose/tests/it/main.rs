@@ -11,4 +11,5 @@ mod repair_manifest;
 mod repeats;
 mod resolution;
 mod rules;
+mod rules_every_source;
 mod timeline;

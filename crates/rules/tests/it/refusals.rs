@@ -259,7 +259,15 @@ fn the_shipped_rules_all_load_with_zero_problems() {
     let problems: Vec<String> = set.problems.iter().map(ToString::to_string).collect();
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     assert_eq!(set.rules.len(), shipped_rule_count());
-    assert!(set.rules.len() >= 53, "{} rules", set.rules.len());
+    assert!(set.rules.len() >= 78, "{} rules", set.rules.len());
+}
+
+#[test]
+fn readme_states_the_rule_count() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md")).expect("README");
+    let spelled = format!("({} rules)", shipped_rule_count());
+    assert!(readme.contains(&spelled), "README.md should say {spelled:?}");
 }
 
 #[test]

@@ -1,0 +1,197 @@
+//! Every finding gets its root cause from the rules, whatever source records it (issue 13, item 6): for real
+//! logs of each source other than CBS (../shared/fixtures), the exact rule ids attached to each finding, grouped
+//! by the finding's code, and the number of findings of each group.
+
+use crate::common::*;
+use patchdx_diagnose::{Analysis, Finding};
+use std::collections::BTreeMap;
+
+/// The findings of one code (`None`: the finding names none) and the rule ids each of them must carry, in
+/// order.
+struct Group {
+    code: Option<&'static str>,
+    count: usize,
+    rules: &'static [&'static str],
+}
+
+const fn group(code: Option<&'static str>, count: usize, rules: &'static [&'static str]) -> Group {
+    Group { code, count, rules }
+}
+
+fn rule_ids(finding: &Finding) -> Vec<&str> {
+    finding.diagnosis.iter().map(|d| d.rule.as_str()).collect()
+}
+
+fn code_of(finding: &Finding) -> Option<&str> {
+    finding.code.as_ref().map(|c| c.hex.as_str())
+}
+
+/// Checks that `analysis` has exactly the groups given, every finding with exactly its group's rules.
+fn check(fixture_name: &str, analysis: &Analysis, groups: &[Group]) {
+    let mut seen: BTreeMap<Option<&str>, usize> = BTreeMap::new();
+    for finding in &analysis.findings {
+        let code = code_of(finding);
+        *seen.entry(code).or_default() += 1;
+        let Some(expected) = groups.iter().find(|g| g.code == code) else {
+            panic!("{fixture_name}: unexpected finding {:?} ({code:?}) with {:?}", finding.title, rule_ids(finding));
+        };
+        assert_eq!(rule_ids(finding), expected.rules, "{fixture_name}: {} ({code:?})", finding.title);
+    }
+    for g in groups {
+        assert_eq!(seen.get(&g.code).copied().unwrap_or(0), g.count, "{fixture_name}: findings with code {:?}", g.code);
+    }
+}
+
+fn case(fixture_name: &str, groups: &[Group]) {
+    let Some(path) = fixture(fixture_name) else { return };
+    check(fixture_name, &analyze(&path), groups);
+}
+
+/// shang159 (System.evtx, Windows 11 zh-CN): Store apps that were running when Windows Update replaced them
+/// (WindowsUpdateClient event 20, 0x80073D02), and the 2022-03 LCU KB5011493 with the updates installed in the
+/// same second failing with 0x80246007 on content that was not downloaded.
+#[test]
+fn system_evtx_store_apps_in_use_and_lcu_not_downloaded() {
+    let name = "evtx/shang159_win11-22000-zhCN_System-WU20-0x80246007-then-19.evtx";
+    case(
+        name,
+        &[
+            group(Some("0x80073D02"), 10, &["appx-package-in-use-0x80073d02"]),
+            group(Some("0x80246007"), 5, &["wu-not-downloaded-0x80246007"]),
+        ],
+    );
+    let Some(path) = fixture(name) else { return };
+    let analysis = analyze(&path);
+    let lcu = analysis.findings.iter().find(|f| f.kb.as_deref() == Some("KB5011493")).expect("the KB5011493 finding");
+    assert_eq!(code_of(lcu), Some("0x80246007"));
+    assert_eq!(lcu.first_cause.source.as_deref(), Some("System.evtx"));
+    assert_eq!(rule_ids(lcu), ["wu-not-downloaded-0x80246007"]);
+}
+
+/// 3gstudent (Setup.evtx): express staging hands back to Windows Update for more byte ranges; event 3 records it
+/// as a failure to reach the Staged state.
+#[test]
+fn setup_evtx_express_staging_hand_back() {
+    case(
+        "evtx/3gstudent_Setup_KB4093137_0x800f0816.evtx",
+        &[group(Some("0x800F0816"), 2, &["express-staging-needs-more-ranges-0x800f0816"])],
+    );
+}
+
+/// rsasbeih (Windows 7 WindowsUpdate.log against WSUS): download requests that found no self-contained package,
+/// and the October 2018 rollup KB4462923 not installed after the restart (a newer rollup pended with it).
+#[test]
+fn legacy_windows_update_log_metadata_and_post_reboot_state() {
+    case(
+        "wulog/rsasbeih_win7-sp1-wsus_WindowsUpdate-0x80242016-postreboot-KB4462923.log",
+        &[
+            group(Some("0x80242006"), 4, &["wu-invalid-metadata-0x80242006"]),
+            group(Some("0x80242016"), 1, &["wu-post-reboot-unexpected-state-0x80242016"]),
+        ],
+    );
+}
+
+/// josemct (WindowsUpdate.log): Store app deployments that could not open their streamed package or were
+/// aborted, and a download whose URL refresh could not reach the service.
+#[test]
+fn windows_update_log_store_app_deployments() {
+    case(
+        "wulog/josemct_19041_WindowsUpdate_store_0x80073cf0.log",
+        &[
+            group(Some("0x80073CF0"), 2, &["appx-open-package-failed-0x80073cf0"]),
+            group(Some("0x80073CF9"), 1, &["appx-install-failed-0x80073cf9"]),
+            group(Some("0x80240438"), 1, &["wu-endpoint-unreachable-0x80240438"]),
+        ],
+    );
+}
+
+/// privacytarget (WindowsUpdate.log): a UUP cumulative update download cancelled, pre-empted and out of memory,
+/// a Delivery Optimization job paused without network, and cabs whose signatures did not verify.
+#[test]
+fn windows_update_log_uup_download_failures() {
+    case(
+        "wulog/privacytarget_WindowsUpdate_uup_download_failure.log",
+        &[
+            group(Some("0x8024000B"), 1, &["wu-operation-cancelled-0x8024000b"]),
+            group(Some("0x80240009"), 1, &["wu-operation-in-progress-0x80240009"]),
+            group(Some("0x8007000E"), 1, &["servicing-out-of-memory-0x8007000e"]),
+            group(Some("0x80D03805"), 1, &["download-paused-no-network-0x80d03805"]),
+            group(Some("0x80096004"), 3, &["download-signature-not-trusted-0x80096004"]),
+        ],
+    );
+}
+
+/// findingsanity (WindowsUpdate.log, ConfigMgr client): a web filter answers range requests with its own page.
+#[test]
+fn windows_update_log_range_requests_broken_by_a_filter() {
+    case(
+        "wulog/findingsanity_17763_WindowsUpdate.log",
+        &[
+            group(Some("0x80D05011"), 1, &["download-altered-by-proxy-0x80d05001"]),
+            group(Some("0x8020002B"), 1, &["download-altered-by-proxy-0x80d05001"]),
+            group(Some("0x80D05001"), 2, &["download-altered-by-proxy-0x80d05001"]),
+        ],
+    );
+}
+
+/// Debajyati (dash-dated WindowsUpdate.log) and ZayrexDev (Windows 11 24H2 feature update).
+#[test]
+fn windows_update_log_network_loss_and_missing_file() {
+    case(
+        "wulog/Debajyati_WindowsUpdate_dash_date_variant.log",
+        &[group(Some("0x80D03805"), 1, &["download-paused-no-network-0x80d03805"])],
+    );
+    case(
+        "wulog/ZayrexDev_WindowsUpdate_2025.log",
+        &[group(Some("0x80070002"), 1, &["wu-install-file-not-found-0x80070002"])],
+    );
+}
+
+/// DISM: provisioning an app whose newer version exists, an offline command pointed at a path without an image,
+/// and a combined update cab added directly to a mounted image (its CBS lines are in the same log).
+#[test]
+fn dism_appx_provisioning_image_path_and_onepackage_cab() {
+    case(
+        "dism/AbbrilYudistira_22000_dism_appx_0x800700b7.log",
+        &[group(Some("0x800700B7"), 1, &["dism-appx-provisioning-already-exists-0x800700b7"])],
+    );
+    case("dism/HeroLee46_22621_dism_offline_add_driver.log", &[group(None, 1, &["dism-image-path-not-accessible"])]);
+    case(
+        "dism/osdeploy_win11-22000-offline-image_DISM-AddPackage-OnePackage-cab-0x8007007b.log",
+        &[group(Some("0x8007007B"), 1, &["onepackage-cab-added-directly-0x8007007b"])],
+    );
+}
+
+/// Panther rollback logs: the setup result is not among the rollback records, so the rule says where it is.
+#[test]
+fn panther_rollbacks_without_a_result_code() {
+    case(
+        "panther/baslr_19041_Rollback_setupact_0xC1900101_0x30018.log",
+        &[group(None, 2, &["upgrade-rolled-back-cause-elsewhere"])],
+    );
+    case(
+        "panther/dheebakkumar_winpe-cleaninstall_Rollback-setupact-OSRollback.log",
+        &[group(None, 1, &["upgrade-rolled-back-cause-elsewhere"])],
+    );
+}
+
+/// sfc /scannow console output (zh-CN) that ends "unable to fix some of them", from the bundled test data.
+#[test]
+fn sfc_console_unable_to_fix_some() {
+    let analysis = analyze(&sample("sfc/sfc-scannow-zh-cn-unable-to-fix-some.txt"));
+    check("sfc-scannow-zh-cn-unable-to-fix-some.txt", &analysis, &[group(None, 1, &["sfc-unable-to-fix-some"])]);
+}
+
+/// The whole fixture folder at once: no finding of any source is left without a rule.
+#[test]
+fn no_finding_of_the_fixture_bundle_lacks_a_rule() {
+    let Some(path) = fixture("") else { return };
+    let analysis = analyze(&path);
+    let bare: Vec<String> = analysis
+        .findings
+        .iter()
+        .filter(|f| f.diagnosis.is_empty())
+        .map(|f| format!("{} ({:?}, {})", f.title, f.first_cause.source, f.first_cause.file))
+        .collect();
+    assert!(bare.is_empty(), "findings without a rule:\n{}", bare.join("\n"));
+}
