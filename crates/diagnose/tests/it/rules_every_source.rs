@@ -1,6 +1,6 @@
 //! Every finding gets its root cause from the rules, whatever source records it (issue 13, item 6): for real
 //! logs of each source other than CBS (../shared/fixtures), the exact rule ids attached to each finding, grouped
-//! by the finding's code, and the number of findings of each group.
+//! by the finding's code, and the number of failed attempts of each group (a finding tried N times counts N).
 
 use crate::common::*;
 use patchdx_diagnose::{Analysis, Finding};
@@ -31,14 +31,14 @@ fn check(fixture_name: &str, analysis: &Analysis, groups: &[Group]) {
     let mut seen: BTreeMap<Option<&str>, usize> = BTreeMap::new();
     for finding in &analysis.findings {
         let code = code_of(finding);
-        *seen.entry(code).or_default() += 1;
+        *seen.entry(code).or_default() += finding.attempts();
         let Some(expected) = groups.iter().find(|g| g.code == code) else {
             panic!("{fixture_name}: unexpected finding {:?} ({code:?}) with {:?}", finding.title, rule_ids(finding));
         };
         assert_eq!(rule_ids(finding), expected.rules, "{fixture_name}: {} ({code:?})", finding.title);
     }
     for g in groups {
-        assert_eq!(seen.get(&g.code).copied().unwrap_or(0), g.count, "{fixture_name}: findings with code {:?}", g.code);
+        assert_eq!(seen.get(&g.code).copied().unwrap_or(0), g.count, "{fixture_name}: attempts with code {:?}", g.code);
     }
 }
 
