@@ -224,8 +224,7 @@ fn timeline(args: TimelineArgs) -> anyhow::Result<u8> {
             Some(regex::Regex::new(re).with_context(|| format!("--grep {re:?} is not a valid regular expression"))?);
     }
     let bundle = patchdx_formats::registry::open(&args.path, &options).context("cannot open the input")?;
-    let mut evidence = patchdx_diagnose::read_evidence(&bundle);
-    let timeline = evidence.timeline();
+    let (timeline, warnings) = patchdx_diagnose::timeline_of(&bundle);
     let events: Vec<&patchdx_formats::event::Event> = timeline.events.iter().filter(|e| filter.keeps(e)).collect();
     let rendered = if args.json {
         patchdx_report::render_timeline_json(&timeline, &events)
@@ -233,13 +232,13 @@ fn timeline(args: TimelineArgs) -> anyhow::Result<u8> {
         patchdx_report::render_timeline_csv(&events).context("cannot write the timeline as CSV")?
     } else {
         let mut text = patchdx_report::render_timeline_text(&timeline, &events);
-        for w in &evidence.warnings {
+        for w in &warnings {
             text.push_str(&format!("\nwarning ({:?}) {}: {}", w.severity, w.path, w.message));
         }
         text
     };
     emit(&rendered)?;
-    let unreadable = evidence.warnings.iter().any(|w| w.severity >= patchdx_bundle::Severity::Damaged);
+    let unreadable = warnings.iter().any(|w| w.severity >= patchdx_bundle::Severity::Damaged);
     Ok(if unreadable { 2 } else { 0 })
 }
 

@@ -2,11 +2,12 @@
 //! CBS diagnosis and the failures other sources record) → root causes from the rules → coverage → case checks
 //! → verdict and case summary. Each stage reads the previous stages' types.
 
+use crate::evidence::MachineEvidence;
 use crate::model::{Analysis, CaseInput, CaseSection, CbsSection, SCHEMA};
 use crate::timeline::Timeline;
 use crate::{
-    attempts, case_checks, cbs_diagnosis, coverage, evidence, repeats, resolution, rules_apply, sources, summary,
-    verdict,
+    attempts, case_checks, cbs_diagnosis, coverage, evidence, machines, multi, repeats, resolution, rules_apply,
+    sources, summary, verdict,
 };
 use patchdx_bundle::Bundle;
 use patchdx_rules::RuleSet;
@@ -63,18 +64,10 @@ pub struct Analyzed {
     pub timeline: Timeline,
 }
 
-/// Analyses an opened bundle.
+/// Analyses an opened bundle: each machine it holds apart (see [`crate::machines`]), then the case around it.
 pub fn analyze(bundle: &Bundle, options: Options) -> Analyzed {
-    let mut evidence = evidence::read_evidence(bundle);
-    let cbs_logs = evidence.cbs_logs();
-    let timeline = evidence.timeline();
-    let evidence::BundleEvidence { files, warnings, history, .. } = evidence;
-    let attempts = attempts::reconstruct(&timeline);
-    let mut diagnosis = cbs_diagnosis::diagnose_cbs(&cbs_logs, &history, &timeline);
-    sources::source_findings(&mut diagnosis.findings, &timeline, &history);
-    cbs_diagnosis::order_and_number(&mut diagnosis.findings);
-    diagnosis.findings = repeats::merge(std::mem::take(&mut diagnosis.findings), &timeline);
-    cbs_diagnosis::order_and_number(&mut diagnosis.findings);
+    let evidence::BundleEvidence { files, warnings, sources } = evidence::read_evidence(bundle);
+    let groups = machines::partition(&sources);
     let builtin;
     let later;
     let rules: &RuleSet = match options.rules {
@@ -88,12 +81,17 @@ pub fn analyze(bundle: &Bundle, options: Options) -> Analyzed {
             &later
         }
     };
-    rules_apply::attach(&mut diagnosis.findings, &timeline, rules);
-    coverage::attach(&mut diagnosis.findings, &timeline, &history);
-    resolution::attach(&mut diagnosis.findings, &timeline);
-    attempts::link(&mut diagnosis.findings, &attempts);
+    let Analyzed { mut analysis, timeline } = if groups.len() <= 1 {
+        let (analysis, timeline) = analyse_machine(MachineEvidence::of(sources), files, warnings, rules, 0);
+        Analyzed { analysis, timeline }
+    } else {
+        multi::analyse_apart(sources, &groups, files, warnings, |evidence, files, warnings, first_id| {
+            analyse_machine(evidence, files, warnings, rules, first_id)
+        })
+    };
+    analysis.input = bundle.root.clone();
     let mut case = CaseSection {
-        kb_check: case_checks::check_kbs(&options.case, &diagnosis.findings, &timeline),
+        kb_check: case_checks::check_kbs(&options.case, &analysis.findings, &timeline),
         freshness: options.case.reported_failure_local.and_then(|t| case_checks::freshness(&timeline, t)),
         ..CaseSection::default()
     };
@@ -103,10 +101,40 @@ pub fn analyze(bundle: &Bundle, options: Options) -> Analyzed {
         case.previous = Some(case_checks::compare_with_previous(&current, &old, &previous.root));
         case.fingerprint = Some(current);
     }
-    let mut analysis = Analysis {
+    analysis.case = case;
+    analysis.summary = match analysis.machines.is_empty() {
+        true => summary::summarize(&analysis),
+        false => multi::summarize(&mut analysis),
+    };
+    Analyzed { analysis, timeline }
+}
+
+/// The analysis of one machine's evidence, its findings numbered from `F{first_id + 1}`; the case checks and
+/// summary are the caller's.
+pub(crate) fn analyse_machine(
+    mut evidence: MachineEvidence,
+    files: Vec<crate::FileSummary>,
+    warnings: Vec<patchdx_bundle::Warning>,
+    rules: &RuleSet,
+    first_id: usize,
+) -> (Analysis, Timeline) {
+    let cbs_logs = evidence.cbs_logs();
+    let timeline = evidence.timeline();
+    let history = evidence.history;
+    let attempts = attempts::reconstruct(&timeline);
+    let mut diagnosis = cbs_diagnosis::diagnose_cbs(&cbs_logs, &history, &timeline);
+    sources::source_findings(&mut diagnosis.findings, &timeline, &history);
+    cbs_diagnosis::order_and_number(&mut diagnosis.findings, first_id);
+    diagnosis.findings = repeats::merge(std::mem::take(&mut diagnosis.findings), &timeline);
+    cbs_diagnosis::order_and_number(&mut diagnosis.findings, first_id);
+    rules_apply::attach(&mut diagnosis.findings, &timeline, rules);
+    coverage::attach(&mut diagnosis.findings, &timeline, &history);
+    resolution::attach(&mut diagnosis.findings, &timeline);
+    attempts::link(&mut diagnosis.findings, &attempts);
+    let analysis = Analysis {
         schema: SCHEMA,
         tool_version: env!("CARGO_PKG_VERSION"),
-        input: bundle.root.clone(),
+        input: String::new(),
         verdict: verdict::of(&diagnosis.findings, &warnings, &history),
         findings: diagnosis.findings,
         observations: diagnosis.observations,
@@ -117,12 +145,12 @@ pub fn analyze(bundle: &Bundle, options: Options) -> Analyzed {
             session_counts: diagnosis.session_counts,
         },
         sources: timeline.files.clone(),
-        case,
+        case: CaseSection::default(),
         summary: Default::default(),
         attempts,
         files,
         warnings,
+        machines: Vec::new(),
     };
-    analysis.summary = summary::summarize(&analysis);
-    Analyzed { analysis, timeline }
+    (analysis, timeline)
 }

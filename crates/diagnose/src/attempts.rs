@@ -113,6 +113,7 @@ fn summarise(id: AttemptId, kb: &str, records: &[(EventId, &Event)]) -> Attempt 
     let sources: BTreeSet<String> = events.iter().map(|e| e.source.label().to_string()).collect();
     let clients: BTreeSet<String> = events.iter().filter_map(|e| e.client.clone()).collect();
     Attempt {
+        machine: None,
         id,
         kb: kb.to_string(),
         title: events.iter().find_map(|e| e.title.clone()),

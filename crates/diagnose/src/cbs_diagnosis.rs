@@ -28,7 +28,7 @@ pub fn diagnose_cbs(logs: &[CbsLog], history: &History, timeline: &Timeline) -> 
     repair::unexplained_corruption(&flat, &mut claimed, &mut findings);
     repair::startup_processing(&flat, &mut observations);
     history_observations(&flat, history, &mut observations);
-    order_and_number(&mut findings);
+    order_and_number(&mut findings, 0);
     repair_manifest::attach(&mut findings, &timeline.events);
     let mut session_counts = BTreeMap::new();
     for s in &sessions {
@@ -37,11 +37,12 @@ pub fn diagnose_cbs(logs: &[CbsLog], history: &History, timeline: &Timeline) -> 
     CbsDiagnosis { findings, observations, sessions: failures::listed_sessions(&flat, &sessions), session_counts }
 }
 
-/// Findings in time order, numbered F1, F2, … in that order.
-pub(crate) fn order_and_number(findings: &mut [Finding]) {
+/// Findings in time order, numbered in that order from `F{first_id + 1}` (an input of several machines
+/// numbers each machine's findings after the previous machine's).
+pub(crate) fn order_and_number(findings: &mut [Finding], first_id: usize) {
     findings.sort_by_key(|f| (f.utc_time.or(f.local_time), f.outcome.line));
     for (n, finding) in findings.iter_mut().enumerate() {
-        finding.id = format!("F{}", n + 1);
+        finding.id = format!("F{}", first_id + n + 1);
     }
 }
 
@@ -49,6 +50,7 @@ fn history_observations(flat: &flat::Flat, history: &History, observations: &mut
     for (index, event) in flat.events.iter().enumerate() {
         if matches!(event.record.kind, cbs::CbsEventKind::BackupCabFailed) {
             observations.push(Observation {
+                machine: None,
                 kind: "rotation-failure",
                 summary: "CBS could not compress its rotated log into a CbsPersist cab; history from before this point may be lost on the machine.".to_string(),
                 evidence: vec![flat.evidence(index)],
@@ -57,6 +59,7 @@ fn history_observations(flat: &flat::Flat, history: &History, observations: &mut
     }
     if !history.missing_pieces.is_empty() {
         observations.push(Observation {
+            machine: None,
             kind: "missing-cbs-pieces",
             summary: format!(
                 "The logs name {} rotated CBS piece(s) that are not in the bundle: {}. Collect them from C:\\Windows\\Logs\\CBS\\ if they still exist.",

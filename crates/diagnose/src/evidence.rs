@@ -10,13 +10,20 @@ use patchdx_formats::registry;
 use patchdx_formats::source::EvidenceSource;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// What was read from a bundle.
+/// What was read from a bundle, before it is split by machine.
 pub struct BundleEvidence {
     pub files: Vec<FileSummary>,
     pub warnings: Vec<Warning>,
+    /// Every file read: CBS files (history pieces and SFC extracts) in bundle order, then the other sources in
+    /// bundle order.
+    pub sources: Vec<SourceFile>,
+}
+
+/// The evidence of one machine: its CBS history stitched, and its files.
+pub struct MachineEvidence {
     pub history: History,
-    /// Every file read: CBS pieces in history order, then SFC extracts, then the other sources in bundle order
-    /// (moved into the timeline by [`BundleEvidence::timeline`]).
+    /// CBS pieces in history order, then SFC extracts, then the other sources in bundle order (moved into the
+    /// timeline by [`MachineEvidence::timeline`]).
     pub sources: Vec<SourceFile>,
 }
 
@@ -116,17 +123,25 @@ pub fn read_evidence(bundle: &Bundle) -> BundleEvidence {
             }
         })
         .collect();
-    // SFC [SR] extracts repeat CBS.log lines: diagnose them, but do not stitch them into the CBS history.
-    let (mut history_files, extracts): (Vec<SourceFile>, Vec<SourceFile>) =
-        cbs_files.into_iter().partition(|f| f.cbs.as_deref().is_some_and(|l| l.kind == FileKind::Cbs));
-    let history = cbs::history::stitch(&mut history_files);
-    let mut sources = history_files;
-    sources.extend(extracts);
+    let mut sources = cbs_files;
     sources.extend(others);
-    BundleEvidence { files, warnings, history, sources }
+    BundleEvidence { files, warnings, sources }
 }
 
-impl BundleEvidence {
+impl MachineEvidence {
+    /// Stitches the CBS history of one machine's files.
+    pub fn of(files: Vec<SourceFile>) -> MachineEvidence {
+        let (cbs_files, others): (Vec<SourceFile>, Vec<SourceFile>) = files.into_iter().partition(|f| f.cbs.is_some());
+        // SFC [SR] extracts repeat CBS.log lines: diagnose them, but do not stitch them into the CBS history.
+        let (mut history_files, extracts): (Vec<SourceFile>, Vec<SourceFile>) =
+            cbs_files.into_iter().partition(|f| f.cbs.as_deref().is_some_and(|l| l.kind == FileKind::Cbs));
+        let history = cbs::history::stitch(&mut history_files);
+        let mut sources = history_files;
+        sources.extend(extracts);
+        sources.extend(others);
+        MachineEvidence { history, sources }
+    }
+
     /// What each CBS file read says about itself (history order, then SFC extracts).
     pub fn cbs_logs(&self) -> Vec<CbsLog> {
         self.sources.iter().filter_map(|s| s.cbs.as_deref().cloned()).collect()

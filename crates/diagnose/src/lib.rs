@@ -11,7 +11,9 @@ pub mod coverage;
 mod evidence;
 mod failures;
 mod flat;
+mod machines;
 pub mod model;
+mod multi;
 mod offset_match;
 mod operation;
 mod repair;
@@ -28,6 +30,7 @@ mod verdict;
 pub use analysis::{Analyzed, Options, Rules, analyze};
 pub use evidence::{BundleEvidence, read_evidence};
 pub use model::*;
+pub use multi::timeline_of;
 
 /// Compiles the patterns the diagnosis compiles on first use (a few milliseconds), so that a caller with a
 /// spare thread can pay for them while the bundle is being read rather than after.

@@ -33,6 +33,7 @@ pub(crate) fn store_repairs(
         }
         if detected == 0 {
             observations.push(Observation {
+                machine: None,
                 kind: "store-health",
                 summary: "DISM checked the component store and found no corruption (Total Detected Corruption: 0)."
                     .to_string(),
@@ -193,6 +194,7 @@ pub(crate) fn sfc_results(
             }
         }
         observations.push(Observation {
+            machine: None,
             kind: "sfc-repair",
             summary: format!("SFC repaired {} file(s) from the component store: {}", files.len(), files.join(", ")),
             evidence: group.iter().map(|&i| flat.evidence(i)).collect(),
@@ -277,6 +279,7 @@ pub(crate) fn startup_processing(flat: &Flat, observations: &mut Vec<Observation
         packages.dedup();
         let result_text = result.map_or("no result line".to_string(), |c| CodeRef::new(c, None).label());
         observations.push(Observation {
+            machine: None,
             kind: "startup-processing",
             summary: format!(
                 "Boot-time (startup) processing, execute state {state}{}; {} package(s) completed startup processing{}; result {result_text}",

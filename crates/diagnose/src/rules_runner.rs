@@ -36,8 +36,7 @@ fn fires(rule: &CompiledRule, example: &Example) -> Result<bool, ExampleError> {
     let text = example.log.replace("\r\n", "\n").replace('\n', "\r\n");
     std::fs::write(&path, text).map_err(ExampleError::Write)?;
     let bundle = patchdx_formats::registry::open(&path, &Default::default())?;
-    let mut evidence = crate::read_evidence(&bundle);
-    let timeline = evidence.timeline();
+    let timeline = crate::evidence::MachineEvidence::of(crate::read_evidence(&bundle).sources).timeline();
     if timeline.events.is_empty() {
         return Err(ExampleError::NoEvents(bundle.entries.first().map(|e| e.kind)));
     }

@@ -14,6 +14,9 @@ use std::collections::BTreeMap;
 /// A file on the timeline and the offset used for it.
 #[derive(Debug, Clone, Serialize)]
 pub struct TimelineFile {
+    /// The machine (`M1`, …) when the input holds several.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub machine: Option<String>,
     pub path: String,
     pub source: Source,
     pub records: u64,
@@ -142,6 +145,7 @@ pub fn build(mut files: Vec<SourceFile>) -> Timeline {
     let mut timeline = Timeline::default();
     for file in files {
         timeline.files.push(TimelineFile {
+            machine: None,
             path: file.path.clone(),
             source: file.source,
             records: file.records,

@@ -21,13 +21,26 @@ pub(crate) fn of(findings: &[Finding], warnings: &[Warning], history: &History) 
     Overall { failures, repaired, resolved, unreadable_input: unreadable, exit_code, summary }
 }
 
-struct Counts {
-    failures: usize,
-    repaired: usize,
-    resolved: usize,
+pub(crate) struct Counts {
+    pub(crate) failures: usize,
+    pub(crate) repaired: usize,
+    pub(crate) resolved: usize,
 }
 
 fn verdict_summary(counts: Counts, unreadable: bool, findings: &[Finding], history: &History) -> String {
+    let mut parts = outcome(counts, findings);
+    match (history.first_local, history.last_local) {
+        (Some(a), Some(b)) => parts.push(format!("CBS history covers {a} → {b} (local time)")),
+        _ => parts.push("No CBS history in the input".to_string()),
+    }
+    if unreadable {
+        parts.push("Some input could not be read (see warnings)".to_string());
+    }
+    parts.join(". ") + "."
+}
+
+/// What an analysis found, sentence by sentence: failures (naming the first), resolved ones, repairs.
+pub(crate) fn outcome(counts: Counts, findings: &[Finding]) -> Vec<String> {
     let Counts { failures, repaired, resolved } = counts;
     let mut parts = Vec::new();
     if failures == 0 && resolved > 0 {
@@ -35,7 +48,7 @@ fn verdict_summary(counts: Counts, unreadable: bool, findings: &[Finding], histo
             "No unresolved failure: {resolved} failed operation(s), each resolved by a later success of the same operation"
         ));
     } else if failures == 0 {
-        parts.push("No failed servicing operation found in the CBS logs".to_string());
+        parts.push("No failed servicing operation found".to_string());
     } else {
         let first = findings.iter().find(|f| f.verdict == Verdict::Failed);
         parts.push(format!(
@@ -49,12 +62,5 @@ fn verdict_summary(counts: Counts, unreadable: bool, findings: &[Finding], histo
     if repaired > 0 {
         parts.push(format!("{repaired} repair run(s) fixed what they found"));
     }
-    match (history.first_local, history.last_local) {
-        (Some(a), Some(b)) => parts.push(format!("CBS history covers {a} → {b} (local time)")),
-        _ => parts.push("no CBS history in the input".to_string()),
-    }
-    if unreadable {
-        parts.push("some input could not be read (see warnings)".to_string());
-    }
-    parts.join(". ") + "."
+    parts
 }

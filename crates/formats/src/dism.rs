@@ -214,6 +214,7 @@ struct Reader {
     routine: u64,
     folded: u64,
     cut_lines: Vec<(u64, u64)>,
+    identity: crate::identity::Identity,
 }
 
 impl Reader {
@@ -307,6 +308,10 @@ impl Reader {
 
     /// A line of Dism.exe itself: its session banners, command line, outcome and error lines.
     fn exe_line(&mut self, line: &Line, rest: &str) {
+        if let Some(host) = rest.strip_prefix("Host machine information: OS Version=") {
+            // The machine DISM runs on (the target image of /Image may be another build).
+            self.identity.add_build_of(host.split(',').next().unwrap_or(host), line.number, None);
+        }
         if rest.contains("<----- Starting Dism.exe session") {
             self.exe_sessions += 1;
             if self.exe.take().is_some_and(|s| !s.closed) {
@@ -465,6 +470,7 @@ impl Reader {
         }
         file.note = Some(parts.join("; "));
         file.events = self.events;
+        file.identity = self.identity;
     }
 }
 

@@ -269,6 +269,9 @@ pub struct SourceFile {
     /// What a CBS file says about itself (span, offsets line by line, rotation), for CBS files.
     #[serde(skip)]
     pub cbs: Option<Box<crate::record::CbsLog>>,
+    /// The host names and OS builds the file states, to tell machines apart.
+    #[serde(skip)]
+    pub identity: crate::identity::Identity,
 }
 
 impl SourceFile {
@@ -284,6 +287,7 @@ impl SourceFile {
             warnings: Vec::new(),
             note: None,
             cbs: None,
+            identity: Default::default(),
         }
     }
 

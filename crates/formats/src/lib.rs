@@ -7,6 +7,7 @@ pub mod cbs;
 pub mod damage;
 pub mod event;
 pub mod hresult;
+pub mod identity;
 pub mod record;
 pub mod registry;
 pub mod source;

@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod html;
+mod machines;
 mod markdown;
 mod text;
 mod timeline;

@@ -17,14 +17,14 @@ fn fenced(lines: &[String]) -> String {
 }
 
 /// One finding: its facts table, the quoted evidence, the items, the root cause and the repair manifest.
-fn finding(out: &mut String, f: &Finding) {
+fn finding(out: &mut String, f: &Finding, machine: Option<&str>) {
     let tag = match f.verdict {
         Verdict::Failed => "FAILED",
         Verdict::Repaired => "REPAIRED",
         Verdict::Resolved => "RESOLVED",
     };
     let _ = writeln!(out, "### {} {tag}: {}\n", f.id, cell(&f.title));
-    facts_table(out, f);
+    facts_table(out, f, machine);
     evidence_blocks(out, f);
     if !f.items.is_empty() {
         let _ = writeln!(out, "\nItems:\n");
@@ -42,8 +42,11 @@ fn finding(out: &mut String, f: &Finding) {
 }
 
 /// The two-column table of a finding: when, its facts, the code, confidence and coverage.
-fn facts_table(out: &mut String, f: &Finding) {
+fn facts_table(out: &mut String, f: &Finding, machine: Option<&str>) {
     let _ = writeln!(out, "| | |\n|---|---|");
+    if let Some(machine) = machine {
+        let _ = writeln!(out, "| machine | {} |", cell(machine));
+    }
     if let (Some(l), u) = (f.local_time, f.utc_time) {
         let utc = u.map(|u| format!(" = {u} UTC")).unwrap_or_default();
         let _ = writeln!(
@@ -168,8 +171,14 @@ pub fn render_markdown(analysis: &Analysis) -> String {
         if v.failures > 0 { "Failure diagnosed" } else { "No failure found" },
         cell(&v.summary)
     );
+    machines(&mut out, analysis);
     findings(&mut out, analysis);
-    cbs_history(&mut out, analysis);
+    if analysis.machines.is_empty() {
+        cbs_history(&mut out, &analysis.cbs.history, "## CBS history");
+    }
+    for m in &analysis.machines {
+        cbs_history(&mut out, &m.cbs_history, &format!("## CBS history of {} ({})", m.id, cell(&m.label)));
+    }
     let _ = writeln!(
         out,
         "\n## Case summary\n\n### 中文\n\n{}\n### English\n\n{}",
@@ -203,14 +212,38 @@ fn findings(out: &mut String, analysis: &Analysis) {
     }
     let _ = writeln!(out);
     for f in &analysis.findings {
-        finding(out, f);
+        finding(out, f, crate::machines::name(analysis, f.machine.as_deref()).as_deref());
     }
 }
 
+/// The machines of a multi-machine input, each with what identifies it and why it is not another.
+fn machines(out: &mut String, analysis: &Analysis) {
+    if analysis.machines.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "## Machines\n\n{} machines, each analysed apart.\n\n| machine | identified by | files | not the same machine as | verdict |\n|---|---|---|---|---|",
+        analysis.machines.len()
+    );
+    for m in &analysis.machines {
+        let _ = writeln!(
+            out,
+            "| {} {} | {} | {} | {} | {} |",
+            m.id,
+            cell(&m.label),
+            cell(&crate::machines::identity(m)),
+            m.files.len(),
+            cell(&crate::machines::reasons_to_show(m).collect::<Vec<_>>().join("; ")),
+            cell(&m.verdict.summary)
+        );
+    }
+    let _ = writeln!(out);
+}
+
 /// What the CBS history covers, and its pieces.
-fn cbs_history(out: &mut String, analysis: &Analysis) {
-    let h = &analysis.cbs.history;
-    let _ = writeln!(out, "## CBS history\n");
+fn cbs_history(out: &mut String, h: &patchdx_formats::cbs::history::History, title: &str) {
+    let _ = writeln!(out, "{title}\n");
     match (h.first_local, h.last_local) {
         (Some(a), Some(b)) => {
             let _ = writeln!(out, "Covers {a} → {b} (local) in {} piece(s).\n", h.pieces.len());

@@ -81,16 +81,23 @@ pub fn render_text(analysis: &Analysis, options: TextOptions) -> String {
 
     // Stale or mismatched input is said before anything else: it changes how the rest reads.
     render_case(&mut out, &s, analysis);
+    render_machines(&mut out, &s, analysis);
     if !analysis.findings.is_empty() {
         let counts = format!("FINDINGS ({} failed, {} repaired, {} resolved)", v.failures, v.repaired, v.resolved);
         let _ = writeln!(out, "\n{}", s.bold(&counts));
         for finding in &analysis.findings {
-            render_finding(&mut out, &s, finding, options.verbose);
+            let machine = crate::machines::name(analysis, finding.machine.as_deref());
+            render_finding(&mut out, &s, finding, machine.as_deref(), options.verbose);
         }
     }
     render_observations(&mut out, &s, analysis, options.verbose);
     render_attempts(&mut out, &s, analysis, options.verbose);
-    render_history(&mut out, &s, analysis);
+    if analysis.machines.is_empty() {
+        render_history(&mut out, &s, analysis, "CBS HISTORY");
+    }
+    for m in &analysis.machines {
+        render_history(&mut out, &s, &m.analysis, &format!("CBS HISTORY of {} ({})", m.id, m.label));
+    }
     if options.verbose || analysis.case.kb_check.is_some() || analysis.case.previous.is_some() {
         let _ = writeln!(
             out,
@@ -125,13 +132,37 @@ fn headline(s: &Style, v: &patchdx_diagnose::Overall) -> String {
     }
 }
 
+/// The machines of a multi-machine input: what identifies each, why it is not one of the others, its verdict.
+fn render_machines(out: &mut String, s: &Style, analysis: &Analysis) {
+    if analysis.machines.is_empty() {
+        return;
+    }
+    let title = format!("MACHINES ({}): each analysed apart", analysis.machines.len());
+    let _ = writeln!(out, "\n{}", s.bold(&title));
+    for m in &analysis.machines {
+        let _ = writeln!(
+            out,
+            "  {} {}  {} file(s); {}",
+            s.bold(&m.id),
+            m.label,
+            m.files.len(),
+            crate::machines::identity(m)
+        );
+        for why in crate::machines::reasons_to_show(m) {
+            let _ = writeln!(out, "      {} {why}", s.dim("not the same machine as"));
+        }
+        let _ = writeln!(out, "      {}", m.verdict.summary);
+    }
+}
+
 fn render_observations(out: &mut String, s: &Style, analysis: &Analysis, verbose: bool) {
     if analysis.observations.is_empty() {
         return;
     }
     let _ = writeln!(out, "\n{}", s.bold("OBSERVATIONS"));
     for o in &analysis.observations {
-        let _ = writeln!(out, "  • [{}] {}", o.kind, o.summary);
+        let machine = o.machine.as_deref().map(|m| format!("{m} ")).unwrap_or_default();
+        let _ = writeln!(out, "  • {machine}[{}] {}", o.kind, o.summary);
         let shown = if verbose { o.evidence.len() } else { o.evidence.len().min(3) };
         for ev in &o.evidence[..shown] {
             let _ = writeln!(out, "      {}", quote(s, ev));
@@ -159,13 +190,16 @@ fn render_warnings(out: &mut String, s: &Style, analysis: &Analysis) {
 
 /// One finding: what failed and when, its first cause and cascade, how sure patchdx is, the root cause with
 /// its next steps, and the repair manifest.
-fn render_finding(out: &mut String, s: &Style, f: &Finding, verbose: bool) {
+fn render_finding(out: &mut String, s: &Style, f: &Finding, machine: Option<&str>, verbose: bool) {
     let tag = match f.verdict {
         Verdict::Failed => s.red("FAILED  "),
         Verdict::Repaired => s.green("REPAIRED"),
         Verdict::Resolved => s.green("RESOLVED"),
     };
     let _ = writeln!(out, "\n[{}] {tag} {}", f.id, s.bold(&f.title));
+    if let Some(machine) = machine {
+        let _ = writeln!(out, "  machine     {machine}");
+    }
     render_identity(out, f);
     render_repeats(out, s, f);
     render_resolution(out, s, f);
@@ -394,9 +428,9 @@ fn render_repair(out: &mut String, s: &Style, m: &patchdx_diagnose::repair_manif
     }
 }
 
-fn render_history(out: &mut String, s: &Style, analysis: &Analysis) {
+fn render_history(out: &mut String, s: &Style, analysis: &Analysis, title: &str) {
     let h = &analysis.cbs.history;
-    let _ = writeln!(out, "\n{}", s.bold("CBS HISTORY"));
+    let _ = writeln!(out, "\n{}", s.bold(title));
     if h.pieces.is_empty() {
         let _ = writeln!(out, "  no CBS.log or CbsPersist piece in the input");
         return;
@@ -512,9 +546,10 @@ fn render_attempts(out: &mut String, s: &Style, analysis: &Analysis, verbose: bo
         };
         let when = a.start_local.map(|t| t.to_string()).unwrap_or_else(|| "?".to_string());
         let code = a.code.as_ref().map(|c| format!(" {}", c.label())).unwrap_or_default();
+        let machine = a.machine.as_deref().map(|m| format!("{m:<4}")).unwrap_or_default();
         let _ = writeln!(
             out,
-            "  {:<10} {when} local  {outcome}{code}  [{}] from {}",
+            "  {machine}{:<10} {when} local  {outcome}{code}  [{}] from {}",
             a.kb,
             a.phases.join(" → "),
             a.sources.join(", ")

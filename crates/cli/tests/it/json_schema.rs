@@ -106,6 +106,17 @@ fn analysis_of_sample_log_matches_schema() {
 }
 
 #[test]
+fn analysis_of_two_machines_matches_schema_and_names_each_findings_machine() {
+    let doc = check_analysis(&["tests/data/machines/two-servers-same-hours"]);
+    let machines = doc["machines"].as_array().expect("machines");
+    assert_eq!(machines.len(), 2);
+    assert_eq!(doc["findings"][0]["machine"], "M1");
+    assert_eq!(machines[0]["hosts"], serde_json::json!([]));
+    assert_eq!(machines[1]["builds"][0]["text"], "17763");
+    check_timeline(&["tests/data/machines/two-servers-same-hours"]);
+}
+
+#[test]
 fn timeline_of_example_bundle_matches_schema() {
     let doc = check_timeline(&["examples/cas-07293"]);
     assert!(!doc["events"].as_array().expect("events").is_empty());

@@ -64,6 +64,10 @@ pub struct Analysis {
     pub attempts: Vec<Attempt>,
     pub files: Vec<FileSummary>,
     pub warnings: Vec<patchdx_bundle::Warning>,
+    /// The machines of an input that holds several, each analysed apart (empty for one machine). Findings,
+    /// observations, attempts and sources above are then every machine's, each naming its machine.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub machines: Vec<super::Machine>,
 }
 
 /// Checks around the case: reported vs evidenced KBs, instructions, the previous bundle, freshness.

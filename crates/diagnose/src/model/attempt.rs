@@ -23,6 +23,9 @@ pub struct AttemptId(pub usize);
 pub struct Attempt {
     #[serde(skip)]
     pub id: AttemptId,
+    /// The machine (`M1`, …) when the input holds several.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub machine: Option<String>,
     pub kb: String,
     pub title: Option<String>,
     pub start_utc: Option<CivilTime>,

@@ -169,6 +169,9 @@ pub enum Confidence {
 #[non_exhaustive]
 pub struct Finding {
     pub id: String,
+    /// The machine (`M1`, …) when the input holds several.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub machine: Option<String>,
     /// The update attempt this failure belongs to, when it is one.
     #[serde(skip)]
     pub attempt: Option<super::AttemptId>,
@@ -262,6 +265,7 @@ impl Finding {
     ) -> Self {
         Finding {
             id: String::new(),
+            machine: None,
             attempt: None,
             verdict,
             title,
@@ -295,6 +299,9 @@ impl Finding {
 #[derive(Debug, Clone, Serialize)]
 #[non_exhaustive]
 pub struct Observation {
+    /// The machine (`M1`, …) when the input holds several.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub machine: Option<String>,
     pub kind: &'static str,
     pub summary: String,
     pub evidence: Vec<Evidence>,

@@ -7,6 +7,7 @@ mod attempt;
 mod case;
 mod coverage;
 mod finding;
+mod machine;
 mod repair;
 
 pub use analysis::*;
@@ -14,4 +15,5 @@ pub use attempt::*;
 pub use case::*;
 pub use coverage::*;
 pub use finding::*;
+pub use machine::*;
 pub use repair::*;

@@ -72,7 +72,7 @@ const FAILED: Action = Action::InstallFailed;
 fn sample_bundle_matching_beats_the_machine_vote() {
     let bundle = patchdx_formats::registry::open(&sample("timeline/ist-0530-zone-changed"), &Default::default())
         .expect("sample opens");
-    let timeline = patchdx_diagnose::read_evidence(&bundle).timeline();
+    let timeline = patchdx_diagnose::timeline_of(&bundle).0;
     let files: Vec<(&str, Option<i64>, &str, Confidence)> = timeline
         .files
         .iter()

@@ -9,7 +9,7 @@ use patchdx_formats::event::{Action, Confidence, Source};
 fn case_bundle_timeline_is_in_utc_order_with_each_files_offset() {
     let bundle =
         patchdx_formats::registry::open(&repo().join("examples/cas-07293"), &Default::default()).expect("open");
-    let timeline = patchdx_diagnose::read_evidence(&bundle).timeline();
+    let timeline = patchdx_diagnose::timeline_of(&bundle).0;
     let offsets: Vec<(String, Source, Option<i64>, Confidence)> = timeline
         .files
         .iter()

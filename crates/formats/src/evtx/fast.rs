@@ -187,12 +187,16 @@ fn item(
         .contains(&record.millis)
         .then(|| crate::time::CivilTime::from_millis(record.millis));
     let bad_time = utc.is_none();
+    // One name per chunk is enough to tell machines apart, and costs nothing on the other records.
+    let computer = (record.id == chunk_first)
+        .then(|| template.computer(chunk, &record.values).map(|c| (c.into_owned(), record.id)))
+        .flatten();
     let provider = template.provider(chunk, &record.values);
     let mapped = provider.as_deref().is_none_or(|name| MAPPED_PROVIDERS.contains(&name));
     if !mapped {
         let channel = template.channel(chunk, &record.values);
         let source = channel.as_deref().map_or(Source::OtherEvtx, source_from_channel);
-        return Ok(Item { chunk_first, source: Some(source), bad_time, event: None });
+        return Ok(Item { chunk_first, source: Some(source), bad_time, event: None, computer });
     }
     let fields = super::resolve::fields_of(chunk, &template.tree, &record.values, templates)?;
     let event = super::map::to_event(&fields, path).map(|mut event| {
@@ -200,5 +204,5 @@ fn item(
         event.utc = utc;
         event
     });
-    Ok(Item { chunk_first, source: Some(source_from_channel(&fields.channel)), bad_time, event })
+    Ok(Item { chunk_first, source: Some(source_from_channel(&fields.channel)), bad_time, event, computer })
 }

@@ -135,6 +135,7 @@ fn finish(entry: &Entry, mut file: SourceFile, layout: &Layout, parsed: Parsed) 
         file.source = source;
     }
     file.events = parsed.events;
+    file.identity = parsed.identity;
     for event in &mut file.events {
         event.source = file.source;
     }
@@ -225,6 +226,8 @@ struct Item {
     source: Option<Source>,
     bad_time: bool,
     event: Option<Event>,
+    /// The machine name of the first record of a chunk, with that record's id.
+    computer: Option<(String, u64)>,
 }
 
 #[derive(Default)]
@@ -236,6 +239,7 @@ struct Parsed {
     ignored: u64,
     record_errors: u64,
     first_error: Option<String>,
+    identity: crate::identity::Identity,
 }
 
 impl Parsed {
@@ -265,6 +269,7 @@ impl Parsed {
         if self.first_error.is_none() {
             self.first_error = later.first_error;
         }
+        self.identity.extend(&later.identity);
     }
 
     /// Counts one record (or one failure to read one) and keeps its event.
@@ -280,6 +285,9 @@ impl Parsed {
                     }
                 }
                 self.bad_times += u64::from(item.bad_time);
+                if let Some((name, record)) = &item.computer {
+                    self.identity.add_host(name, 0, Some(*record));
+                }
                 match item.event {
                     Some(event) => self.events.push(event),
                     None => self.ignored += 1,
@@ -336,7 +344,12 @@ fn quick_provider(json: &str) -> Option<&str> {
 
 /// The `"Channel": "System"` value of a rendered record.
 fn quick_channel(json: &str) -> Option<&str> {
-    let at = json.find("\"Channel\"")? + "\"Channel\"".len();
+    quick_text(json, "\"Channel\"")
+}
+
+/// A `"Key": "value"` string of a rendered record's header.
+fn quick_text<'j>(json: &'j str, key: &str) -> Option<&'j str> {
+    let at = json.find(key)? + key.len();
     let rest = json[at..].trim_start().strip_prefix(':')?.trim_start().strip_prefix('"')?;
     rest.split('"').next()
 }
@@ -347,6 +360,8 @@ fn item(record: EvtxRecord<'_>, path: &str) -> Result<Item, EvtxError> {
     let millis = record.timestamp.as_millisecond();
     let utc = (SANE_FROM_MILLIS..SANE_UNTIL_MILLIS).contains(&millis).then(|| CivilTime::from_millis(millis));
     let json = record.into_json()?;
+    let computer =
+        (id == chunk_first).then(|| quick_text(&json.data, "\"Computer\"").map(|c| (c.to_string(), id))).flatten();
     // Most records of a System log come from providers the mapping ignores; building a JSON value for each
     // of them was most of the time spent. Only their channel is needed, and that is read off the text.
     if !quick_provider(&json.data).is_some_and(|p| MAPPED_PROVIDERS.contains(&p)) {
@@ -356,6 +371,7 @@ fn item(record: EvtxRecord<'_>, path: &str) -> Result<Item, EvtxError> {
             source: Some(source_from_channel(channel)),
             bad_time: utc.is_none(),
             event: None,
+            computer,
         });
     }
     let value: serde_json::Value =
@@ -366,7 +382,13 @@ fn item(record: EvtxRecord<'_>, path: &str) -> Result<Item, EvtxError> {
         event.utc = utc;
         event
     });
-    Ok(Item { chunk_first, source: Some(source_from_channel(&fields.channel)), bad_time: utc.is_none(), event })
+    Ok(Item {
+        chunk_first,
+        source: Some(source_from_channel(&fields.channel)),
+        bad_time: utc.is_none(),
+        event,
+        computer,
+    })
 }
 
 /// The records that lie wholly before the cut of a cut-off last chunk. The crate drops such a chunk whole,

@@ -1,5 +1,5 @@
 //! A chunk's template definitions, each read once into its element tree (which `resolve` fills in with a
-//! record's values) together with where the record's provider and channel come from (which `fast` reads
+//! record's values) together with where the record's provider, channel and computer come from (which `fast` reads
 //! straight from the values, to skip the records of providers the mapping ignores). Both use one cache of
 //! templates per chunk; it sits below them so that neither depends on the other for it.
 
@@ -22,6 +22,7 @@ pub(super) struct Template {
     pub tree: Vec<Node>,
     provider: From,
     channel: From,
+    computer: From,
 }
 
 impl Template {
@@ -33,6 +34,11 @@ impl Template {
     /// The record's channel; `None` when it can only be known by resolving the whole record.
     pub fn channel<'t>(&'t self, chunk: &[u8], values: &[Value]) -> Option<Cow<'t, str>> {
         header_value(chunk, &self.channel, values)
+    }
+
+    /// The name of the machine that wrote the record; `None` when it can only be known by resolving it.
+    pub fn computer<'t>(&'t self, chunk: &[u8], values: &[Value]) -> Option<Cow<'t, str>> {
+        header_value(chunk, &self.computer, values)
     }
 }
 
@@ -62,11 +68,12 @@ fn read_template(chunk: &[u8], definition: u32) -> Result<Template, Unsupported>
         .and_then(|s| child(s, "Provider"))
         .and_then(|p| attribute(p, "Name"))
         .map_or(From::Elsewhere, from_pieces);
-    let channel = match system.and_then(|s| child(s, "Channel")) {
+    let text_of = |name: &str| match system.and_then(|s| child(s, name)) {
         Some(element) => from_pieces(&element.children.iter().filter_map(text_piece).cloned().collect::<Vec<_>>()),
         None => From::Literal(String::new()),
     };
-    Ok(Template { tree, provider, channel })
+    let (channel, computer) = (text_of("Channel"), text_of("Computer"));
+    Ok(Template { tree, provider, channel, computer })
 }
 
 fn from_pieces(pieces: &[Piece]) -> From {

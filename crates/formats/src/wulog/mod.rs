@@ -83,8 +83,14 @@ pub fn read(entry: &Entry) -> SourceFile {
     let mut state = State::default();
     let path = entry.path.clone();
     let events = &mut file.events;
+    let identity = &mut file.identity;
     file.records = each_line(entry, &mut file.warnings, |number, raw| {
         let raw = raw.trim_start_matches('\u{feff}');
+        if let Some(at) = raw.find("&OSVersion=") {
+            // The device attributes Windows Update sends with each scan name the running OS's version.
+            let version = &raw[at + "&OSVersion=".len()..];
+            identity.add_build_of(version.split('&').next().unwrap_or(version), number, None);
+        }
         match parse_line(raw) {
             Some((dialect, line)) => {
                 state.dialect.get_or_insert(dialect);

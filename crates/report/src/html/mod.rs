@@ -32,6 +32,26 @@ struct PieceRow {
     gap: String,
 }
 
+/// What one CBS history covers (the input's, or one machine's of several).
+struct CoverageView {
+    /// Empty for a one-machine input; `M2 (SRV02)` otherwise.
+    title: String,
+    text: String,
+    chart: Option<Chart>,
+    pieces: Vec<PieceRow>,
+    missing_pieces: String,
+    duplicates: Vec<(String, String)>,
+}
+
+struct MachineRow {
+    id: String,
+    label: String,
+    identity: String,
+    files: usize,
+    apart_from: Vec<String>,
+    verdict: String,
+}
+
 struct WarningRow {
     severity: &'static str,
     path: String,
@@ -65,11 +85,8 @@ struct Page {
     case_checks: Vec<(String, String)>,
     findings: Vec<FindingView>,
     observations: Vec<ObservationView>,
-    chart: Option<Chart>,
-    coverage_text: String,
-    pieces: Vec<PieceRow>,
-    missing_pieces: String,
-    duplicates: Vec<(String, String)>,
+    machines: Vec<MachineRow>,
+    coverages: Vec<CoverageView>,
     sources: Vec<(String, &'static str)>,
     events: Vec<EventRow>,
     events_total: usize,
@@ -161,6 +178,55 @@ fn piece_rows(h: &History) -> Vec<PieceRow> {
         .collect()
 }
 
+fn coverage_view(analysis: &Analysis, title: String) -> CoverageView {
+    let h = &analysis.cbs.history;
+    CoverageView {
+        title,
+        text: coverage_text(h),
+        chart: chart::chart(analysis),
+        pieces: piece_rows(h),
+        missing_pieces: h.missing_pieces.join(", "),
+        duplicates: h.duplicates.iter().map(|d| (d.path.clone(), d.same_as.clone())).collect(),
+    }
+}
+
+/// The input's coverage, or each machine's when it holds several.
+fn coverage_views(analysis: &Analysis) -> Vec<CoverageView> {
+    if analysis.machines.is_empty() {
+        return vec![coverage_view(analysis, String::new())];
+    }
+    analysis.machines.iter().map(|m| coverage_view(&m.analysis, format!("{} ({})", m.id, m.label))).collect()
+}
+
+fn machine_rows(analysis: &Analysis) -> Vec<MachineRow> {
+    analysis
+        .machines
+        .iter()
+        .map(|m| MachineRow {
+            id: m.id.clone(),
+            label: m.label.clone(),
+            identity: crate::machines::identity(m),
+            files: m.files.len(),
+            apart_from: crate::machines::reasons_to_show(m).map(str::to_string).collect(),
+            verdict: m.verdict.summary.clone(),
+        })
+        .collect()
+}
+
+fn finding_views(analysis: &Analysis) -> Vec<FindingView> {
+    analysis
+        .findings
+        .iter()
+        .map(|f| {
+            let mut view = findings::finding(f);
+            if let Some(machine) = crate::machines::name(analysis, f.machine.as_deref()) {
+                view.facts.insert(0, ("machine", machine));
+            }
+            view
+        })
+        .collect()
+}
+
 fn warning_rows(analysis: &Analysis) -> Vec<WarningRow> {
     analysis
         .warnings
@@ -194,12 +260,11 @@ fn file_rows(analysis: &Analysis) -> Vec<FileRow> {
 
 /// The whole analysis as one HTML page that needs nothing else (no network, no files beside it).
 ///
-/// `timeline` is the bundle's merged timeline (`read_evidence(&bundle).timeline()`): the analysis names the
+/// `timeline` is the bundle's merged timeline (`Analyzed::timeline`, or `patchdx_diagnose::timeline_of`): the analysis names the
 /// files on it but does not carry the events.
 pub fn render_html(analysis: &Analysis, timeline: &Timeline) -> String {
     let v = &analysis.verdict;
     let (headline, headline_class) = headline(analysis);
-    let h = &analysis.cbs.history;
     let quoted = findings::quoted_records(analysis);
     let page = Page {
         css: CSS,
@@ -215,13 +280,10 @@ pub fn render_html(analysis: &Analysis, timeline: &Timeline) -> String {
         exit_meaning: exit_meaning(v.exit_code, v.resolved),
         summary: v.summary.clone(),
         case_checks: case_checks(analysis),
-        findings: analysis.findings.iter().map(findings::finding).collect(),
+        findings: finding_views(analysis),
         observations: analysis.observations.iter().map(findings::observation).collect(),
-        chart: chart::chart(analysis),
-        coverage_text: coverage_text(h),
-        pieces: piece_rows(h),
-        missing_pieces: h.missing_pieces.join(", "),
-        duplicates: h.duplicates.iter().map(|d| (d.path.clone(), d.same_as.clone())).collect(),
+        machines: machine_rows(analysis),
+        coverages: coverage_views(analysis),
         sources: events::sources(timeline),
         events: events::event_rows(timeline, &quoted),
         events_total: timeline.events.len(),

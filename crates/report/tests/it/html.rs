@@ -15,7 +15,7 @@ fn example() -> (Analysis, Timeline) {
     let bundle =
         patchdx_formats::registry::open(&path, &patchdx_bundle::OpenOptions::default()).expect("open example bundle");
     let analysis = patchdx_diagnose::analyze(&bundle, Default::default()).analysis;
-    let timeline = patchdx_diagnose::read_evidence(&bundle).timeline();
+    let timeline = patchdx_diagnose::timeline_of(&bundle).0;
     (analysis, timeline)
 }
 
