@@ -343,11 +343,20 @@ fn render_confidence_and_sources(out: &mut String, s: &Style, f: &Finding) {
         }
     }
     if !f.coverage.covered_by.is_empty() || !f.coverage.not_covered_by.is_empty() {
-        let names = |spans: &[patchdx_diagnose::coverage::SourceSpan]| {
+        let (covered, not_covered) = (&f.coverage.covered_by, &f.coverage.not_covered_by);
+        // A source on both sides (one CBS piece covers the time, another does not) is named by its files.
+        let names = |spans: &[patchdx_diagnose::coverage::SourceSpan],
+                     other: &[patchdx_diagnose::coverage::SourceSpan]| {
             if spans.is_empty() {
                 return "none".to_string();
             }
-            let mut labels: Vec<String> = spans.iter().map(|s| s.source.clone()).collect();
+            let mut labels: Vec<String> = spans
+                .iter()
+                .map(|s| match other.iter().any(|o| o.source == s.source) {
+                    true => format!("{} {}", s.source, s.file.rsplit('/').next().unwrap_or(&s.file)),
+                    false => s.source.clone(),
+                })
+                .collect();
             labels.sort();
             labels.dedup();
             labels.join(", ")
@@ -355,8 +364,8 @@ fn render_confidence_and_sources(out: &mut String, s: &Style, f: &Finding) {
         let _ = writeln!(
             out,
             "  sources     cover this time: {}; do not: {}",
-            names(&f.coverage.covered_by),
-            names(&f.coverage.not_covered_by)
+            names(covered, not_covered),
+            names(not_covered, covered)
         );
     }
     if let Some(coverage) = f.coverage.cbs.sentence() {
