@@ -27,6 +27,8 @@ pub enum FileKind {
     /// written by DPX alone while express and UUP payloads are expanded; neither CBS history nor a Panther log.
     DpxLog,
     CmTrace,
+    /// SetupAPI's device-install log (setupapi.dev.log, setupapi.upgrade.log).
+    SetupApiLog,
     SessionsXml,
     PendingXml,
     SetupDiagResults,
@@ -55,6 +57,7 @@ impl FileKind {
             FileKind::DriverSetupLog => "driver installer log (not Panther)",
             FileKind::DpxLog => "Delta Patch Expander (DPX) log",
             FileKind::CmTrace => "ConfigMgr (CMTrace) log",
+            FileKind::SetupApiLog => "SetupAPI device install log",
             FileKind::SessionsXml => "servicing Sessions XML",
             FileKind::PendingXml => "pending.xml",
             FileKind::SetupDiagResults => "SetupDiag results",

@@ -123,11 +123,14 @@ pub fn data_problems() -> &'static [DataProblem] {
 /// Looks a 32-bit code up (binary search, O(log n)). A value in the table is returned as it is; an
 /// HRESULT_FROM_NT value (an NTSTATUS with the N bit set, as CSI and CBS write them: `0xD0000034`) that is
 /// not in the table itself is returned as the NTSTATUS it wraps, named `HRESULT_FROM_NT(STATUS_…)` and with
-/// meanings that say it is the HRESULT form.
+/// meanings that say it is the HRESULT form. SetupAPI's own form of its errors (`0xE0000248`) is returned as the
+/// HRESULT it stands for (`0x800F0248`).
 pub fn lookup(value: u32) -> Option<&'static CodeInfo> {
     let codes = all();
     match codes.binary_search_by_key(&value, |c| c.value) {
         Ok(i) => Some(&codes[i]),
+        // SetupAPI writes its errors in their own form (`0xE0000248`); the HRESULT is `0x800F0248`.
+        Err(_) if value & 0xFFFF_0000 == 0xE000_0000 => lookup(0x800F_0000 | (value & 0xFFFF)),
         Err(_) => {
             nt_from_hresult(value)?;
             let derived = hresult_from_nt_table();
@@ -258,6 +261,13 @@ mod tests {
     fn data_files_are_sorted_unique_and_complete() {
         assert_eq!(data_problems(), &[] as &[DataProblem]);
         assert!(all().len() >= 1500);
+    }
+
+    #[test]
+    fn setupapi_own_form_reads_as_its_hresult() {
+        let info = lookup(0xE000_0248).expect("SetupAPI's form of SPAPI_E_DEVICE_INSTALL_BLOCKED");
+        assert_eq!((info.value, info.name), (0x800F_0248, "SPAPI_E_DEVICE_INSTALL_BLOCKED"));
+        assert!(lookup(0xE000_FFFF).is_none());
     }
 
     #[test]

@@ -30,6 +30,8 @@ crate::named_enum! {
         CmTrace = "cm-trace",
         SessionsXml = "sessions-xml",
         PendingXml = "pending-xml",
+        /// SetupAPI's device-install log (setupapi.dev.log).
+        SetupApi = "setupapi",
     }
 }
 
@@ -51,6 +53,7 @@ impl Source {
             Source::CmTrace => "ConfigMgr",
             Source::SessionsXml => "Sessions.xml",
             Source::PendingXml => "pending.xml",
+            Source::SetupApi => "SetupAPI",
         }
     }
 
@@ -170,15 +173,23 @@ pub struct Facts {
     pub record: Record,
 }
 
-/// A source-specific record.
+/// A source-specific record. One box for every kind, so that an event without one costs a null pointer.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Record {
     #[default]
     Plain,
-    /// Boxed: most events of a large bundle are CBS events, and an inline record would make every event of every
-    /// source carry its size.
-    Cbs(Box<crate::record::CbsRecord>),
+    Typed(Box<Typed>),
+}
+
+/// What a record says in its source's own terms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Typed {
+    Cbs(crate::record::CbsRecord),
+    /// A SetupAPI device-install section.
+    /// (Boxed: CBS records are the many, and must not grow to its size.)
+    DeviceInstall(Box<crate::record::DeviceInstall>),
 }
 
 impl Event {
@@ -208,7 +219,21 @@ impl Event {
     /// The CBS record of a CBS event.
     pub fn cbs(&self) -> Option<&crate::record::CbsRecord> {
         match &self.facts.record {
-            Record::Cbs(record) => Some(record),
+            Record::Typed(typed) => match &**typed {
+                Typed::Cbs(record) => Some(record),
+                Typed::DeviceInstall(_) => None,
+            },
+            Record::Plain => None,
+        }
+    }
+
+    /// The device-install section of a SetupAPI event.
+    pub fn device_install(&self) -> Option<&crate::record::DeviceInstall> {
+        match &self.facts.record {
+            Record::Typed(typed) => match &**typed {
+                Typed::DeviceInstall(install) => Some(install),
+                Typed::Cbs(_) => None,
+            },
             Record::Plain => None,
         }
     }

@@ -20,6 +20,7 @@ pub mod evtx;
 pub mod panther;
 pub mod reporting;
 pub mod servicing_xml;
+pub mod setupapi;
 pub mod sfc;
 pub mod wulog;
 // (end of source modules)

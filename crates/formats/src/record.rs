@@ -192,3 +192,50 @@ pub enum CbsEventKind {
     /// A failure line that is not (yet) tied to an outcome.
     Failure,
 }
+
+/// One SetupAPI device-install section (`setupapi.dev.log`): what it installed, with which driver, and how it
+/// ended.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DeviceInstall {
+    /// The section's operation (`Device Install (Hardware initiated)`, `Setup online Device Install …`).
+    pub operation: String,
+    /// The device instance id or driver package the section names (`PCI\VEN_8086&DEV_8C14&…`).
+    pub device: Option<String>,
+    /// The selected driver node's INF (`oem0.inf (C:\…\lynxpointsystem.inf)`).
+    pub driver_inf: Option<String>,
+    /// Its date and version (`10/03/2016,10.1.1.38`).
+    pub driver_version: Option<String>,
+    /// The driver's name as the INF gives it (`Intel(R) 8 Series/C220 Series PCI Express Root Port #3 - 8C14`).
+    pub driver_name: Option<String>,
+    /// Whether the section has an exit status (a section without one was cut off: the log ends, or the
+    /// machine stopped, during it).
+    pub finished: bool,
+    /// An unfinished section whose last step was waiting for another device's install to complete.
+    pub waiting: bool,
+    /// The first `!!!` line, with its line number.
+    pub first_error: Option<(u64, String)>,
+    /// The last step the section logged, with its line number.
+    pub last_step: Option<(u64, String)>,
+}
+
+impl DeviceInstall {
+    /// `driver Intel(R) … (oem0.inf, lynxpointsystem.inf, 10/03/2016,10.1.1.38)`, from what the section names.
+    pub fn driver_label(&self) -> Option<String> {
+        let inf = self.driver_inf.as_deref().map(|inf| {
+            let short = inf.split(" (").next().unwrap_or(inf);
+            let original = inf.rsplit(['\\', '/']).next().map(|n| n.trim_end_matches(')')).filter(|n| *n != short);
+            match original {
+                Some(original) => format!("{short}, {original}"),
+                None => short.to_string(),
+            }
+        });
+        let details: Vec<String> = inf.into_iter().chain(self.driver_version.clone()).collect();
+        match (&self.driver_name, details.is_empty()) {
+            (Some(name), false) => Some(format!("driver {name} ({})", details.join(", "))),
+            (Some(name), true) => Some(format!("driver {name}")),
+            (None, false) => Some(format!("driver {}", details.join(", "))),
+            (None, true) => None,
+        }
+    }
+}

@@ -19,6 +19,7 @@ pub static SOURCES: &[&dyn EvidenceSource] = &[
     &crate::panther::PantherSource,
     &crate::reporting::ReportingSource,
     &crate::servicing_xml::ServicingXmlSource,
+    &crate::setupapi::SetupApiSource,
     &crate::sfc::SfcSource,
     &crate::wulog::WindowsUpdateLogSource,
 ];

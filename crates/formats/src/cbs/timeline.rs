@@ -131,6 +131,6 @@ pub(crate) fn event(scanned: Scanned, path: &str, utc: Option<CivilTime>) -> Eve
     event.client = client;
     event.phase = phase;
     event.facts.session = session_of(&record.kind).map(Box::from);
-    event.facts.record = Record::Cbs(Box::new(record));
+    event.facts.record = Record::Typed(Box::new(crate::event::Typed::Cbs(record)));
     event
 }

@@ -11,5 +11,6 @@ mod recognition;
 mod reporting;
 mod scan_engines;
 mod servicing_xml;
+mod setupapi;
 mod sfc;
 mod wulog;
