@@ -33,17 +33,17 @@ pub(crate) fn checked_by_sfc(flat: &Flat, index: usize) -> bool {
 
 /// What an `[SR]` result line says of its file.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Result {
+enum SrResult {
     CannotRepair,
     NotReprojected,
     Repaired,
 }
 
-fn sfc_result(kind: &CbsEventKind) -> Option<(Result, &str)> {
+fn sfc_result(kind: &CbsEventKind) -> Option<(SrResult, &str)> {
     match kind {
-        CbsEventKind::SfcCannotRepair { file } => Some((Result::CannotRepair, file)),
-        CbsEventKind::SfcCouldNotReproject { path } => Some((Result::NotReprojected, path)),
-        CbsEventKind::SfcRepaired { file } => Some((Result::Repaired, file)),
+        CbsEventKind::SfcCannotRepair { file } => Some((SrResult::CannotRepair, file)),
+        CbsEventKind::SfcCouldNotReproject { path } => Some((SrResult::NotReprojected, path)),
+        CbsEventKind::SfcRepaired { file } => Some((SrResult::Repaired, file)),
         _ => None,
     }
 }
@@ -67,7 +67,7 @@ struct FileState {
     cannot_repair: bool,
     not_reprojected: bool,
     /// The last `[SR]` result for the file: a file repaired after SFC first gave up on it counts as repaired.
-    last: Option<Result>,
+    last: Option<SrResult>,
     /// The file's lines, in order.
     lines: Vec<usize>,
 }
@@ -87,7 +87,7 @@ impl FileState {
     }
 
     fn unrepaired(&self) -> bool {
-        matches!(self.last, Some(Result::CannotRepair | Result::NotReprojected))
+        matches!(self.last, Some(SrResult::CannotRepair | SrResult::NotReprojected))
     }
 
     fn is(&self, name: &str) -> bool {
@@ -106,7 +106,7 @@ impl FileState {
         if self.not_reprojected {
             said.push("SFC could not reproject it (the source file in the store is also corrupted)");
         }
-        if self.last == Some(Result::Repaired) {
+        if self.last == Some(SrResult::Repaired) {
             said.push("repaired from the store");
         }
         let places: Vec<String> = self.lines.iter().map(|&i| flat.evidence(i).place()).collect();
@@ -121,11 +121,14 @@ fn component_of(message: &str) -> Option<String> {
     (!name.is_empty()).then(|| name.to_string())
 }
 
+/// A hash-mismatch line and the member it names.
+type HashLine<'a> = (usize, &'a str);
+
 /// The files of one scan, in the order the lines first name them. A hash line waits for the result line of
 /// its file, which says which copy it was (the hash line names only the member).
 fn files_of(flat: &Flat, group: &[usize]) -> Vec<FileState> {
     let mut files: Vec<FileState> = Vec::new();
-    let mut waiting: Vec<(usize, &str)> = Vec::new();
+    let mut waiting: Vec<HashLine> = Vec::new();
     for &i in group {
         let kind = flat.kind(i);
         if let CbsEventKind::FileHashMismatch { file } = kind {
@@ -134,7 +137,7 @@ fn files_of(flat: &Flat, group: &[usize]) -> Vec<FileState> {
         }
         let Some((result, name)) = sfc_result(kind) else { continue };
         let at = match result {
-            Result::CannotRepair => {
+            SrResult::CannotRepair => {
                 let component = component_of(&flat.event(i).message);
                 let at = files.iter().position(|f| f.is(name) && component.is_some() && f.component == component);
                 let at = at.or_else(|| files.iter().rposition(|f| f.is(name) && f.component.is_none()));
@@ -146,7 +149,7 @@ fn files_of(flat: &Flat, group: &[usize]) -> Vec<FileState> {
                 files[at].cannot_repair = true;
                 at
             }
-            Result::NotReprojected | Result::Repaired => {
+            SrResult::NotReprojected | SrResult::Repaired => {
                 let same_path = |f: &FileState| f.path.as_deref().is_some_and(|p| p.eq_ignore_ascii_case(name));
                 let at = files.iter().position(same_path);
                 let at = at.or_else(|| files.iter().rposition(|f| f.is(name) && f.path.is_none()));
@@ -156,14 +159,14 @@ fn files_of(flat: &Flat, group: &[usize]) -> Vec<FileState> {
                 });
                 files[at].path = Some(name.to_string());
                 files[at].name = name.to_string();
-                files[at].not_reprojected |= result == Result::NotReprojected;
+                files[at].not_reprojected |= result == SrResult::NotReprojected;
                 at
             }
         };
         let file = &mut files[at];
         file.last = Some(result);
         // The hash lines of this file that came before its result.
-        let (own, others): (Vec<(usize, &str)>, Vec<(usize, &str)>) =
+        let (own, others): (Vec<HashLine>, Vec<HashLine>) =
             waiting.into_iter().partition(|(_, member)| file.is(member));
         waiting = others;
         file.hash_mismatch |= !own.is_empty();

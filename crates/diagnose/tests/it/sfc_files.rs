@@ -47,15 +47,8 @@ fn rd_licensing_files_are_listed_with_every_line_and_named_as_role_owned() {
     let rules: Vec<&str> = finding.diagnosis.iter().map(|d| d.rule.as_str()).collect();
     assert_eq!(rules, vec!["sfc-rd-licensing-role-files"]);
     assert_eq!(finding.diagnosis[0].category, "role-owned-file");
-    // The manifest reads the same lines: the component SFC names, and the file no line gives a component.
-    let m = finding.repair.as_ref().expect("a manifest");
-    let components: Vec<(&str, Vec<&str>)> =
-        m.components.iter().map(|c| (c.name.as_str(), c.files.iter().map(String::as_str).collect())).collect();
-    assert_eq!(
-        components,
-        vec![("Microsoft-Windows-TerminalServices-LicenseServer-LRWIZDLL", vec!["LServer_PKConfig.xml"])]
-    );
-    assert_eq!(m.unattributed_files, vec!["tls_branding_config.xml".to_string()]);
+    // Nothing is damaged, so no recipe to restore the files (it would undo the role's configuration).
+    assert!(finding.repair.is_none(), "{:#?}", finding.repair);
 }
 
 /// The same lines with one more damaged file: both the benign rule and the rule for damaged files fire, the
@@ -78,6 +71,16 @@ fn a_damaged_file_beside_the_rd_licensing_files_keeps_the_corruption_rule_first(
     );
     let rules: Vec<&str> = finding.diagnosis.iter().map(|d| d.rule.as_str()).collect();
     assert_eq!(rules, vec!["sfc-cannot-repair-hash-mismatch", "sfc-rd-licensing-role-files"]);
+    // The manifest reads the hash and result lines: the component a `Cannot repair` line names with its file,
+    // and the files whose lines name no component.
+    let m = finding.repair.as_ref().expect("a manifest: msctf.dll is damaged");
+    let components: Vec<(&str, Vec<&str>)> =
+        m.components.iter().map(|c| (c.name.as_str(), c.files.iter().map(String::as_str).collect())).collect();
+    assert_eq!(
+        components,
+        vec![("Microsoft-Windows-TerminalServices-LicenseServer-LRWIZDLL", vec!["LServer_PKConfig.xml"])]
+    );
+    assert_eq!(m.unattributed_files, vec!["tls_branding_config.xml".to_string(), "msctf.dll".to_string()]);
 }
 
 /// Windows 7: hash lines name the member by its `\SystemRoot\WinSxS` path, `Could not reproject` quotes the

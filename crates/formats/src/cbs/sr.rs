@@ -82,9 +82,7 @@ pub fn path_after(message: &str, marker: &str) -> Option<String> {
 /// `[..]"dir"[..]"name"` or `[..]"dir"\[..]"name"`: the quoted parts joined by one backslash.
 fn quoted_parts(mut rest: &str) -> String {
     let mut parts: Vec<&str> = Vec::new();
-    loop {
-        let Some(part) = rest.strip_prefix('[').and_then(|r| r.split_once(']')) else { break };
-        let (_, after_length) = part;
+    while let Some((_, after_length)) = rest.strip_prefix('[').and_then(|r| r.split_once(']')) {
         let Some(quote) = after_length.chars().next().filter(|c| matches!(c, '\'' | '"')) else { break };
         let Some((body, tail)) = after_length[1..].split_once(quote) else { break };
         parts.push(body.trim_end_matches('\\'));
