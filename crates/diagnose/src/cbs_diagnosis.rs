@@ -3,7 +3,7 @@
 
 use crate::model::{Finding, Observation, Session};
 use crate::timeline::Timeline;
-use crate::{failures, flat, repair, repair_manifest};
+use crate::{failures, flat, repair, repair_manifest, sfc_results};
 use patchdx_formats::cbs::{self, CbsLog, history::History};
 use std::collections::BTreeMap;
 
@@ -24,7 +24,7 @@ pub fn diagnose_cbs(logs: &[CbsLog], history: &History, timeline: &Timeline) -> 
     let mut findings = failures::failed_operations(&flat, &sessions, &mut claimed);
     let mut observations = Vec::new();
     repair::store_repairs(&flat, &mut claimed, &mut findings, &mut observations);
-    repair::sfc_results(&flat, &mut claimed, &mut findings, &mut observations);
+    sfc_results::sfc_results(&flat, &mut claimed, &mut findings, &mut observations);
     repair::unexplained_corruption(&flat, &mut claimed, &mut findings);
     repair::startup_processing(&flat, &mut observations);
     history_observations(&flat, history, &mut observations);

@@ -22,6 +22,7 @@ mod repeats;
 mod resolution;
 mod rules_apply;
 pub mod rules_runner;
+mod sfc_results;
 mod sources;
 pub mod summary;
 pub mod timeline;

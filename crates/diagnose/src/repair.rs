@@ -1,5 +1,6 @@
-//! Corruption and repair (DISM Summary blocks, `(p)` corruption rows, SFC `[SR]` results, store-corrupt
-//! flags) and boot-time processing: findings where damage remains, observations where it was repaired.
+//! Corruption and repair (DISM Summary blocks with the corruption rows, hash mismatches and unrepairable
+//! payloads of their run, store-corrupt flags) and boot-time processing: findings where damage remains,
+//! observations where it was repaired. SFC's results are in `sfc_results`.
 
 use crate::flat::Flat;
 use crate::model::{CodeRef, Confidence, Finding, Observation, Verdict};
@@ -9,7 +10,7 @@ fn same_piece(flat: &Flat, a: usize, b: usize) -> bool {
     flat.same_piece(a, b)
 }
 
-fn within(flat: &Flat, a: usize, b: usize, seconds: i64) -> bool {
+pub(crate) fn within(flat: &Flat, a: usize, b: usize, seconds: i64) -> bool {
     match (flat.instant(a), flat.instant(b)) {
         (Some(x), Some(y)) => (x.millis() - y.millis()).abs() <= seconds * 1000,
         _ => same_piece(flat, a, b),
@@ -109,18 +110,24 @@ impl RepairRun {
     }
 }
 
-/// Corruption rows and CSI store-corrupt flags of the same repair run (the hour before its summary, in the same
-/// piece), oldest first.
+/// Corruption rows, CSI store-corrupt flags, files whose hashes do not match and payloads CSI could not repair
+/// from its backups, of the same repair run (the hour before its summary, in the same piece), oldest first. The
+/// hash and payload lines name the damaged files, which the rows of some builds do not; a hash mismatch SFC
+/// checked belongs to SFC's results instead.
 fn damage_before(flat: &Flat, claimed: &[bool], summary: usize) -> Vec<usize> {
     let mut damage: Vec<usize> = (0..summary)
         .rev()
         .take_while(|&i| same_piece(flat, i, summary) && within(flat, i, summary, 3600))
         .filter(|&i| {
             !claimed[i]
-                && matches!(
-                    flat.kind(i),
-                    CbsEventKind::CorruptionRow { .. } | CbsEventKind::CsiFatal | CbsEventKind::StoreMarkedCorrupt
-                )
+                && match flat.kind(i) {
+                    CbsEventKind::CorruptionRow { .. }
+                    | CbsEventKind::CsiFatal
+                    | CbsEventKind::StoreMarkedCorrupt
+                    | CbsEventKind::PayloadUnrepairable { .. } => true,
+                    CbsEventKind::FileHashMismatch { .. } => !crate::sfc_results::checked_by_sfc(flat, i),
+                    _ => false,
+                }
         })
         .collect();
     damage.reverse();
@@ -140,69 +147,8 @@ fn corruption_items(flat: &Flat, damage: &[usize]) -> Vec<String> {
         .collect()
 }
 
-/// SFC results: files it could not repair are a failure; files it repaired are an observation.
-pub(crate) fn sfc_results(
-    flat: &Flat,
-    claimed: &mut [bool],
-    findings: &mut Vec<Finding>,
-    observations: &mut Vec<Observation>,
-) {
-    let mut cannot: Vec<usize> = Vec::new();
-    let mut repaired: Vec<usize> = Vec::new();
-    for index in 0..flat.events.len() {
-        match flat.kind(index) {
-            CbsEventKind::SfcCannotRepair { .. } => cannot.push(index),
-            CbsEventKind::SfcRepaired { .. } => repaired.push(index),
-            _ => {}
-        }
-    }
-    for group in group_by_time(flat, &cannot, 7200) {
-        for &i in &group {
-            claimed[i] = true;
-        }
-        let items: Vec<String> = group
-            .iter()
-            .filter_map(|&i| match flat.kind(i) {
-                CbsEventKind::SfcCannotRepair { file } => Some(file.clone()),
-                _ => None,
-            })
-            .collect();
-        let first = group[0];
-        let last = group[group.len() - 1];
-        let title = format!("SFC could not repair {} file(s)", items.len());
-        let reason = "SFC states it cannot repair these member files";
-        let base = flat.finding(Verdict::Failed, title, first, last, Confidence::High, reason);
-        findings.push(Finding {
-            client: Some("SFC (Windows Resource Protection)".to_string()),
-            phase: Some("system file check".to_string()),
-            // Dated by the first file SFC gave up on: that is when the damage was found.
-            local_time: flat.event(first).local,
-            utc_time: flat.event(first).utc,
-            utc_offset: flat.offset_label(first),
-            cascade: group.iter().skip(1).map(|&i| flat.evidence(i)).collect(),
-            items,
-            ..base
-        });
-    }
-    for group in group_by_time(flat, &repaired, 7200) {
-        let mut files: Vec<String> = Vec::new();
-        for &i in &group {
-            if let CbsEventKind::SfcRepaired { file } = flat.kind(i)
-                && !files.contains(file)
-            {
-                files.push(file.clone());
-            }
-        }
-        observations.push(Observation {
-            machine: None,
-            kind: "sfc-repair",
-            summary: format!("SFC repaired {} file(s) from the component store: {}", files.len(), files.join(", ")),
-            evidence: group.iter().map(|&i| flat.evidence(i)).collect(),
-        });
-    }
-}
-
-fn group_by_time(flat: &Flat, indexes: &[usize], seconds: i64) -> Vec<Vec<usize>> {
+/// `indexes` in runs whose neighbours are at most `seconds` apart.
+pub(crate) fn group_by_time(flat: &Flat, indexes: &[usize], seconds: i64) -> Vec<Vec<usize>> {
     let mut groups: Vec<Vec<usize>> = Vec::new();
     for &i in indexes {
         match groups.last_mut() {

@@ -1,5 +1,6 @@
 //! Names each finding's root cause with the detection rules: the rules are evaluated on the finding's own
-//! evidence records (first cause, cascade, outcome), and every rule that fires is attached, best first.
+//! evidence records (first cause, cascade, outcome), and every rule that fires is attached, best first. A
+//! finding whose best reading is a role-owned file keeps no repair manifest.
 
 pub use crate::model::RuleDiagnosis;
 use crate::model::{EventId, Finding};
@@ -23,8 +24,16 @@ pub(crate) fn attach(findings: &mut [Finding], timeline: &Timeline, rules: &Rule
         ids.dedup();
         let events: Vec<&Event> = ids.iter().filter_map(|id| timeline.events.get(id.0)).collect();
         finding.diagnosis = fired(rules, &events);
+        // A file a role rewrites by design is not damaged: a recipe to restore it would undo the role's
+        // configuration. Only when that is the best reading (no rule names real damage among the records).
+        if finding.diagnosis.first().is_some_and(|d| d.category == ROLE_OWNED_FILE) {
+            finding.repair = None;
+        }
     }
 }
+
+/// The category of rules that name files a role rewrites by design (see `patchdx_rules::CATEGORIES`).
+const ROLE_OWNED_FILE: &str = "role-owned-file";
 
 /// The rules that fire on a finding's records, best first.
 fn fired(rules: &RuleSet, events: &[&Event]) -> Vec<RuleDiagnosis> {

@@ -129,10 +129,32 @@ pub enum CbsEventKind {
         fixed: bool,
         item: String,
     },
+    /// `[SR] Cannot repair member file [l:11]'dwmcore.dll' of <component>, … in the store, hash mismatch`: the
+    /// member file as the component names it (`dwmcore.dll`, `Amd64\CNBJ2530.DPB`).
     SfcCannotRepair {
         file: String,
     },
+    /// `[SR] Could not reproject corrupted file \??\C:\Windows\System32\\x.xml; source file in store is also
+    /// corrupted`: SFC could not put back the projected copy because the store's copy is corrupt too. The path
+    /// of the projected file (`C:\Windows\System32\x.xml`).
+    SfcCouldNotReproject {
+        path: String,
+    },
+    /// `[SR] Repairing file \??\C:\…\\img0.jpg from store` (and Windows 7's `Repaired file` / `Repairing
+    /// corrupted file`): the path of the file SFC restored.
     SfcRepaired {
+        file: String,
+    },
+    /// `Hashes for file member [l:8]'img0.jpg' do not match.` (Windows 8 and later) or `Hashes for file member
+    /// \SystemRoot\WinSxS\<key>\x.dll do not match actual file [l:10]"x.dll"` (Vista to 8.1): CSI found a file
+    /// whose content differs from its manifest, while SFC verifies or DISM checks the store. The member file.
+    FileHashMismatch {
+        file: String,
+    },
+    /// `Warning: Unable to repair payload file ([l:27]'x.cdxml') for component ([l:96 ml:140]'<key>') from
+    /// backups directory …`: a corrupt store payload with no good backup copy; DISM falls back to Windows
+    /// Update (or another source) for it. The member file.
+    PayloadUnrepairable {
         file: String,
     },
     SfcTransactionComplete {

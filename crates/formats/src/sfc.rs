@@ -255,21 +255,20 @@ fn count_after(message: &str, marker: &str) -> Option<u64> {
     if rest[digits.len()..].trim_start().starts_with("components") { digits.parse().ok() } else { None }
 }
 
-/// The file an `[SR]` / hash line names: `[l:9]'Appx.psd1'`, `[l:24{12}]"Amd64\x.dpb"`, or a path before ` from`.
+/// The file an `[SR]` / hash line names (`[l:9]'Appx.psd1'`, `[l:24{12}]"Amd64\x.dpb"`, a projected path bare
+/// or quoted in parts), read as the CBS reader reads it; empty when the line names none.
 fn file_name(message: &str) -> String {
-    for quote in ['\'', '"'] {
-        if let Some(start) = message.find(&format!("]{quote}")) {
-            let rest = &message[start + 2..];
-            if let Some(end) = rest.find(quote) {
-                return rest[..end].to_string();
-            }
-        }
-    }
-    let after = message.split(" file ").nth(1).unwrap_or("").trim();
-    let path = after.split(" from ").next().unwrap_or(after);
-    let path = path.split(" by ").next().unwrap_or(path).trim();
-    // CSI writes the directory and the name joined by a doubled backslash.
-    path.trim_start_matches("\\??\\").replace("\\\\", "\\")
+    use crate::cbs::sr;
+    let name = if message.contains("Hashes for file member") {
+        sr::hash_member(message)
+    } else if message.contains("Cannot repair member file") {
+        sr::cannot_repair_member(message)
+    } else if message.contains("corrupted file ") {
+        sr::path_after(message, "corrupted file ")
+    } else {
+        sr::path_after(message, "file ")
+    };
+    name.unwrap_or_default()
 }
 
 /// The component of `Cannot repair member file … of <component>, Version = …`.
@@ -392,6 +391,12 @@ mod tests {
         assert_eq!(
             file_name("[SR] Repairing file \\??\\C:\\WINDOWS\\Web\\Wallpaper\\Windows\\\\img0.jpg from store"),
             "C:\\WINDOWS\\Web\\Wallpaper\\Windows\\img0.jpg"
+        );
+        assert_eq!(
+            file_name(
+                "[SR] Could not reproject corrupted file \\??\\C:\\Windows\\System32\\\\LServer_PKConfig.xml; source file in store is also corrupted"
+            ),
+            "C:\\Windows\\System32\\LServer_PKConfig.xml"
         );
     }
 

@@ -9,6 +9,12 @@ fn cell(text: &str) -> String {
     text.replace('\\', "\\\\").replace('|', "\\|").replace('`', "'").replace('\n', " ")
 }
 
+/// Text for an inline code span outside a table: a code span shows backslashes as they are (doubling them, as a
+/// table cell needs, would show `C:\\Windows`), so only backticks and line breaks are replaced.
+fn code_span(text: &str) -> String {
+    text.replace('`', "'").replace('\n', " ")
+}
+
 /// A fenced block that cannot be closed early by the quoted text.
 fn fenced(lines: &[String]) -> String {
     let longest = lines.iter().map(|l| l.matches('`').count()).max().unwrap_or(0);
@@ -29,7 +35,7 @@ fn finding(out: &mut String, f: &Finding, machine: Option<&str>) {
     if !f.items.is_empty() {
         let _ = writeln!(out, "\nItems:\n");
         for item in &f.items {
-            let _ = writeln!(out, "- `{}`", cell(item));
+            let _ = writeln!(out, "- `{}`", code_span(item));
         }
     }
     if let Some(d) = f.diagnosis.first() {

@@ -54,6 +54,10 @@ pub const CATEGORIES: &[Category] = &[
         "The files needed to install or repair a component could not be found or fetched.",
     ),
     category("reserved-storage", "CBS could not adjust reserved storage for the update."),
+    category(
+        "role-owned-file",
+        "A file an installed role rewrites by design differs from its manifest: SFC reports it, nothing is damaged.",
+    ),
     category("servicing-stack-outdated", "The update needs a newer servicing stack installed first."),
     category("system-file-corruption", "SFC found corrupt system files it could not repair."),
     category(

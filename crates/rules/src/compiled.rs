@@ -16,6 +16,7 @@ pub struct CompiledCondition {
     pub levels: Vec<Level>,
     pub codes: Vec<u32>,
     pub message: Option<Pattern>,
+    pub not_message: Option<Pattern>,
     pub update: Option<Pattern>,
     pub phase: Option<Pattern>,
     pub client: Option<Pattern>,
@@ -57,9 +58,15 @@ fn regex(text: &Option<String>, field: &'static str, problems: &mut Vec<ProblemK
 impl CompiledCondition {
     /// The condition's patterns with the field each applies to.
     pub fn patterns(&self) -> impl Iterator<Item = (&'static str, &Pattern)> {
-        [("message", &self.message), ("update", &self.update), ("phase", &self.phase), ("client", &self.client)]
-            .into_iter()
-            .filter_map(|(field, pattern)| pattern.as_ref().map(|p| (field, p)))
+        [
+            ("message", &self.message),
+            ("not_message", &self.not_message),
+            ("update", &self.update),
+            ("phase", &self.phase),
+            ("client", &self.client),
+        ]
+        .into_iter()
+        .filter_map(|(field, pattern)| pattern.as_ref().map(|p| (field, p)))
     }
 
     /// Compiles a condition, or says every problem it has (so lint can list them all).
@@ -71,6 +78,7 @@ impl CompiledCondition {
             levels: Vec::new(),
             codes: Vec::new(),
             message: regex(&condition.message, "message", &mut problems),
+            not_message: regex(&condition.not_message, "not_message", &mut problems),
             update: regex(&condition.update, "update", &mut problems),
             phase: regex(&condition.phase, "phase", &mut problems),
             client: regex(&condition.client, "client", &mut problems),
@@ -104,6 +112,7 @@ impl CompiledCondition {
             && out.levels.is_empty()
             && out.codes.is_empty()
             && out.message.is_none()
+            && out.not_message.is_none()
             && out.update.is_none()
             && out.phase.is_none()
             && out.client.is_none();
@@ -119,6 +128,7 @@ impl CompiledCondition {
             && (self.levels.is_empty() || self.levels.contains(&event.level))
             && (self.codes.is_empty() || event.code.is_some_and(|c| self.codes.contains(&c)))
             && self.message.as_ref().is_none_or(|re| re.is_match(&event.message))
+            && self.not_message.as_ref().is_none_or(|re| !re.is_match(&event.message))
             && self.update.as_ref().is_none_or(|re| {
                 [&event.kb, &event.title, &event.package].iter().any(|f| f.as_deref().is_some_and(|t| re.is_match(t)))
             })

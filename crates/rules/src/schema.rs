@@ -64,6 +64,10 @@ pub struct Condition {
     /// Regular expression on the event message.
     #[serde(default)]
     pub message: Option<String>,
+    /// Regular expression the event message must not match: the condition then holds for the other records
+    /// only (`[SR]` results of files that are not the role-owned ones a benign rule names).
+    #[serde(default)]
+    pub not_message: Option<String>,
     /// Regular expression on the KB, title or package the event names.
     #[serde(default)]
     pub update: Option<String>,

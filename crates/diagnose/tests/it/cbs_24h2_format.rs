@@ -70,6 +70,8 @@ fn every_classic_cbs_sample_reads_the_same_in_the_24h2_line_format() {
         "cbs/kb5014805-wu-install-store-corrupt-0x80073712.log",
         "cbs/sfc-19045-cannot-repair-dwmcore-prncacla-hash-mismatch.log",
         "cbs/kb5005568-1809-http-installer-service-disabled-0x800f0922.log",
+        "cbs/sfc-20348-rd-licensing-xml-rewritten-by-role-cannot-repair.log",
+        "cbs/sfc-7601-cannot-repair-cnbj2530-settings-ini-quoted-paths-repaired-mshtml.log",
     ] {
         same_in_both_formats(&sample(name));
     }

@@ -148,7 +148,9 @@ fn romi1996_nine_corruptions_repaired_is_not_a_failure() {
     let repair = &analysis.findings[0];
     assert_eq!(repair.verdict, Verdict::Repaired);
     assert_eq!(repair.title, "Component store corruption found and repaired: 9 detected, 9 repaired");
-    assert_eq!(repair.first_cause.line, 2981, "the CSI (F) store-corrupt flag");
+    // The store check found the damage file by file: the first hash mismatch is the first record of the run, and
+    // each file's `Unable to repair payload file` line (no good backup) follows its hash line.
+    assert_eq!(repair.first_cause.line, 2944, "Hashes for file member 'MSFT_MpComputerStatus.cdxml' do not match");
     assert_eq!(repair.outcome.line, 3356, "Total Repaired Corruption: 9");
     assert_eq!(repair.items.len(), 9);
     assert!(repair.items.iter().all(|i| {
@@ -156,7 +158,13 @@ fn romi1996_nine_corruptions_repaired_is_not_a_failure() {
     }));
     assert!(repair.items[8].contains("Defender.psd1"));
     let lines: Vec<u64> = repair.cascade.iter().map(|e| e.line).collect();
-    assert_eq!(lines, vec![3336, 3337, 3338, 3339, 3340, 3341, 3342, 3343, 3344, 3348, 3350, 3356]);
+    let hash_and_payload: Vec<u64> =
+        (0..9).flat_map(|n| [2944 + 4 * n, 2947 + 4 * n]).filter(|&line| line != 2944).collect();
+    let expected: Vec<u64> = hash_and_payload
+        .into_iter()
+        .chain([2981, 3336, 3337, 3338, 3339, 3340, 3341, 3342, 3343, 3344, 3348, 3350, 3356])
+        .collect();
+    assert_eq!(lines, expected);
     assert_eq!(analysis.verdict.exit_code, 0);
 }
 

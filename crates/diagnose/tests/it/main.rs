@@ -13,4 +13,5 @@ mod repeats;
 mod resolution;
 mod rules;
 mod rules_every_source;
+mod sfc_files;
 mod timeline;

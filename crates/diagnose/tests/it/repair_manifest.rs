@@ -49,8 +49,20 @@ fn romi1996_repaired_payload_corruption_names_the_defender_component_and_its_nin
             "Defender.psd1",
         ]
     );
-    assert_eq!(c.problems, vec!["CSI Payload Corrupt (fixed)".to_string()]);
-    assert!(m.unattributed_files.is_empty());
+    // The store check's own lines say what was wrong before the rows say it was fixed: each file's hash did not
+    // match and CSI had no backup to repair its payload from (`Unable to repair payload file`, lines 2947–2979).
+    assert_eq!(
+        c.problems,
+        vec![
+            "payload file damaged and no backup copy to repair it from".to_string(),
+            "CSI Payload Corrupt (fixed)".to_string()
+        ]
+    );
+    let lines: Vec<u64> = c.evidence.iter().map(|p| p.line).collect();
+    let payload_lines: Vec<u64> = (0..9).map(|n| 2947 + 4 * n).collect();
+    let row_lines: Vec<u64> = (3336..=3344).collect();
+    assert_eq!(lines, [payload_lines, row_lines].concat(), "the payload lines, then the corruption rows");
+    assert!(m.unattributed_files.is_empty(), "the hash lines' files are the component's: {:?}", m.unattributed_files);
     assert_eq!(m.sources.len(), 1);
     let s = &m.sources[0];
     assert_eq!((s.build, s.revision, s.version.as_str()), (18362, 1, "10.0.18362.1"));

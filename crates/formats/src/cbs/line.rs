@@ -1,6 +1,7 @@
 //! The grammar of one CBS.log line: `YYYY-MM-DD HH:MM:SS, Level   [0xNNNNNN] Component  message`, and what
 //! the message means for servicing (session start/end, results, failures, corruption, repair, reboot).
 
+use super::sr;
 use crate::hresult::{FoundCode, primary_code};
 use crate::text::{after, find, has};
 
@@ -224,7 +225,9 @@ fn corruption_and_repair(m: &str) -> GroupVerdict {
     if m.starts_with("(p)") {
         Some(Some(corruption_row(m)))
     } else if let Some(kind) = sfc_repair(m) {
-        Some(Some(kind))
+        Some(kind)
+    } else if let Some(kind) = file_integrity(m) {
+        Some(kind)
     } else if let Some(n) = m.strip_prefix("Total Detected Corruption:") {
         Some(n.trim().parse().ok().map(|count| CbsEventKind::SummaryDetected { count }))
     } else if let Some(n) = m.strip_prefix("Total Repaired Corruption:") {
@@ -294,25 +297,38 @@ fn decimal_status(m: &str) -> Option<FoundCode> {
 }
 
 /// SFC's `[SR]` repair lines. Most lines the scan picks are none of these: one search for `[SR] ` rules them
-/// all out before the four longer ones.
-fn sfc_repair(m: &str) -> Option<CbsEventKind> {
+/// all out before the longer ones. A line whose file cannot be read is dropped.
+fn sfc_repair(m: &str) -> GroupVerdict {
     if !has!(m, "[SR] ") {
         return None;
     }
     if has!(m, "[SR] Cannot repair member file") {
-        Some(CbsEventKind::SfcCannotRepair { file: sr_file(m) })
-    } else if has!(m, "[SR] Repairing file") || has!(m, "[SR] Repaired file") {
-        Some(CbsEventKind::SfcRepaired { file: sr_file(m) })
+        Some(sr::cannot_repair_member(m).map(|file| CbsEventKind::SfcCannotRepair { file }))
+    } else if has!(m, "[SR] Could not reproject corrupted file") {
+        Some(sr::path_after(m, "corrupted file ").map(|path| CbsEventKind::SfcCouldNotReproject { path }))
+    } else if has!(m, "[SR] Repairing file")
+        || has!(m, "[SR] Repaired file")
+        || has!(m, "[SR] Repairing corrupted file")
+    {
+        Some(sr::path_after(m, "file ").map(|file| CbsEventKind::SfcRepaired { file }))
     } else if has!(m, "[SR] Verify and Repair Transaction completed") {
-        Some(CbsEventKind::SfcTransactionComplete { all_repaired: has!(m, "successfully repaired") })
+        Some(Some(CbsEventKind::SfcTransactionComplete { all_repaired: has!(m, "successfully repaired") }))
     } else {
         None
     }
 }
 
-fn sr_file(message: &str) -> String {
-    let after_marker = message.split("file").nth(1).unwrap_or("").trim();
-    after_marker.split(" from ").next().unwrap_or(after_marker).trim().to_string()
+/// CSI's file checks outside the `[SR]` lines: a member whose hash does not match its manifest (SFC's verify
+/// pass and DISM's store check both write it), and a corrupt payload with no backup to repair it from. A fatal
+/// `(F)` payload line stays a fatal CSI record: failure chains read those.
+fn file_integrity(m: &str) -> GroupVerdict {
+    if has!(m, "Hashes for file member") {
+        Some(sr::hash_member(m).map(|file| CbsEventKind::FileHashMismatch { file }))
+    } else if has!(m, "Unable to repair payload file") && !has!(m, "(F)") {
+        Some(sr::payload_member(m).map(|file| CbsEventKind::PayloadUnrepairable { file }))
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]
@@ -354,6 +370,63 @@ mod tests {
         )
         .expect("line");
         assert_eq!(c.kind, CbsEventKind::Failure);
+    }
+
+    /// SFC's and CSI's file lines name their file, in the spellings of Windows 7 to 11: member names, projected
+    /// paths bare or quoted in two parts, `\SystemRoot\WinSxS` paths.
+    #[test]
+    fn file_integrity_lines_name_their_file() {
+        let kind = |message| classify(Level::Info, "CSI", message).map(|c| c.kind);
+        let file = |f: &str| f.to_string();
+        assert_eq!(
+            kind("0000012b Hashes for file member [l:23]'tls_branding_config.xml' do not match."),
+            Some(CbsEventKind::FileHashMismatch { file: file("tls_branding_config.xml") })
+        );
+        assert_eq!(
+            kind(
+                r#"00000389 Hashes for file member \SystemRoot\WinSxS\amd64_prncacla.inf_31bf3856ad364e35_6.1.7600.16385_none_7e4bd0d7bbb97c2c\Amd64\CNBJ2530.DPB do not match actual file [l:36{18}]"Amd64\CNBJ2530.DPB" :"#
+            ),
+            Some(CbsEventKind::FileHashMismatch { file: file(r"Amd64\CNBJ2530.DPB") })
+        );
+        assert_eq!(
+            kind(
+                r"0000012c [SR] Could not reproject corrupted file \??\C:\Windows\System32\\tls_branding_config.xml; source file in store is also corrupted"
+            ),
+            Some(CbsEventKind::SfcCouldNotReproject { path: file(r"C:\Windows\System32\tls_branding_config.xml") })
+        );
+        assert_eq!(
+            kind(
+                r#"00003d56 [SR] Could not reproject corrupted file [l:23 ml:24]"\??\C:\WINDOWS\SysWOW64"[l:10]"opencl.dll"; source file in store is also corrupted"#
+            ),
+            Some(CbsEventKind::SfcCouldNotReproject { path: file(r"C:\WINDOWS\SysWOW64\opencl.dll") })
+        );
+        assert_eq!(
+            kind(
+                "0000012e [SR] Cannot repair member file [l:20]'LServer_PKConfig.xml' of Microsoft-Windows-TerminalServices-LicenseServer-LRWIZDLL, version 10.0.20348.2849, arch amd64, nonSxS, pkt {l:8 b:31bf3856ad364e35} in the store, hash mismatch"
+            ),
+            Some(CbsEventKind::SfcCannotRepair { file: file("LServer_PKConfig.xml") })
+        );
+        assert_eq!(
+            kind(
+                r#"000003b3 [SR] Repairing corrupted file [ml:520{260},l:46{23}]"\??\C:\Windows\System32"\[l:20{10}]"mshtml.dll" from store"#
+            ),
+            Some(CbsEventKind::SfcRepaired { file: file(r"C:\Windows\System32\mshtml.dll") })
+        );
+        assert_eq!(
+            kind(
+                "00000021 Warning: Unable to repair payload file ([l:27]'MSFT_MpComputerStatus.cdxml') for component ([l:96 ml:140]'amd64_windows-defender-management-powershell_31bf3856ad364e35_10.0.18362.1_none_b620cb061e8a941c') from backups directory with disposition (2). A backup file may not exist or may be corrupt."
+            ),
+            Some(CbsEventKind::PayloadUnrepairable { file: file("MSFT_MpComputerStatus.cdxml") })
+        );
+        // Lines about other things, and a line whose file cannot be read, are no file-integrity record.
+        assert_eq!(kind("00000134 [SR] Verify complete"), None);
+        assert_eq!(
+            kind(
+                "0000012f [SR] This component was referenced by [l:102]'Microsoft-Windows-TerminalServices-Licensing-Package~31bf3856ad364e35~amd64~~10.0.20348.3207.Licensing'"
+            ),
+            None
+        );
+        assert_eq!(kind("00000139 Hashes for file member do not match."), None);
     }
 
     /// Every line of an advanced installer's run, in the shapes of Windows 10 1809 and Windows 11 24H2.

@@ -5,6 +5,7 @@ pub mod history;
 pub mod line;
 mod scan;
 pub mod source;
+pub(crate) mod sr;
 
 #[doc(hidden)]
 pub use scan::{

@@ -19,7 +19,8 @@ use std::sync::OnceLock;
 /// search, see below), and the once-per-start `rting TrustedInstaller` (Windows 7 has no `TI:` line),
 /// `Loaded Serv`, `Universal Time`, `Archived backup`, and the advanced installers' blocks (`xecuting advanced`
 /// for their begin and end lines, `nstaller name: `, `New component` and `Completion status` for the continuation
-/// lines that name the installer, what it installs and how it ended). Broader literals (`nitializ`, `esult`, `rocessing `) were tried: they pick out many more
+/// lines that name the installer, what it installs and how it ended), and `Hashes for file` (CSI's file hash
+/// mismatches, which carry no other marker). Broader literals (`nitializ`, `esult`, `rocessing `) were tried: they pick out many more
 /// lines (`Processing CompDB file`, `Startup processing thread terminated`), nearly all of no value, and every
 /// picked line costs a parse.
 // The literals come in eight groups because the search tells groups apart exactly but the literals inside
@@ -32,7 +33,7 @@ use std::sync::OnceLock;
 #[doc(hidden)]
 pub const TRIGGER_GROUPS: &[&[&str]] = &[
     &["@201", "Loaded Serv", "g.xml", "nstaller name: "],
-    &["rting TrustedInstaller", "rtup:", "Exec:"],
+    &["rting TrustedInstaller", "rtup:", "Exec:", "Hashes for file"],
     &["@203", "@200", "xecuting advanced", "Completion status"],
     &["[SR]", "hr =", "(F) ", "hr: ", "by client"],
     &["TI: ", "finalize", "Error", "hr:0"],
@@ -78,6 +79,7 @@ pub const PORTABLE_ORDER: &[&str] = &[
     "nstaller name: ",
     "Completion status",
     "New component",
+    "Hashes for file",
 ];
 
 /// The trigger searcher with the engine asked for (the portable one where the CPU cannot run the kernel).

@@ -27,8 +27,10 @@ fn action_of(kind: &CbsEventKind, failed: bool, has_package: bool) -> Action {
         CbsEventKind::WerReport { .. } => Action::FailureReport,
         CbsEventKind::StoreMarkedCorrupt
         | CbsEventKind::CorruptionRow { .. }
-        | CbsEventKind::SummaryDetected { .. } => Action::CorruptionFound,
-        CbsEventKind::SfcCannotRepair { .. } => Action::RepairFailed,
+        | CbsEventKind::SummaryDetected { .. }
+        | CbsEventKind::FileHashMismatch { .. }
+        | CbsEventKind::PayloadUnrepairable { .. } => Action::CorruptionFound,
+        CbsEventKind::SfcCannotRepair { .. } | CbsEventKind::SfcCouldNotReproject { .. } => Action::RepairFailed,
         CbsEventKind::SfcRepaired { .. } | CbsEventKind::SummaryRepaired { .. } => Action::RepairSucceeded,
         CbsEventKind::SfcTransactionComplete { all_repaired } => {
             if *all_repaired {

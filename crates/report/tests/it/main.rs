@@ -1,4 +1,5 @@
 //! The integration tests of report, in one binary (one link instead of one per file).
 mod html;
 mod machines;
+mod sfc_files;
 mod timeline_csv;

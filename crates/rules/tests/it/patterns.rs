@@ -74,3 +74,33 @@ fn a_pattern_is_built_when_a_record_first_reaches_it() {
     assert!(pattern.is_match("Failed to probe"));
     assert!(!pattern.is_match("Failed to prbe"));
 }
+
+/// `not_message` keeps a condition off the records it matches: here `[SR]` results of files other than the RD
+/// Licensing ones.
+#[test]
+fn not_message_excludes_the_records_it_matches() {
+    let text = rule_file("\\[SR\\] Cannot repair member file").replace(
+        "        - message: '\\[SR\\] Cannot repair member file'\n",
+        "        - message: '\\[SR\\] Cannot repair member file'\n          not_message: '(?i)lserver_pkconfig\\.xml'\n",
+    );
+    assert!(text.contains("not_message"), "{text}");
+    let set = RuleSet::from_texts([("probe.yaml", text.as_str())]);
+    assert!(set.problems.is_empty(), "{:?}", set.problems);
+    let condition = &set.rules[0].all[0];
+    let event = |message: &str| {
+        let mut e = patchdx_formats::event::Event::new(
+            patchdx_formats::event::Source::Cbs,
+            "CBS.log",
+            patchdx_formats::event::Action::RepairFailed,
+            patchdx_formats::event::Level::Info,
+            message.to_string(),
+        );
+        e.line = Some(1);
+        e
+    };
+    assert!(
+        condition.matches(&event("[SR] Cannot repair member file [l:11]'dwmcore.dll' of Microsoft-Windows-Dwm-Core"))
+    );
+    assert!(!condition.matches(&event("[SR] Cannot repair member file [l:20]'LServer_PKConfig.xml' of Microsoft-Windows-TerminalServices-LicenseServer-LRWIZDLL")));
+    assert!(!condition.matches(&event("[SR] Repairing file \\??\\C:\\WINDOWS\\System32\\\\msctf.dll from store")));
+}

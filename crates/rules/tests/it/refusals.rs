@@ -117,7 +117,7 @@ fn a_rule_with_an_unknown_key_in_a_condition_is_refused() {
         &rule("probe-rule", CATEGORY, "{ source: [cbs], action: [install-failed], mesage: 'Failed to probe' }", ""),
         &rule("probe-rule", CATEGORY, CONDITION, ""),
         "probe.yaml [probe-rule]: not a valid rule: unknown field `mesage`, expected one of source, action, level, \
-         code, message, update, phase, client at line 9, column 54",
+         code, message, not_message, update, phase, client at line 9, column 54",
     );
 }
 
