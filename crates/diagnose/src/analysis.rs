@@ -5,8 +5,8 @@
 use crate::model::{Analysis, CaseInput, CaseSection, CbsSection, SCHEMA};
 use crate::timeline::Timeline;
 use crate::{
-    attempts, case_checks, cbs_diagnosis, coverage, evidence, repeats, resolution, rules_apply, sources, summary,
-    verdict,
+    attempts, case_checks, cbs_diagnosis, coverage, evidence, repeats, resolution, rules_apply, scans, sources,
+    summary, verdict,
 };
 use patchdx_bundle::Bundle;
 use patchdx_rules::RuleSet;
@@ -72,6 +72,7 @@ pub fn analyze(bundle: &Bundle, options: Options) -> Analyzed {
     let attempts = attempts::reconstruct(&timeline);
     let mut diagnosis = cbs_diagnosis::diagnose_cbs(&cbs_logs, &history, &timeline);
     sources::source_findings(&mut diagnosis.findings, &timeline, &history);
+    scans::scan_failures(&mut diagnosis.findings, &mut diagnosis.observations, &timeline);
     cbs_diagnosis::order_and_number(&mut diagnosis.findings);
     diagnosis.findings = repeats::merge(std::mem::take(&mut diagnosis.findings), &timeline);
     cbs_diagnosis::order_and_number(&mut diagnosis.findings);

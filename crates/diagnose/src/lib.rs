@@ -20,6 +20,7 @@ mod repeats;
 mod resolution;
 mod rules_apply;
 pub mod rules_runner;
+mod scans;
 mod sources;
 pub mod summary;
 pub mod timeline;

@@ -12,4 +12,5 @@ mod repeats;
 mod resolution;
 mod rules;
 mod rules_every_source;
+mod scan_failures;
 mod timeline;
