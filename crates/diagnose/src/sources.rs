@@ -141,6 +141,15 @@ fn title(group: &Group, kb: Option<&str>, outcome: &Event, code: Option<&CodeRef
         Action::Rollback => "setup rolled back",
         _ => "failed",
     };
+    // SFC checks system files, it repairs no update: its own summary says what it found (`SFC found corrupt
+    // files it could not repair`, `SFC could not perform the requested operation`), up to the file list.
+    if outcome.source == Source::Sfc && named.is_none() {
+        let said = outcome.message.split(": ").next().unwrap_or(&outcome.message).trim_end_matches('.');
+        return match code {
+            Some(c) => format!("{said} ({})", c.label()),
+            None => said.to_string(),
+        };
+    }
     // Windows setup's own result names no update: it is the setup (feature update, upgrade, install) that failed.
     let subject = match named {
         Some(name) => name,

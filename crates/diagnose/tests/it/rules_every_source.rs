@@ -200,6 +200,33 @@ fn sfc_console_unable_to_fix_some() {
     check("sfc-scannow-zh-cn-unable-to-fix-some.txt", &analysis, &[group(None, 1, &["sfc-unable-to-fix-some"])]);
 }
 
+/// Class: a finding from `sfc /scannow` console output says what SFC found, never "update repair failed":
+/// SFC checks system files and repairs no update.
+#[test]
+fn sfc_console_findings_are_titled_by_what_sfc_said() {
+    for (sample_name, title, rule) in [
+        (
+            "sfc/sfc-scannow-zh-cn-unable-to-fix-some.txt",
+            "SFC found corrupt files it could not repair",
+            "sfc-unable-to-fix-some",
+        ),
+        (
+            "sfc/sfc-scannow-en-could-not-perform-requested-operation-utf16le-bom.txt",
+            "SFC could not perform the requested operation",
+            "sfc-could-not-run",
+        ),
+    ] {
+        let analysis = analyze(&sample(sample_name));
+        let titles: Vec<(&str, Vec<&str>)> =
+            analysis.findings.iter().map(|f| (f.title.as_str(), rule_ids(f))).collect();
+        assert_eq!(titles, [(title, vec![rule])], "{sample_name}");
+        assert!(analysis.verdict.summary.contains(title), "{}", analysis.verdict.summary);
+    }
+    // All repaired: nothing failed.
+    let analysis = analyze(&sample("sfc/sfc-scannow-en-repaired-utf16le-bom.txt"));
+    assert!(analysis.findings.is_empty());
+}
+
 /// The whole fixture folder at once: no finding of any source is left without a rule.
 #[test]
 fn no_finding_of_the_fixture_bundle_lacks_a_rule() {
