@@ -36,6 +36,7 @@ pub const DATA_FILES: &[(&str, &str)] = &[
     ("bits_do.tsv", include_str!("../data/bits_do.tsv")),
     ("com_rpc.tsv", include_str!("../data/com_rpc.tsv")),
     ("dotnet.tsv", include_str!("../data/dotnet.tsv")),
+    ("dism.tsv", include_str!("../data/dism.tsv")),
 ];
 
 /// A problem found in a data file; a unit test keeps this list empty.

@@ -6,7 +6,7 @@ use crate::evidence::MachineEvidence;
 use crate::model::{Analysis, CaseInput, CaseSection, CbsSection, SCHEMA};
 use crate::timeline::Timeline;
 use crate::{
-    attempts, case_checks, cbs_diagnosis, coverage, evidence, machines, multi, repeats, resolution, rules_apply,
+    attempts, case_checks, cbs_diagnosis, coverage, evidence, machines, multi, repeats, resolution, rules_apply, scans,
     sources, summary, verdict,
 };
 use patchdx_bundle::Bundle;
@@ -124,6 +124,7 @@ pub(crate) fn analyse_machine(
     let attempts = attempts::reconstruct(&timeline);
     let mut diagnosis = cbs_diagnosis::diagnose_cbs(&cbs_logs, &history, &timeline);
     sources::source_findings(&mut diagnosis.findings, &timeline, &history);
+    scans::scan_failures(&mut diagnosis.findings, &mut diagnosis.observations, &timeline);
     cbs_diagnosis::order_and_number(&mut diagnosis.findings, first_id);
     diagnosis.findings = repeats::merge(std::mem::take(&mut diagnosis.findings), &timeline);
     cbs_diagnosis::order_and_number(&mut diagnosis.findings, first_id);

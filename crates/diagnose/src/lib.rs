@@ -22,6 +22,7 @@ mod repeats;
 mod resolution;
 mod rules_apply;
 pub mod rules_runner;
+mod scans;
 mod sfc_results;
 mod sources;
 pub mod summary;

@@ -83,6 +83,29 @@ impl Operation {
         })
     }
 
+    /// The first install of a newer build of this operation's cumulative rollup after `after`, as a resolution.
+    pub(crate) fn first_superseding_after(
+        &self,
+        timeline: &Timeline,
+        after: (Option<CivilTime>, Option<CivilTime>),
+    ) -> Option<Resolution> {
+        if !self.successes.contains(&Action::InstallSucceeded) {
+            return None;
+        }
+        timeline.events.iter().enumerate().find_map(|(index, event)| {
+            if event.action != Action::InstallSucceeded || later((event.utc, event.local), after) != Some(true) {
+                return None;
+            }
+            let newer = event.package.as_deref().filter(|p| self.packages.iter().any(|q| supersedes(p, q)))?;
+            Some(Resolution {
+                local_time: event.local,
+                utc_time: event.utc,
+                operation: superseded_by(newer, event),
+                by: Evidence::of(EventId(index), event),
+            })
+        })
+    }
+
     /// What `success` shares with this operation, said for the report; `None` when it is another operation.
     fn shared_with(&self, success: &Event) -> Option<String> {
         if let Some(kb) = success.kb.as_deref().filter(|kb| self.kbs.iter().any(|k| k == kb)) {
@@ -98,7 +121,15 @@ impl Operation {
             return Some(title.to_string());
         }
         let newer = success.package.as_deref().filter(|p| self.packages.iter().any(|q| supersedes(p, q)))?;
-        Some(format!("superseded by {newer}"))
+        Some(superseded_by(newer, success))
+    }
+}
+
+/// `superseded by Package_for_RollupFix~…~7601.24264.1.4 (KB4462927)`: the newer package, and its KB when known.
+fn superseded_by(newer: &str, success: &Event) -> String {
+    match success.kb.as_deref() {
+        Some(kb) => format!("superseded by {newer} ({kb})"),
+        None => format!("superseded by {newer}"),
     }
 }
 

@@ -81,8 +81,13 @@ pub(crate) fn attach(findings: &mut [Finding], timeline: &Timeline) {
             finding.resolution = Some(resolution);
             continue;
         }
-        // Only a success after the last failed attempt makes the operation good.
-        let resolution = Operation::of(finding, timeline).first_success_after(timeline, finding.last_failed_at(), None);
+        // Only a success after the last failed attempt makes the operation good. A newer rollup committed in
+        // the same restart reports its result beside the older one's, before the agent's report of the
+        // failure: it supersedes the failure if it came after the failure's first record.
+        let operation = Operation::of(finding, timeline);
+        let resolution = operation
+            .first_success_after(timeline, finding.last_failed_at(), None)
+            .or_else(|| operation.first_superseding_after(timeline, finding.last_attempt_began_at()));
         if let Some(resolution) = resolution {
             finding.verdict = Verdict::Resolved;
             finding.resolution = Some(resolution);

@@ -61,15 +61,22 @@ pub(crate) fn source_findings(findings: &mut Vec<Finding>, timeline: &Timeline, 
     joined_to_cbs
 }
 
-/// The failure records outside CBS, grouped per failure: same code, same update (or none named), and within
-/// [`SAME_FAILURE_SECONDS`] of a record already in the group.
+/// The code a group's records state (the first that states one): records that state none — a rollback's
+/// steps, a failure line without its code — belong to the failure whose code another record states.
+fn group_code(group: &Group) -> Option<u32> {
+    group.iter().find_map(|(_, e)| e.code)
+}
+
+/// The failure records outside CBS, grouped per failure: the same code (or no code on one side), same update
+/// (or none named), and within [`SAME_FAILURE_SECONDS`] of a record already in the group.
 fn group_failures(timeline: &Timeline) -> Vec<Group<'_>> {
     let mut groups: Vec<Group> = Vec::new();
     for (id, event) in timeline.events.iter().enumerate().filter(|(_, e)| is_failure(e)).map(|(i, e)| (EventId(i), e)) {
         let key = update_key(event);
         let joined = groups.iter_mut().find(|g| {
             let head = g[0].1;
-            head.code == event.code
+            let code = group_code(g);
+            (code == event.code || code.is_none() || event.code.is_none())
                 && (update_key(head) == key || key.is_none())
                 && g.iter().any(|(_, e)| close(e.instant(), event.instant()))
         });
@@ -84,7 +91,7 @@ fn group_failures(timeline: &Timeline) -> Vec<Group<'_>> {
 /// Whether `finding` is the failure the group records: same code, same KB where the group names one, and a
 /// record of the group close to the finding's time.
 fn same_failure(finding: &Finding, group: &Group) -> bool {
-    let code = group[0].1.code;
+    let code = group_code(group);
     let kb = group.iter().find_map(|(_, e)| e.kb.as_ref());
     finding.code.as_ref().map(|c| c.value) == code
         && (kb.is_none() || finding.kb.as_ref() == kb)
@@ -94,7 +101,7 @@ fn same_failure(finding: &Finding, group: &Group) -> bool {
 /// The finding of a failure no existing finding records.
 fn new_finding(group: &Group, history: &History) -> Finding {
     let evidence = |&(id, e): &(EventId, &Event)| Evidence::of(id, e);
-    let code = group[0].1.code;
+    let code = group_code(group);
     let kb = group.iter().find_map(|(_, e)| e.kb.clone());
     // The last install/download result of the group states the outcome (Windows Update's own record comes
     // after the servicing session's), else the last record.
@@ -126,16 +133,28 @@ fn new_finding(group: &Group, history: &History) -> Finding {
 
 /// `KB5014805 download failed with 0x80240022 …`: the update (its KB, else its title), what failed, the code.
 fn title(group: &Group, kb: Option<&str>, outcome: &Event, code: Option<&CodeRef>) -> String {
-    let subject = kb
-        .map(str::to_string)
-        .or_else(|| group.iter().find_map(|(_, e)| e.title.clone()))
-        .unwrap_or_else(|| "update".to_string());
+    let named = kb.map(str::to_string).or_else(|| group.iter().find_map(|(_, e)| e.title.clone()));
     let what = match outcome.action {
         Action::DownloadFailed => "download failed",
         Action::UninstallFailed => "uninstall failed",
         Action::RepairFailed => "repair failed",
         Action::Rollback => "setup rolled back",
         _ => "failed",
+    };
+    // SFC checks system files, it repairs no update: its own summary says what it found (`SFC found corrupt
+    // files it could not repair`, `SFC could not perform the requested operation`), up to the file list.
+    if outcome.source == Source::Sfc && named.is_none() {
+        let said = outcome.message.split(": ").next().unwrap_or(&outcome.message).trim_end_matches('.');
+        return match code {
+            Some(c) => format!("{said} ({})", c.label()),
+            None => said.to_string(),
+        };
+    }
+    // Windows setup's own result names no update: it is the setup (feature update, upgrade, install) that failed.
+    let subject = match named {
+        Some(name) => name,
+        None if outcome.source == Source::Panther && outcome.action == Action::InstallFailed => "setup".to_string(),
+        None => "update".to_string(),
     };
     match code {
         Some(c) => format!("{subject} {what} with {}", c.label()),

@@ -50,11 +50,13 @@ struct Parser {
     file: SourceFile,
     is_err: bool,
     line_no: u64,
+    /// Whether the file has shown a rollback happening: a failed setup result after it is the rollback's result.
+    rolled_back: bool,
 }
 
 impl Parser {
     fn new(path: &str, is_err: bool) -> Self {
-        Parser { file: SourceFile::new(path, Source::Panther), is_err, line_no: 0 }
+        Parser { file: SourceFile::new(path, Source::Panther), is_err, line_no: 0, rolled_back: false }
     }
 
     fn line(&mut self, raw: &str) {
@@ -67,13 +69,39 @@ impl Parser {
         let Some(parsed) = split_line(line) else { return };
         self.file.first_local = Some(self.file.first_local.map_or(parsed.time, |t| t.min(parsed.time)));
         self.file.last_local = Some(self.file.last_local.map_or(parsed.time, |t| t.max(parsed.time)));
+        if let Some(extended) = extended_line(parsed.message) {
+            // `ImageExit: Initializing Extended: [0x30018]` completes the result the line before it stated.
+            if let Some(last) = self.file.events.last_mut()
+                && last.message.contains("Initializing SetupResult")
+                && last.local == Some(parsed.time)
+                && last.phase.is_none()
+            {
+                last.phase = extended;
+            }
+            return;
+        }
         if let Some(event) = self.classify(&parsed) {
+            self.rolled_back |= event.action == Action::Rollback;
             self.file.events.push(event);
         }
     }
 
     fn classify(&self, l: &Line<'_>) -> Option<Event> {
         let m = l.message;
+        if let Some((result, extended)) = setup_result(m).filter(|(r, _)| patchdx_codes::is_failure(*r)) {
+            // Setup reports its result after the restart only when it has rolled back; `SetupResult` lines
+            // are written at every exit, a rollback's or a failure before any change (a compatibility block).
+            let rollback = self.rolled_back || m.contains("post reboot event");
+            let action = if rollback { Action::Rollback } else { Action::InstallFailed };
+            let mut event =
+                Event::new(Source::Panther, &self.file.path, action, Level::Error, crate::text::clip(m, 400));
+            event.line = Some(self.line_no);
+            event.local = Some(l.time);
+            event.client = client_of(l);
+            event.code = Some(result);
+            event.phase = extended;
+            return Some(event);
+        }
         let failed_level = match l.level {
             "Error" => Some(Level::Error),
             w if w.starts_with("Fatal") => Some(Level::Critical),
@@ -172,6 +200,51 @@ fn execution_phase(message: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// Setup's statement of its overall result and extended code (phase and operation, as `0x30018`):
+/// `SetupHost: Reporting post reboot event -> [0xC1900101, 0x30018]`, `ImageExit: Initializing SetupResult:
+/// [0xc1900101]` (its extended code follows on the next line, see [`extended_line`]) and the one-line
+/// `SetupResult [0xc1900101] Extended [0x30018]`. `None` for any other line.
+fn setup_result(message: &str) -> Option<(u32, Option<String>)> {
+    if let Some(at) = message.find("post reboot event -> [") {
+        let inner = message[at + "post reboot event -> [".len()..].split(']').next()?;
+        let mut parts = inner.split(',');
+        let result = hex_value(parts.next()?)?;
+        return Some((result, parts.next().and_then(extended_code)));
+    }
+    let at = message.find("SetupResult")?;
+    let (result, rest) = bracketed(&message[at + "SetupResult".len()..])?;
+    let result = hex_value(result)?;
+    let extended = rest
+        .find("Extended")
+        .and_then(|e| bracketed(&rest[e + "Extended".len()..]))
+        .and_then(|(x, _)| extended_code(x));
+    Some((result, extended))
+}
+
+/// `ImageExit: Initializing Extended: [0x30018]` → `Some(Some("0x30018"))`; `[0x0]` → `Some(None)`.
+fn extended_line(message: &str) -> Option<Option<String>> {
+    let at = message.find("Initializing Extended")?;
+    let (value, _) = bracketed(&message[at + "Initializing Extended".len()..])?;
+    Some(extended_code(value))
+}
+
+/// `: [0xc1900101] rest` → (`0xc1900101`, ` rest`): the first bracketed value after blanks and a colon.
+fn bracketed(text: &str) -> Option<(&str, &str)> {
+    let text = text.trim_start_matches([':', ' ', '\t']).strip_prefix('[')?;
+    text.split_once(']')
+}
+
+fn hex_value(text: &str) -> Option<u32> {
+    let text = text.trim();
+    let digits = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X"))?;
+    u32::from_str_radix(digits, 16).ok()
+}
+
+/// A non-zero extended code in setup's `0x30018` spelling.
+fn extended_code(text: &str) -> Option<String> {
+    hex_value(text).filter(|&v| v != 0).map(|v| format!("0x{v:X}"))
 }
 
 /// Lines that report a rollback actually happening (not the many lines that merely prepare one).

@@ -93,60 +93,12 @@ fn split_event_id(text: &str) -> (u32, &str) {
     (number.parse().unwrap_or(0), if name == "(null)" { "" } else { name })
 }
 
-/// Maps the agent's event to an action: by its name when written, else by its number, else by the
-/// operation and Success/Failure columns (names are what the agent defines; numbers are what old logs keep).
+/// Maps the agent's event to an action: by its name when written, else by the name the agent gives its number
+/// (Windows 7/8 logs and the `REPORT EVENT:` copies in WindowsUpdate.log write the number alone), else by the
+/// operation and Success/Failure columns.
 fn action_for(number: u32, name: &str, operation: &str, failure: bool) -> Action {
-    let by_name = |name: &str| -> Option<Action> {
-        let ends = |s: &str| name.ends_with(s);
-        if name.contains("REBOOT") {
-            return Some(Action::RebootRequired);
-        }
-        if name.contains("DETECTION") {
-            return Some(if ends("FAILED") {
-                Action::ScanFailed
-            } else if ends("STARTED") {
-                Action::ScanStarted
-            } else {
-                Action::ScanSucceeded
-            });
-        }
-        let (started, succeeded, failed) = if name.contains("UNINSTALL") {
-            (Action::UninstallStarted, Action::UninstallSucceeded, Action::UninstallFailed)
-        } else if name.contains("DOWNLOAD") {
-            (Action::DownloadStarted, Action::DownloadSucceeded, Action::DownloadFailed)
-        } else if name.contains("INSTALL") {
-            (Action::InstallStarted, Action::InstallSucceeded, Action::InstallFailed)
-        } else {
-            return None;
-        };
-        Some(if ends("STARTED") || ends("RESUMED") {
-            started
-        } else if ends("SUCCEEDED") || ends("SUCCEEDED_FROM_PEER") || ends("SUCCESS") {
-            succeeded
-        } else if ends("FAILED") || ends("KILLED") {
-            failed
-        } else if ends("CANCELED") || ends("CANCEL") || ends("SUSPENDED") {
-            Action::Warning
-        } else {
-            Action::Note
-        })
-    };
-    if let Some(action) = by_name(name) {
-        return action;
-    }
-    let known = match number {
-        147 => Some(Action::ScanSucceeded),
-        148 => Some(Action::ScanFailed),
-        161 => Some(Action::DownloadFailed),
-        162 => Some(Action::DownloadSucceeded),
-        163 => Some(Action::Warning),
-        167 => Some(Action::DownloadStarted),
-        181 => Some(Action::InstallStarted),
-        182 => Some(Action::InstallFailed),
-        183 => Some(Action::InstallSucceeded),
-        _ => None,
-    };
-    if let Some(action) = known.filter(|_| name.is_empty()) {
+    let name = if name.is_empty() { agent_event_name(number).unwrap_or("") } else { name };
+    if let Some(action) = action_by_name(name) {
         return action;
     }
     match (operation, failure) {
@@ -157,6 +109,135 @@ fn action_for(number: u32, name: &str, operation: &str, failure: bool) -> Action
         (_, true) => Action::Error,
         _ => Action::Note,
     }
+}
+
+/// The action an agent event name stands for; `None` for names that are not about a scan, download, install or
+/// uninstall (status, connectivity, self-update…), which the operation columns then classify.
+fn action_by_name(name: &str) -> Option<Action> {
+    let ends = |s: &str| name.ends_with(s);
+    if name.is_empty() {
+        return None;
+    }
+    // `AU_REBOOT_COMPLETED` ("Reboot completed."): a restart happened; it says nothing about an update.
+    if ends("REBOOT_COMPLETED") {
+        return Some(Action::Note);
+    }
+    // "Installation successful and restart required": installed, but only final after the restart (the
+    // post-reboot result may still fail, as 0x80242016 does).
+    if ends("REBOOT_REQUIRED") || name.contains("COMPLETE_WITH_REBOOT") {
+        return Some(Action::RebootRequired);
+    }
+    if name.contains("DETECTION") {
+        return Some(if ends("FAILED") {
+            Action::ScanFailed
+        } else if ends("STARTED") {
+            Action::ScanStarted
+        } else {
+            Action::ScanSucceeded
+        });
+    }
+    let (started, succeeded, failed) = if name.contains("UNINSTALL") {
+        (Action::UninstallStarted, Action::UninstallSucceeded, Action::UninstallFailed)
+    } else if name.contains("DOWNLOAD") {
+        (Action::DownloadStarted, Action::DownloadSucceeded, Action::DownloadFailed)
+    } else if name.contains("INSTALL") {
+        (Action::InstallStarted, Action::InstallSucceeded, Action::InstallFailed)
+    } else {
+        return None;
+    };
+    Some(if ends("STARTED") || ends("RESUMED") {
+        started
+    } else if ends("SUCCEEDED") || ends("SUCCEEDED_FROM_PEER") || ends("SUCCESS") {
+        succeeded
+    } else if ends("FAILED") || ends("KILLED") || ends("FAILED_POST_REBOOT") {
+        failed
+    } else if ends("CANCELED") || ends("CANCEL") || ends("SUSPENDED") {
+        Action::Warning
+    } else {
+        // READY, PENDING, HIDE, UNHIDE, PROGRESS: steps, not results.
+        Action::Note
+    })
+}
+
+/// The Windows Update agent's own name for each ReportingEvents event number: the table of its
+/// `GetEventIdString` (wuaueng.dll, as a public decompilation of the Windows 10 agent shows it). Real records
+/// agree with it across agent generations: the Windows 7 agent's `190` is "Installation Successful", `195`
+/// "Installation Failure", `191` "Installation successful and restart required", `188` "Installation Ready",
+/// `194` "Restart Required", `202` "Reboot completed", `149` "Unable to Connect", `156` "Reporting client
+/// status" (the rsasbeih WindowsUpdate.log fixture), and Windows 10's named records carry the same numbers
+/// (147, 148, 161–168, 181–183 in the dcheva ReportingEvents fixtures).
+pub fn agent_event_name(number: u32) -> Option<&'static str> {
+    Some(match number {
+        121 => "INVENTORY_RULES_DOWNLOAD_FAILED",
+        122 => "INVENTORY_RULES_PROCESSING_FAILED",
+        123 => "INVENTORY_COLLECTION_FAILED",
+        124 => "INVENTORY_UPLOAD_FAILED",
+        125 => "INVENTORY_OPERATIONAL_FAILURE",
+        126 => "INVENTORY_COLLECTION_SUCCESS",
+        147 => "AGENT_DETECTION_FINISHED",
+        148 => "AGENT_DETECTION_FAILED",
+        149 => "AU_UNABLE_TO_CONNECT",
+        153 => "AGENT_STATUS",
+        154 => "AGENT_INVALID_PID",
+        155 => "AGENT_UPDATE_DETECTED",
+        156 => "AGENT_STATUS_30",
+        161 => "AGENT_DOWNLOAD_FAILED",
+        162 => "AGENT_DOWNLOAD_SUCCEEDED",
+        163 => "AGENT_DOWNLOAD_CANCELED",
+        164 => "AGENT_DOWNLOAD_SUCCEEDED_FROM_PEER",
+        165 => "AGENT_DOWNLOAD_SUSPENDED",
+        166 => "AGENT_DOWNLOAD_RESUMED",
+        167 => "AGENT_DOWNLOAD_STARTED",
+        170 => "AGENT_DOWNLOAD_PROGRESS",
+        171 => "AGENT_PREDOWNLOAD_STARTED",
+        172 => "AGENT_PREDOWNLOAD_FAILED",
+        173 => "AGENT_PREDOWNLOAD_SUCCEEDED",
+        174 => "AGENT_PREDOWNLOAD_CANCELED",
+        181 => "AGENT_INSTALLING_STARTED",
+        182 => "AGENT_INSTALLING_FAILED",
+        183 => "AGENT_INSTALLING_SUCCEEDED",
+        184 => "AGENT_INSTALL_COMPLETE_WITH_REBOOT",
+        185 => "AGENT_INSTALL_HIDE",
+        186 => "AGENT_INSTALL_CANCEL",
+        187 => "AGENT_INSTALL_KILLED",
+        188 => "AU_SCHEDULED_INSTALL_READY",
+        189 => "AU_UNSCHEDULED_INSTALL_READY",
+        190 => "AU_SCHEDULED_INSTALL_SUCCESS",
+        191 => "AU_SCHEDULED_INSTALL_COMPLETE_WITH_REBOOT",
+        192 => "AU_SCHEDULED_INSTALL_KILLED",
+        193 => "AU_UNSCHEDULED_REBOOT_REQUIRED",
+        194 => "AU_SCHEDULED_REBOOT_REQUIRED",
+        195 => "AU_SCHEDULED_INSTALL_FAILED",
+        196 => "AGENT_INSTALL_UNHIDE",
+        197 => "AU_SHUTDOWN_INSTALL_SUCCESS",
+        198 => "AU_SHUTDOWN_INSTALL_FAILED",
+        199 => "AU_SHUTDOWN_INSTALL_COMPLETE_WITH_REBOOT",
+        200 => "AU_SHUTDOWN_INSTALL_KILLED",
+        201 => "AGENT_INSTALLING_PENDING",
+        202 => "AU_REBOOT_COMPLETED",
+        203 => "AGENT_INSTALL_POSTREBOOT_SUCCEEDED",
+        204 => "AGENT_INSTALLING_FAILED_POST_REBOOT",
+        221 => "AGENT_UNINSTALLING_FAILED",
+        222 => "AGENT_UNINSTALLING_SUCCEEDED",
+        223 => "AGENT_UNINSTALL_CANCEL",
+        224 => "AGENT_UNINSTALL_COMPLETE_WITH_REBOOT",
+        225 => "AGENT_UNINSTALL_KILLED",
+        226 => "AGENT_UNINSTALL_STARTED",
+        241 => "AU_PAUSED",
+        242 => "AU_RESUMED",
+        243 => "CHECK_CONNECTION",
+        244 => "PROXY_AUTH_REQUIRED",
+        245 => "AU_HEALTH_CHANGED",
+        251 => "AGENT_CONNECTIVITY_LOST",
+        252 => "AGENT_CONNECTIVITY_GAINED",
+        253 => "AGENT_SERVICE_STOP",
+        254 => "AGENT_SERVICE_SHUTDOWN",
+        271 => "SELFUPDATE_CORE_FAILED",
+        272 => "SELFUPDATE_AUX_FAILED",
+        273 => "SELFUPDATE_CORE_SUCCEEDED",
+        274 => "SELFUPDATE_AUX_SUCCEEDED",
+        _ => return None,
+    })
 }
 
 /// The update named after `…the following update:` or `…the following update with error 0x…:`.

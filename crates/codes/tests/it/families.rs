@@ -35,7 +35,12 @@ fn dism_and_appx_provider_codes_name_their_component() {
     assert_eq!(appx.facility_name, "DISM_APPX");
     assert!(!appx.ntstatus && !appx.hresult_from_nt);
     assert_eq!((appx.facility, appx.code, appx.severity), (0x157, 0x0118, Severity::Error));
-    assert!(lookup(0xC157_0118).is_none());
+    // DISM names no symbol for it; its own log line says what it means.
+    assert_eq!(name(0xC157_0118), "(no public symbol)");
+    assert_eq!(family(0xC157_0118), Some("dism.tsv"));
+    assert!(
+        lookup(0xC157_0118).is_some_and(|c| c.en.contains("equal or higher version") && c.zh_cn.contains("更高版本"))
+    );
     let dism = decode(0xC142_011C);
     assert_eq!((dism.facility_name, dism.facility, dism.ntstatus), ("DISM", 0x142, false));
     assert!(lookup(0xC142_011C).is_none());
@@ -146,6 +151,7 @@ fn counts_per_family() {
         ("bits_do.tsv", 197),
         ("com_rpc.tsv", 266),
         ("dotnet.tsv", 8),
+        ("dism.tsv", 3),
     ];
     for (file, n) in exact {
         assert_eq!(count(file, |_| true), n, "{file}");
@@ -179,6 +185,7 @@ fn each_family_keeps_to_its_range() {
             "appx.tsv" => assert!(win32 && (15600..15872).contains(&low), "0x{v:08X}"),
             "mosetup.tsv" => assert!(matches!(v >> 20, 0xC18 | 0xC19), "0x{v:08X}"),
             "dotnet.tsv" => assert_eq!(v >> 16, 0x8013, "0x{v:08X}"),
+            "dism.tsv" => assert!(matches!(v >> 16, 0xC142 | 0xC157), "0x{v:08X}"),
             _ => {}
         }
     }
@@ -190,4 +197,38 @@ fn readme_states_the_code_count() {
     let n = all().len();
     let spelled = format!("{},{:03} codes", n / 1000, n % 1000);
     assert!(readme.contains(&spelled), "README.md should say {spelled:?}");
+}
+
+/// Spot checks of `explain` for the codes issue 13 names (and neighbours seen in servicing logs): name, facility
+/// and whether patchdx knows it. 0x8007199E is Win32 6558, which winerror.h does not define (ERROR_LOG_FULL is
+/// 6628, 0x800719E4): it stays unknown with its structure.
+#[test]
+fn issue_13_spot_checks() {
+    let cases: [(u32, Option<&str>, &str); 13] = [
+        (0xC180_0104, None, "MOSETUP"),
+        (0xC190_0223, Some("(no public symbol)"), "MOSETUP"),
+        (0xC157_0118, Some("(no public symbol)"), "DISM_APPX"),
+        (0x8013_1502, Some("COR_E_ARGUMENTOUTOFRANGE"), "URT"),
+        (0xD000_0034, Some("HRESULT_FROM_NT(STATUS_OBJECT_NAME_NOT_FOUND)"), "NTSTATUS"),
+        (0x8007_1A90, Some("ERROR_TRANSACTIONAL_CONFLICT"), "WIN32"),
+        (0x8007_19E4, Some("ERROR_LOG_FULL"), "WIN32"),
+        (0x8007_199E, None, "WIN32"),
+        (0xC019_0001, Some("STATUS_TRANSACTIONAL_CONFLICT"), "NTSTATUS"),
+        (0x8020_0010, Some("BG_E_NETWORK_DISCONNECTED"), "BACKGROUNDCOPY"),
+        (0x8007_3D02, Some("ERROR_PACKAGES_IN_USE"), "WIN32"),
+        (0x8024_0438, Some("WU_E_PT_ENDPOINT_UNREACHABLE"), "WINDOWSUPDATE"),
+        (0x8024_ABCD, None, "WINDOWSUPDATE"),
+    ];
+    for (value, symbol, facility) in cases {
+        assert_eq!(lookup(value).map(|c| c.name), symbol, "0x{value:08X}");
+        assert_eq!(facility_name(value), facility, "0x{value:08X}");
+        let d = decode(value);
+        assert_eq!(d.facility_name, facility, "0x{value:08X}");
+        assert_eq!(d.severity, Severity::Error, "0x{value:08X}");
+    }
+    // Unknown codes are decoded, not guessed: a Win32 code's facility and number.
+    let d = decode(0x8007_199E);
+    assert_eq!((d.ntstatus, d.facility, d.code), (false, 7, 6558));
+    let d = decode(0xC180_0104);
+    assert_eq!((d.ntstatus, d.facility, d.code), (false, 0x180, 0x0104));
 }

@@ -150,7 +150,7 @@ pub struct Resolution {
     pub local_time: Option<CivilTime>,
     pub utc_time: Option<CivilTime>,
     /// What the success shares with the failure: `KB5011493`, `update 0dc8405f-…`, `package …`, or
-    /// `superseded by Package_for_RollupFix~…~7601.24264.1.4`.
+    /// `superseded by Package_for_RollupFix~…~7601.24264.1.4 (KB4462927)`.
     pub operation: String,
     /// The record of the success.
     pub by: Evidence,
@@ -225,6 +225,16 @@ impl Finding {
         match self.repeats.last() {
             Some(r) => (r.utc_time, r.local_time),
             None => (self.utc_time, self.local_time),
+        }
+    }
+
+    /// When the last failed attempt began: the time of its first cause (the last repeat's, else the finding's),
+    /// else when it failed.
+    pub fn last_attempt_began_at(&self) -> (Option<CivilTime>, Option<CivilTime>) {
+        let first_cause = self.repeats.last().map_or(&self.first_cause, |r| &r.first_cause);
+        match (first_cause.utc_time, first_cause.local_time) {
+            (None, None) => self.last_failed_at(),
+            known => known,
         }
     }
 

@@ -143,3 +143,22 @@ fn first_cause_update_code_and_phase_of_ten_real_cases() {
         check(&analyze(&path), case);
     }
 }
+
+/// Class: a Panther setup result (`Reporting post reboot event -> [0xC1900101, 0x30018]`) gives the rollback
+/// finding its code and extended code. baslr: phases 1-2 of the rollback (05:12-05:13) with both post-reboot
+/// events, the first at line 5377 in the cascade, the second (5680) the outcome.
+#[test]
+fn baslr_rollback_finding_carries_the_setup_result_and_extended_code() {
+    let Some(path) = fixture("panther/baslr_19041_Rollback_setupact_0xC1900101_0x30018.log") else { return };
+    let analysis = analyze(&path);
+    let f = analysis
+        .findings
+        .iter()
+        .find(|f| f.code.as_ref().map(|c| c.value) == Some(0xC190_0101))
+        .expect("the rollback with its result");
+    assert_eq!(f.title, "update setup rolled back with 0xC1900101 MOSETUP_E_SETUP_PLATFORM");
+    assert_eq!(f.phase.as_deref(), Some("0x30018"));
+    assert_eq!((f.first_cause.line, f.outcome.line), (5248, 5680));
+    assert!(f.cascade.iter().any(|e| e.line == 5377));
+    assert_eq!(local(f.local_time), "2021-05-18 05:13:21");
+}

@@ -13,5 +13,6 @@ mod repeats;
 mod resolution;
 mod rules;
 mod rules_every_source;
+mod scan_failures;
 mod sfc_files;
 mod timeline;

@@ -162,16 +162,34 @@ fn dism_appx_provisioning_image_path_and_onepackage_cab() {
     );
 }
 
-/// Panther rollback logs: the setup result is not among the rollback records, so the rule says where it is.
+/// Panther rollback logs: where the setup result is among the rollback records (baslr's `Reporting post reboot
+/// event -> [0xC1900101, 0x30018]` after phases 1-2) the finding carries it and the code's rule names the cause;
+/// where it is not (baslr's phase 0, two hours earlier; dheebakkumar) the rule says where to find it.
 #[test]
-fn panther_rollbacks_without_a_result_code() {
+fn panther_rollbacks_with_and_without_a_result_code() {
     case(
         "panther/baslr_19041_Rollback_setupact_0xC1900101_0x30018.log",
-        &[group(None, 2, &["upgrade-rolled-back-cause-elsewhere"])],
+        &[
+            group(None, 1, &["upgrade-rolled-back-cause-elsewhere"]),
+            group(Some("0xC1900101"), 1, &["upgrade-rollback-0xc1900101"]),
+        ],
     );
     case(
         "panther/dheebakkumar_winpe-cleaninstall_Rollback-setupact-OSRollback.log",
         &[group(None, 1, &["upgrade-rolled-back-cause-elsewhere"])],
+    );
+}
+
+/// Panther upgrade logs whose setup exits with a failure result and no rollback: the result is the finding.
+#[test]
+fn panther_setup_results_without_a_rollback() {
+    case(
+        "panther/rickaK77_upgrade_setupact.log",
+        &[group(Some("0x80070032"), 1, &["upgrade-setup-exited-with-failure"])],
+    );
+    case(
+        "panther/copyleft21_upgrade_setupact.log",
+        &[group(Some("0x800704C7"), 1, &["upgrade-setup-exited-with-failure"])],
     );
 }
 
@@ -180,6 +198,33 @@ fn panther_rollbacks_without_a_result_code() {
 fn sfc_console_unable_to_fix_some() {
     let analysis = analyze(&sample("sfc/sfc-scannow-zh-cn-unable-to-fix-some.txt"));
     check("sfc-scannow-zh-cn-unable-to-fix-some.txt", &analysis, &[group(None, 1, &["sfc-unable-to-fix-some"])]);
+}
+
+/// Class: a finding from `sfc /scannow` console output says what SFC found, never "update repair failed":
+/// SFC checks system files and repairs no update.
+#[test]
+fn sfc_console_findings_are_titled_by_what_sfc_said() {
+    for (sample_name, title, rule) in [
+        (
+            "sfc/sfc-scannow-zh-cn-unable-to-fix-some.txt",
+            "SFC found corrupt files it could not repair",
+            "sfc-unable-to-fix-some",
+        ),
+        (
+            "sfc/sfc-scannow-en-could-not-perform-requested-operation-utf16le-bom.txt",
+            "SFC could not perform the requested operation",
+            "sfc-could-not-run",
+        ),
+    ] {
+        let analysis = analyze(&sample(sample_name));
+        let titles: Vec<(&str, Vec<&str>)> =
+            analysis.findings.iter().map(|f| (f.title.as_str(), rule_ids(f))).collect();
+        assert_eq!(titles, [(title, vec![rule])], "{sample_name}");
+        assert!(analysis.verdict.summary.contains(title), "{}", analysis.verdict.summary);
+    }
+    // All repaired: nothing failed.
+    let analysis = analyze(&sample("sfc/sfc-scannow-en-repaired-utf16le-bom.txt"));
+    assert!(analysis.findings.is_empty());
 }
 
 /// The whole fixture folder at once: no finding of any source is left without a rule.

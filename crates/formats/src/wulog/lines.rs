@@ -206,8 +206,8 @@ fn result_line(state: &mut State, events: &mut Vec<Event>, at: &At) -> bool {
     if let Some(rest) = after_key(text, "REPORT EVENT: ") {
         let fields: Vec<&str> = rest.split('\t').collect();
         if let Some((mut event, _)) = record_event(&fields, Source::WindowsUpdateLog, at.path, at.number) {
-            // The agent's own clock for the line, with the zone the record states.
-            event.local = Some(at.line.local);
+            // The record keeps its own time and zone (when the agent recorded the result, which may be seconds
+            // before it copied the record here): local and UTC then name the same instant.
             event.phase = Some(component.to_string());
             events.push(event);
         }
@@ -223,6 +223,20 @@ fn result_line(state: &mut State, events: &mut Vec<Event>, at: &At) -> bool {
         let event = at.emit(events, Action::DownloadFailed, Level::Error);
         event.code = Some(code);
         event.update_id = update_id_in(text);
+        return true;
+    }
+    if let Some(rest) = after_key(text, "AU: Download update [UpdateId = ") {
+        // The legacy agent's callback when one update's download ends: `…, succeeded]` is the only outcome
+        // word it writes for a finished download (a failed one is reported by its REPORT EVENT line).
+        if let Some(id) = bare_guid(rest)
+            && rest.trim_end().ends_with(", succeeded]")
+            && state.downloaded.insert(id.clone())
+        {
+            at.emit(events, Action::DownloadSucceeded, Level::Info).update_id = Some(id);
+        }
+        return true;
+    }
+    if handler_package_line(state, events, at) {
         return true;
     }
     if text.contains(" completed successfully, updateId = ") && text.contains(" job {") {
@@ -246,6 +260,42 @@ fn result_line(state: &mut State, events: &mut Vec<Event>, at: &At) -> bool {
         return true;
     }
     false
+}
+
+/// The Windows 7/8 handler's lines about the CBS package of an update: which package a thread installs, the
+/// file (and so the KB) it installs it from, and the package's result after the restart (`Post-reboot status
+/// for package Package_for_RollupFix~…~7601.24263.1.4: 0x80242016.`), which is where a post-reboot failure
+/// shows first — and, for a cumulative rollup, which newer rollup was committed in the same restart. Whether
+/// the line was one of them.
+fn handler_package_line(state: &mut State, events: &mut Vec<Event>, at: &At) -> bool {
+    let text = at.line.text;
+    if let Some(package) = text.strip_prefix("CBS package identity: ") {
+        state.thread_package.insert(at.thread().to_string(), package.trim().to_string());
+        return true;
+    }
+    if let Some(source) = after_key(text, "Installing self-contained with source=") {
+        let file = source.split(',').next().unwrap_or(source);
+        let file = file.rsplit('\\').next().unwrap_or(file).to_ascii_uppercase();
+        if let Some(package) = state.thread_package.get(at.thread())
+            && let Some(kb) = kb_of(&file)
+        {
+            state.package_kb.insert(package.clone(), kb);
+        }
+        return true;
+    }
+    let Some(rest) = text.strip_prefix("Post-reboot status for package ") else { return false };
+    let Some((package, status)) = rest.rsplit_once(": ") else { return false };
+    let Some(code) = parse_hex(status) else { return false };
+    let failed = patchdx_codes::is_failure(code);
+    let (action, level) =
+        if failed { (Action::InstallFailed, Level::Error) } else { (Action::InstallSucceeded, Level::Info) };
+    let package = package.trim().to_string();
+    let kb = state.package_kb.get(&package).cloned().or_else(|| kb_of(&package));
+    let event = at.emit(events, action, level);
+    event.code = (code != 0).then_some(code);
+    event.kb = kb;
+    event.package = Some(package);
+    true
 }
 
 /// `LogHistory called … idUpdate=… resultMapped=…`: the agent's record of an install or uninstall outcome.

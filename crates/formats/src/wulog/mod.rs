@@ -69,6 +69,11 @@ struct State {
     titles: HashMap<String, String>,
     /// Thread → failure code of a legacy `WARNING: Exit code = …` seen inside a scan.
     legacy_exit: HashMap<String, u32>,
+    /// Thread → the CBS package identity its handler is installing (`CBS package identity: …`).
+    thread_package: HashMap<String, String>,
+    /// CBS package identity → the KB of the file it was installed from (`Installing self-contained with
+    /// source=…\Windows6.1-KB4462923-x64.cab`): a `Package_for_RollupFix` names no KB by itself.
+    package_kb: HashMap<String, String>,
     downloaded: HashSet<String>,
     folded_at: HashMap<String, i64>,
     folded: u64,

@@ -108,7 +108,14 @@ fn cancelled_upgrade_enters_the_error_phase_with_0x800704d3() {
     ]);
     assert_eq!(codes(&err.file), expected);
     assert_eq!(codes(&act.file), expected);
-    assert_eq!((act.file.records, act.file.events.len(), err.file.records), (399, 30, 28));
+    // One more event in setupact.log than in setuperr.log: setup's exit result, ERROR_CANCELLED with extended
+    // code 0x20018 (line 262).
+    let result = act.file.events.iter().find(|e| e.line == Some(262)).expect("the setup result");
+    assert_eq!(
+        (result.action, result.code, result.phase.as_deref()),
+        (Action::InstallFailed, Some(0x8007_04C7), Some("0x20018"))
+    );
+    assert_eq!((act.file.records, act.file.events.len(), err.file.records), (399, 31, 28));
     assert_eq!(span(&act.file), ("2024-03-28 11:52:20".into(), "2024-03-28 11:55:48".into()));
     assert_eq!(span(&err.file), ("2024-03-28 11:52:21".into(), "2024-03-28 11:55:48".into()));
 }
@@ -300,4 +307,75 @@ fn panther_cbs_logs_are_left_to_the_cbs_and_dism_readers() {
         let Some(r) = read(rel) else { return };
         assert!(matches!(r.kind, FileKind::Cbs | FileKind::Dism), "{rel}: {:?}", r.kind);
     }
+}
+
+/// Class: setup states its overall result in Info lines — `Reporting post reboot event -> [result, extended]`
+/// after a rollback, `ImageExit: Initializing SetupResult: [result]` with `Initializing Extended: [extended]` on
+/// the next line at every exit, or `SetupResult [result] Extended [extended]` on one line. A failed result is
+/// an event with the result as its code and the extended code (phase and operation) as its phase; a rollback's
+/// result is a rollback, a result with no rollback before it an install failure; a success result is nothing.
+#[test]
+fn setup_result_lines_carry_the_result_and_extended_code() {
+    let text = [
+        "2021-05-18 05:12:43, Info                  MOUPG  ImageExit: Initializing SetupResult: [0xc1900208]",
+        "2021-05-18 05:12:43, Info                  MOUPG  ImageExit: Initializing Extended:    [0x10005]",
+        "2021-05-18 05:12:44, Info                  MOUPG  ImageExit: Initializing SetupResult: [0x0]",
+        "2021-05-18 05:12:44, Info                  MOUPG  ImageExit: Initializing Extended:    [0x0]",
+        "2021-05-18 05:12:45, Info                  SP     Initiating rollback/uninstall, phase = 1",
+        "2021-05-18 05:12:46, Info                  MOUPG  SetupHost: Reporting post reboot event -> [0xC1900101, 0x30018]",
+        "2021-05-18 05:12:47, Info                  MOUPG  ImageExit: SetupResult [0xc1900101] Extended [0x40017]",
+        "2021-05-18 05:12:48, Info                  MOUPG  SetupHost: Reporting post reboot event -> [0x0, 0x0]",
+    ]
+    .join("\r\n");
+    let file = patchdx_formats::panther::parse_text("setupact.log", &text, false);
+    let results: Vec<(u64, Action, Option<u32>, Option<&str>)> = file
+        .events
+        .iter()
+        .filter(|e| e.code.is_some())
+        .map(|e| (e.line.unwrap_or(0), e.action, e.code, e.phase.as_deref()))
+        .collect();
+    assert_eq!(
+        results,
+        [
+            (1, Action::InstallFailed, Some(0xC190_0208), Some("0x10005")),
+            (6, Action::Rollback, Some(0xC190_0101), Some("0x30018")),
+            (7, Action::Rollback, Some(0xC190_0101), Some("0x40017")),
+        ]
+    );
+    assert!(file.events.iter().filter(|e| e.code.is_some()).all(|e| e.level == Level::Error));
+}
+
+/// The baslr rollback log: both `Reporting post reboot event` lines (5377, 5680) and `ImageExit: Initializing
+/// SetupResult` (5390, its extended code on 5391) state 0xC1900101 with extended code 0x30018 (FIRST_BOOT
+/// phase, SYSPREP operation).
+#[test]
+fn baslr_rollback_reports_0xc1900101_0x30018_after_the_restart() {
+    let Some(r) = read("panther/baslr_19041_Rollback_setupact_0xC1900101_0x30018.log") else { return };
+    let results: Vec<(u64, Action, Option<u32>, Option<&str>)> = r
+        .file
+        .events
+        .iter()
+        .filter(|e| e.code == Some(0xC190_0101))
+        .map(|e| (e.line.unwrap_or(0), e.action, e.code, e.phase.as_deref()))
+        .collect();
+    assert_eq!(
+        results,
+        [
+            (5377, Action::Rollback, Some(0xC190_0101), Some("0x30018")),
+            (5390, Action::Rollback, Some(0xC190_0101), Some("0x30018")),
+            (5680, Action::Rollback, Some(0xC190_0101), Some("0x30018")),
+        ]
+    );
+}
+
+/// The upgrade that entered the error phase (line 5924) exits with 0x80070032 and extended code 0x50013
+/// (line 5935-5936); no rollback ran before it, so it is the failure of the install itself.
+#[test]
+fn rickak77_upgrade_exits_with_0x80070032_0x50013() {
+    let Some(r) = read("panther/rickaK77_upgrade_setupact.log") else { return };
+    let result = r.file.events.iter().find(|e| e.line == Some(5935)).expect("the setup result");
+    assert_eq!(
+        (result.action, result.code, result.phase.as_deref()),
+        (Action::InstallFailed, Some(0x8007_0032), Some("0x50013"))
+    );
 }

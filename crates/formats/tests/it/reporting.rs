@@ -136,3 +136,137 @@ fn utf16_sample_with_install_failure() {
     assert_eq!((scan.action, scan.update_id.as_deref()), (Action::ScanSucceeded, None));
     assert_eq!(time(scan.utc), "2022-09-09 07:10:00");
 }
+
+/// Class: legacy (Windows 7/8) records write the agent's event number without its `[NAME]`. Each number is read
+/// as the agent's own name for it: 190 AU_SCHEDULED_INSTALL_SUCCESS is an install success, 195
+/// AU_SCHEDULED_INSTALL_FAILED an install failure, 191 (installed, restart required) and 194 ask for a
+/// restart, 188 (ready to install), 156 (client status) and 202 (reboot completed) are steps, not results.
+#[test]
+fn legacy_records_without_event_names_are_read_by_their_number() {
+    let record = |n: u32, id: &str, code: &str, result: &str, operation: &str, text: &str| {
+        format!(
+            "{{6F1A3D2E-0000-4B4B-8C8C-0000000000{n:02}}}\t2018-11-12 08:42:17:{n:03}+0200\t1\t{id}\t101\t{{7C9D1B2A-3E4F-4A5B-8C6D-7E8F9A0B1C2D}}\t200\t{code}\tAutomaticUpdates\t{result}\t{operation}\t{text}\r\n"
+        )
+    };
+    let install = "Content Install";
+    let rows = [
+        record(
+            1,
+            "147",
+            "0",
+            "Success",
+            "Software Synchronization",
+            "Windows Update Client successfully detected 2 updates.",
+        ),
+        record(
+            2,
+            "148",
+            "80072ee2",
+            "Failure",
+            "Software Synchronization",
+            "Windows Update Client failed to detect with error 0x80072ee2.",
+        ),
+        record(3, "156", "0", "Success", "Pre-Deployment Check", "Reporting client status."),
+        record(4, "167", "0", "Success", "Content Download", "Download started."),
+        record(5, "161", "80242006", "Failure", "Content Download", "Error: Download failed."),
+        record(6, "162", "0", "Success", "Content Download", "Download succeeded."),
+        record(
+            7,
+            "188",
+            "0",
+            "Success",
+            install,
+            "Installation Ready: The following updates are downloaded and ready for installation.",
+        ),
+        record(
+            8,
+            "181",
+            "0",
+            "Success",
+            install,
+            "Installation Started: Windows successfully started the following update: Update for Windows 7 for x64-based Systems (KB4093753)",
+        ),
+        record(
+            9,
+            "191",
+            "0",
+            "Success",
+            install,
+            "Installation successful and restart required for the following update: Update for Windows 7 for x64-based Systems (KB4093753)",
+        ),
+        record(
+            10,
+            "194",
+            "0",
+            "Success",
+            install,
+            "Restart Required: To complete the installation of the following updates, the computer will be restarted within 5 minutes.",
+        ),
+        record(11, "202", "0", "Success", install, "Reboot completed."),
+        record(
+            12,
+            "190",
+            "0",
+            "Success",
+            install,
+            "Installation Successful: Windows successfully installed the following update: Update for Windows 7 for x64-based Systems (KB4093753)",
+        ),
+        record(
+            13,
+            "195",
+            "80242016",
+            "Failure",
+            install,
+            "Installation Failure: Windows failed to install the following update with error 0x80242016: 2018-10 Security Monthly Quality Rollup for Windows 7 for x64-based Systems (KB4462923).",
+        ),
+    ];
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(rows.concat().encode_utf16().flat_map(u16::to_le_bytes));
+    let dir = std::env::temp_dir().join(format!("patchdx-reporting-legacy-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("ReportingEvents.log");
+    std::fs::write(&path, bytes).expect("write sample");
+    let file = read_path(&path);
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let actions: Vec<(u64, Action, Option<u32>)> =
+        file.events.iter().map(|e| (e.line.unwrap_or(0), e.action, e.code)).collect();
+    assert_eq!(
+        actions,
+        [
+            (1, Action::ScanSucceeded, None),
+            (2, Action::ScanFailed, Some(0x8007_2EE2)),
+            (3, Action::Note, None),
+            (4, Action::DownloadStarted, None),
+            (5, Action::DownloadFailed, Some(0x8024_2006)),
+            (6, Action::DownloadSucceeded, None),
+            (7, Action::Note, None),
+            (8, Action::InstallStarted, None),
+            (9, Action::RebootRequired, None),
+            (10, Action::RebootRequired, None),
+            (11, Action::Note, None),
+            (12, Action::InstallSucceeded, None),
+            (13, Action::InstallFailed, Some(0x8024_2016)),
+        ]
+    );
+    assert_eq!(file.events[11].kb.as_deref(), Some("KB4093753"));
+    assert_eq!((file.events[12].level, file.events[12].kb.as_deref()), (Level::Error, Some("KB4462923")));
+}
+
+/// The number → name table is the agent's own: every number the fixtures write with a name has that name.
+#[test]
+fn agent_event_names_agree_with_the_named_fixture_records() {
+    for (number, name) in [
+        (147, "AGENT_DETECTION_FINISHED"),
+        (148, "AGENT_DETECTION_FAILED"),
+        (162, "AGENT_DOWNLOAD_SUCCEEDED"),
+        (163, "AGENT_DOWNLOAD_CANCELED"),
+        (167, "AGENT_DOWNLOAD_STARTED"),
+        (181, "AGENT_INSTALLING_STARTED"),
+        (183, "AGENT_INSTALLING_SUCCEEDED"),
+    ] {
+        assert_eq!(reporting::agent_event_name(number), Some(name));
+    }
+    // `168 [(null)]` ("Download queued"): the agent has no name for it either.
+    assert_eq!(reporting::agent_event_name(168), None);
+}

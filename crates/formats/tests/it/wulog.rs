@@ -278,3 +278,44 @@ fn read_sample<S: AsRef<str>>(tag: &str, lines: &[S]) -> SourceFile {
     let _ = std::fs::remove_dir_all(&dir);
     file
 }
+
+/// Class: legacy records without `[NAME]` and the Windows 7 handler's post-reboot results. In the rsasbeih
+/// log (read with grep): the 2018-10 Security Monthly Quality Rollup KB4462923 is
+/// `Package_for_RollupFix~…~7601.24263.1.4` (lines 17391-17392), the 2018-10 Preview KB4462927 is
+/// `…~7601.24264.1.4` (17425-17426); after the restart 24263 reports 0x80242016 (17870) and 24264 0x0 (17871);
+/// REPORT EVENT 190 lines are installs, 195 the failure, 188/202 steps, 194 a restart request; the download
+/// of KB4462923 that failed with 0x80242006 (14891) succeeded the next day (16697).
+#[test]
+fn legacy_report_events_and_post_reboot_results_of_a_windows7_client() {
+    let Some(file) = read_fixture("wulog/rsasbeih_win7-sp1-wsus_WindowsUpdate-0x80242016-postreboot-KB4462923.log")
+    else {
+        return;
+    };
+    let failed = at(&file, 17870);
+    assert_eq!((failed.action, failed.code), (Action::InstallFailed, Some(0x8024_2016)));
+    assert_eq!(failed.package.as_deref(), Some("Package_for_RollupFix~31bf3856ad364e35~amd64~~7601.24263.1.4"));
+    assert_eq!(failed.kb.as_deref(), Some("KB4462923"));
+    assert_eq!(time(failed.utc), "2018-11-12 06:42:17.220");
+    let newer = at(&file, 17871);
+    assert_eq!((newer.action, newer.code, newer.kb.as_deref()), (Action::InstallSucceeded, None, Some("KB4462927")));
+    assert_eq!(at(&file, 17869).kb.as_deref(), Some("KB4093753"));
+    assert_eq!(
+        count(&file, Action::InstallSucceeded),
+        24 + 7 + 18,
+        "190 records, 0x0 post-reboot statuses, LogHistory 0"
+    );
+    let report = at(&file, 17921);
+    assert_eq!(
+        (report.action, report.code, report.kb.as_deref()),
+        (Action::InstallFailed, Some(0x8024_2016), Some("KB4462923"))
+    );
+    let installed = at(&file, 17922);
+    assert_eq!((installed.action, installed.kb.as_deref()), (Action::InstallSucceeded, Some("KB4093753")));
+    assert_eq!(at(&file, 16742).action, Action::Note);
+    assert_eq!(at(&file, 17930).action, Action::Note);
+    assert_eq!(at(&file, 17487).action, Action::RebootRequired);
+    let downloaded = at(&file, 16697);
+    assert_eq!(downloaded.action, Action::DownloadSucceeded);
+    assert_eq!(downloaded.update_id.as_deref(), Some("7D0B35DC-4C1F-4555-BBA5-A6DDF8C12847"));
+    assert_eq!(downloaded.kb.as_deref(), Some("KB4462923"));
+}
