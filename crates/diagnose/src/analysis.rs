@@ -7,7 +7,7 @@ use crate::model::{Analysis, CaseInput, CaseSection, CbsSection, SCHEMA};
 use crate::timeline::Timeline;
 use crate::{
     attempts, case_checks, cbs_diagnosis, coverage, evidence, machines, multi, repeats, resolution, rules_apply, scans,
-    sources, summary, verdict,
+    sources, summary, upgrade, verdict,
 };
 use patchdx_bundle::Bundle;
 use patchdx_rules::RuleSet;
@@ -123,7 +123,8 @@ pub(crate) fn analyse_machine(
     let history = evidence.history;
     let attempts = attempts::reconstruct(&timeline);
     let mut diagnosis = cbs_diagnosis::diagnose_cbs(&cbs_logs, &history, &timeline);
-    sources::source_findings(&mut diagnosis.findings, &timeline, &history);
+    let setup_runs = upgrade::upgrade_findings(&mut diagnosis.findings, &mut diagnosis.observations, &timeline);
+    sources::source_findings(&mut diagnosis.findings, &timeline, &history, &setup_runs);
     scans::scan_failures(&mut diagnosis.findings, &mut diagnosis.observations, &timeline);
     cbs_diagnosis::order_and_number(&mut diagnosis.findings, first_id);
     diagnosis.findings = repeats::merge(std::mem::take(&mut diagnosis.findings), &timeline);

@@ -27,6 +27,7 @@ mod sfc_results;
 mod sources;
 pub mod summary;
 pub mod timeline;
+mod upgrade;
 mod verdict;
 
 pub use analysis::{Analyzed, Options, Rules, analyze};

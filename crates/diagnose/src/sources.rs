@@ -7,6 +7,7 @@ use crate::timeline::Timeline;
 use patchdx_formats::CivilTime;
 use patchdx_formats::cbs::history::History;
 use patchdx_formats::event::{Action, Event, Source};
+use std::collections::HashSet;
 
 /// Records of one failure in different sources lie within this many seconds of each other.
 const SAME_FAILURE_SECONDS: i64 = 600;
@@ -44,10 +45,16 @@ fn close(a: Option<CivilTime>, b: Option<CivilTime>) -> bool {
 /// One failure as the sources other than CBS record it: its records, in timeline order.
 type Group<'t> = Vec<(EventId, &'t Event)>;
 
-/// Adds findings for failures recorded outside CBS; returns how many were joined to existing CBS findings.
-pub(crate) fn source_findings(findings: &mut Vec<Finding>, timeline: &Timeline, history: &History) -> usize {
+/// Adds findings for failures recorded outside CBS, except the events in `taken` (which a more specific
+/// diagnosis, such as a setup run's, accounts for); returns how many were joined to existing CBS findings.
+pub(crate) fn source_findings(
+    findings: &mut Vec<Finding>,
+    timeline: &Timeline,
+    history: &History,
+    taken: &HashSet<EventId>,
+) -> usize {
     let mut joined_to_cbs = 0;
-    for group in group_failures(timeline) {
+    for group in group_failures(timeline, taken) {
         // `findings` grows as groups are read: a group may also join the finding an earlier group made (and is
         // then counted as joined to CBS too).
         match findings.iter_mut().find(|f| same_failure(f, &group)) {
@@ -69,9 +76,10 @@ fn group_code(group: &Group) -> Option<u32> {
 
 /// The failure records outside CBS, grouped per failure: the same code (or no code on one side), same update
 /// (or none named), and within [`SAME_FAILURE_SECONDS`] of a record already in the group.
-fn group_failures(timeline: &Timeline) -> Vec<Group<'_>> {
+fn group_failures<'t>(timeline: &'t Timeline, taken: &HashSet<EventId>) -> Vec<Group<'t>> {
     let mut groups: Vec<Group> = Vec::new();
-    for (id, event) in timeline.events.iter().enumerate().filter(|(_, e)| is_failure(e)).map(|(i, e)| (EventId(i), e)) {
+    let failures = timeline.events.iter().enumerate().filter(|(i, e)| is_failure(e) && !taken.contains(&EventId(*i)));
+    for (id, event) in failures.map(|(i, e)| (EventId(i), e)) {
         let key = update_key(event);
         let joined = groups.iter_mut().find(|g| {
             let head = g[0].1;

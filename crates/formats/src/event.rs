@@ -190,6 +190,8 @@ pub enum Typed {
     /// A SetupAPI device-install section.
     /// (Boxed: CBS records are the many, and must not grow to its size.)
     DeviceInstall(Box<crate::record::DeviceInstall>),
+    /// What Windows Setup states about its run.
+    Setup(crate::record::SetupFact),
 }
 
 impl Event {
@@ -221,7 +223,7 @@ impl Event {
         match &self.facts.record {
             Record::Typed(typed) => match &**typed {
                 Typed::Cbs(record) => Some(record),
-                Typed::DeviceInstall(_) => None,
+                Typed::DeviceInstall(_) | Typed::Setup(_) => None,
             },
             Record::Plain => None,
         }
@@ -232,7 +234,18 @@ impl Event {
         match &self.facts.record {
             Record::Typed(typed) => match &**typed {
                 Typed::DeviceInstall(install) => Some(install),
-                Typed::Cbs(_) => None,
+                Typed::Cbs(_) | Typed::Setup(_) => None,
+            },
+            Record::Plain => None,
+        }
+    }
+
+    /// What a Windows Setup event states about its run.
+    pub fn setup_fact(&self) -> Option<&crate::record::SetupFact> {
+        match &self.facts.record {
+            Record::Typed(typed) => match &**typed {
+                Typed::Setup(fact) => Some(fact),
+                _ => None,
             },
             Record::Plain => None,
         }

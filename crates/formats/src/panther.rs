@@ -109,6 +109,15 @@ impl Parser {
             _ if self.is_err => Some(Level::Error),
             _ => None,
         };
+        if let Some(fact) = crate::record::SetupFact::of(m) {
+            let mut event =
+                Event::new(Source::Panther, &self.file.path, Action::Note, Level::Info, crate::text::clip(m, 400));
+            event.line = Some(self.line_no);
+            event.local = Some(l.time);
+            event.client = client_of(l);
+            event.facts.record = crate::event::Record::Typed(Box::new(crate::event::Typed::Setup(fact)));
+            return Some(event);
+        }
         let (action, level, phase) = if let Some(to) = phase_change(m) {
             let level = if to == "Error" { Level::Error } else { Level::Info };
             (Action::SetupPhase, failed_level.unwrap_or(level), Some(to))

@@ -261,3 +261,72 @@ impl DeviceInstall {
         }
     }
 }
+
+/// What Windows Setup states about its own run (Panther setupact.log), read so that a feature-update attempt
+/// can say which build it installed, how it was started and how often it had rolled back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SetupFact {
+    /// `SetupHost::Initialize: CmdLine = [/Install /Media /ClientId Win10UA:…]`: who started setup, and how.
+    StartedBy { host: String, command_line: String },
+    /// `Setup build version is: 10.0.19041.963 (…)`: the build setup installs.
+    TargetBuild(String),
+    /// `Current OS Build Version: [10.0.19045.4046]` / `Host OS version`: the build it upgrades from.
+    SourceBuild(String),
+    /// `SetupManager: RollbackCount = [18]`.
+    RollbackCount(u32),
+}
+
+impl SetupFact {
+    /// The setup fact a Panther message states, if any.
+    pub fn of(message: &str) -> Option<SetupFact> {
+        if message.starts_with("SetupHost::Initialize: CmdLine") {
+            let value = message.split_once('=')?.1.trim();
+            let command_line = value.strip_prefix('[').and_then(|v| v.strip_suffix(']')).unwrap_or(value).to_string();
+            return Some(SetupFact::StartedBy { host: host_of(&command_line), command_line });
+        }
+        if let Some(rest) = message.split_once("Setup build version is: ").map(|(_, r)| r) {
+            return Some(SetupFact::TargetBuild(rest.split(' ').next()?.to_string()));
+        }
+        if let Some(rest) = message.split_once("Current OS Build Version: ").map(|(_, r)| r) {
+            return Some(SetupFact::SourceBuild(rest.trim().trim_matches(['[', ']']).to_string()));
+        }
+        if let Some(rest) = message.split_once("RollbackCount = [").map(|(_, r)| r) {
+            return rest.split(']').next()?.trim().parse().ok().map(SetupFact::RollbackCount);
+        }
+        None
+    }
+}
+
+impl SetupFact {
+    /// The build a setup command line's `/ClientId` names as the one it upgrades from (`…:[10.0.18363]:…`).
+    pub fn source_build_in(command_line: &str) -> Option<String> {
+        let client = command_line.split_once("/ClientId ")?.1.split(' ').next()?;
+        client
+            .split(":[")
+            .skip(1)
+            .map(|p| p.split(']').next().unwrap_or(p))
+            .find(|p| p.starts_with("10.") || p.starts_with("6."))
+            .map(str::to_string)
+    }
+}
+
+/// Who started Windows Setup, from its command line's `/ClientId` (and `/Media`).
+fn host_of(command_line: &str) -> String {
+    let client = command_line.split_once("/ClientId ").map(|(_, r)| r.split(' ').next().unwrap_or(r)).unwrap_or("");
+    let lower = client.to_ascii_lowercase();
+    let by = if lower.starts_with("win10ua") || lower.starts_with("win11ua") {
+        "the Windows Update Assistant"
+    } else if lower.contains("updateorchestrator") || lower.contains("wuauserv") || lower.contains("windowsupdate") {
+        "Windows Update"
+    } else if lower.contains("mediacreationtool") || lower.starts_with("mct") {
+        "the Media Creation Tool"
+    } else if lower.contains("configmgr") || lower.contains("sccm") || lower.contains("ccmexec") {
+        "Configuration Manager"
+    } else if command_line.contains("/Media") || client.is_empty() {
+        "setup.exe from installation media"
+    } else {
+        return format!("client {}", client.split(':').next().unwrap_or(client));
+    };
+    by.to_string()
+}

@@ -144,21 +144,67 @@ fn first_cause_update_code_and_phase_of_ten_real_cases() {
     }
 }
 
-/// Class: a Panther setup result (`Reporting post reboot event -> [0xC1900101, 0x30018]`) gives the rollback
-/// finding its code and extended code. baslr: phases 1-2 of the rollback (05:12-05:13) with both post-reboot
-/// events, the first at line 5377 in the cascade, the second (5680) the outcome.
+/// Class: one run of Windows Setup is one finding. baslr: a Windows 10 1909 → 2004 upgrade by the Update
+/// Assistant whose rollback log holds three phases (phase 0 at 03:11 written in the recovery environment's
+/// UTC clock, phases 1-2 at 05:12-05:13 local) and two post-reboot results; with the rollback's
+/// setupapi.dev.log, the first cause is the device install the first boot stopped in.
 #[test]
-fn baslr_rollback_finding_carries_the_setup_result_and_extended_code() {
-    let Some(path) = fixture("panther/baslr_19041_Rollback_setupact_0xC1900101_0x30018.log") else { return };
+fn baslr_rollback_is_one_upgrade_attempt_with_its_extended_code_and_the_stopped_device_install() {
+    let Some(setupact) = fixture("panther/baslr_19041_Rollback_setupact_0xC1900101_0x30018.log") else { return };
+    let Some(setupapi) = fixture("other/baslr_Rollback_setupapi.dev.log") else { return };
+    let dir = tempfile::tempdir().expect("scratch");
+    let rollback = dir.path().join("$WINDOWS.~BT/Sources/Rollback");
+    std::fs::create_dir_all(rollback.join("setupapi")).expect("folders");
+    std::fs::copy(&setupact, rollback.join("setupact.log")).expect("copy setupact.log");
+    std::fs::copy(&setupapi, rollback.join("setupapi/setupapi.dev.log")).expect("copy setupapi.dev.log");
+    let analysis = analyze(dir.path());
+    assert_eq!(analysis.findings.len(), 1, "{:#?}", analysis.findings.iter().map(|f| &f.title).collect::<Vec<_>>());
+    let f = &analysis.findings[0];
+    assert_eq!(
+        f.title,
+        "Feature update to build 10.0.19041.963 rolled back with 0xC1900101-0x30018 (FIRST_BOOT, SYSPREP)"
+    );
+    assert_eq!(f.client.as_deref(), Some("the Windows Update Assistant"));
+    assert_eq!(
+        f.items[..3],
+        [
+            "upgrading from build 10.0.18363".to_string(),
+            "started by the Windows Update Assistant".to_string(),
+            "rollback count 18: setup had rolled back 18 time(s) on this machine".to_string(),
+        ]
+    );
+    assert_eq!(f.items[3], "3 rollback phase(s) in the logs");
+    assert!(f.items[4].starts_with("device install PCI\\VEN_8086&DEV_8C14&SUBSYS_72708086&REV_D5\\3&11583659&0&E2 with driver Intel(R) 8 Series/C220 Series PCI Express Root Port #3 - 8C14 (oem0.inf, lynxpointsystem.inf, 10/03/2016,10.1.1.38): never finished"));
+    assert_eq!(
+        (f.first_cause.file.as_str(), f.first_cause.line),
+        ("$WINDOWS.~BT/Sources/Rollback/setupapi/setupapi.dev.log", 1029)
+    );
+    assert_eq!((f.outcome.line, local(f.local_time).as_str()), (5680, "2021-05-18 05:13:21"));
+    for line in [1, 5248, 5377, 5550] {
+        assert!(f.cascade.iter().any(|e| e.line == line), "line {line} in the cascade");
+    }
+    assert_eq!(f.diagnosis.first().map(|d| d.rule.as_str()), Some("upgrade-rollback-0xc1900101"));
+
+    // Without the setupapi log, the first cause is the rollback's first phase.
+    let alone = analyze(&setupact);
+    assert_eq!(alone.findings.len(), 1);
+    assert_eq!(alone.findings[0].first_cause.line, 1);
+}
+
+/// Class: a setup run the user (or its host) cancelled is an observation quoting the result, not a failure.
+#[test]
+fn copyleft21_cancelled_upgrade_is_an_observation() {
+    let Some(path) = fixture("panther/copyleft21_upgrade_setupact.log") else { return };
     let analysis = analyze(&path);
-    let f = analysis
-        .findings
-        .iter()
-        .find(|f| f.code.as_ref().map(|c| c.value) == Some(0xC190_0101))
-        .expect("the rollback with its result");
-    assert_eq!(f.title, "update setup rolled back with 0xC1900101 MOSETUP_E_SETUP_PLATFORM");
-    assert_eq!(f.phase.as_deref(), Some("0x30018"));
-    assert_eq!((f.first_cause.line, f.outcome.line), (5248, 5680));
-    assert!(f.cascade.iter().any(|e| e.line == 5377));
-    assert_eq!(local(f.local_time), "2021-05-18 05:13:21");
+    assert!(analysis.findings.is_empty());
+    let o = analysis.observations.iter().find(|o| o.kind == "upgrade-cancelled").expect("the cancelled run");
+    assert!(
+        o.summary.starts_with(
+            "Windows Setup to build 10.0.19041.572 was cancelled (0x800704C7 ERROR_CANCELLED, phase 2: Safe OS phase"
+        ),
+        "{}",
+        o.summary
+    );
+    assert_eq!(o.evidence[0].line, 262);
+    assert_eq!(analysis.verdict.exit_code, 0);
 }

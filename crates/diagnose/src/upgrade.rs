@@ -1,0 +1,241 @@
+//! Feature updates and in-place upgrades: Windows Setup's records of one run (its rollback phases, its result
+//! and extended code, what started it, the build it installed, how often it had rolled back) become one
+//! attempt and one finding, whose first cause is the device install its first boot stopped in when SetupAPI's
+//! log holds one. A run the user cancelled is an observation, not a failure.
+
+use crate::model::{CodeRef, Confidence, EventId, Evidence, Finding, Observation, Verdict};
+use crate::timeline::Timeline;
+use patchdx_formats::CivilTime;
+use patchdx_formats::event::{Action, Event, Level, Source};
+use patchdx_formats::record::SetupFact;
+use std::collections::HashSet;
+
+/// Records of one setup run lie at most this far apart. A rollback's first phase runs in the recovery
+/// environment, whose log times may be UTC while the rest are local: hours apart on the clock, minutes apart
+/// in fact.
+const SAME_RUN_MILLIS: i64 = 6 * 3_600_000;
+
+/// ERROR_CANCELLED: setup was cancelled (by the user, or the program that hosted it).
+const CANCELLED: u32 = 0x8007_04C7;
+
+fn is_setup(event: &Event) -> bool {
+    matches!(event.source, Source::Panther | Source::SetupDiag)
+}
+
+/// The result line of a run: setup's own result (a `SetupResult`/post-reboot event) with its extended code.
+fn is_result(event: &Event) -> bool {
+    is_setup(event)
+        && matches!(event.action, Action::Rollback | Action::InstallFailed)
+        && event.code.is_some_and(patchdx_codes::is_failure)
+        && event.phase.as_deref().is_some_and(|p| p.starts_with("0x"))
+}
+
+fn is_rollback_start(event: &Event) -> bool {
+    is_setup(event)
+        && event.action == Action::Rollback
+        && (event.message.starts_with("Initiating rollback") || event.message.starts_with("OS Rollback: Rolling back"))
+}
+
+/// One run of Windows Setup: the indexes of its records, in time order.
+struct Run {
+    events: Vec<usize>,
+}
+
+/// The setup runs that failed or rolled back: their records grouped by time; a run is kept when it states a
+/// failing result or rolled back.
+fn runs(timeline: &Timeline) -> Vec<Run> {
+    let mut order: Vec<usize> = (0..timeline.events.len())
+        .filter(|&i| is_setup(&timeline.events[i]) && timeline.events[i].local.is_some())
+        .collect();
+    order.sort_by_key(|&i| timeline.events[i].local.map(CivilTime::millis));
+    let mut runs: Vec<Run> = Vec::new();
+    let mut last: Option<i64> = None;
+    for i in order {
+        let at = timeline.events[i].local.map_or(0, CivilTime::millis);
+        match (runs.last_mut(), last) {
+            (Some(run), Some(prev)) if at - prev <= SAME_RUN_MILLIS => run.events.push(i),
+            _ => runs.push(Run { events: vec![i] }),
+        }
+        last = Some(at);
+    }
+    runs.retain(|r| r.events.iter().any(|&i| is_result(&timeline.events[i]) || is_rollback_start(&timeline.events[i])));
+    runs
+}
+
+/// What the run's records state about it.
+#[derive(Default)]
+struct Facts {
+    started_by: Option<String>,
+    target: Option<String>,
+    source: Option<String>,
+    rollbacks: Option<u32>,
+}
+
+fn facts(timeline: &Timeline, run: &Run) -> Facts {
+    let mut facts = Facts::default();
+    for &i in &run.events {
+        match timeline.events[i].setup_fact() {
+            Some(SetupFact::StartedBy { host, command_line }) => {
+                facts.started_by = facts.started_by.take().or(Some(host.clone()));
+                facts.source = facts.source.take().or_else(|| SetupFact::source_build_in(command_line));
+            }
+            Some(SetupFact::TargetBuild(b)) => facts.target = facts.target.take().or(Some(b.clone())),
+            Some(SetupFact::SourceBuild(b)) => facts.source = facts.source.take().or(Some(b.clone())),
+            Some(SetupFact::RollbackCount(n)) => facts.rollbacks = Some(facts.rollbacks.map_or(*n, |m| m.max(*n))),
+            _ => {}
+        }
+    }
+    facts
+}
+
+/// The device install the new system's first boot stopped in (or that failed) during the run: SetupAPI
+/// sections without an exit status that were not merely queued, else failed sections, within the run's time.
+fn stopped_device_install(timeline: &Timeline, run: &Run) -> Option<usize> {
+    let times: Vec<i64> = run.events.iter().filter_map(|&i| timeline.events[i].local.map(CivilTime::millis)).collect();
+    let (from, to) = (times.iter().min()? - SAME_RUN_MILLIS, times.iter().max()? + 60_000);
+    let candidates: Vec<usize> = (0..timeline.events.len())
+        .filter(|&i| {
+            let e = &timeline.events[i];
+            e.source == Source::SetupApi
+                && e.level == Level::Error
+                && e.local.is_some_and(|t| (from..=to).contains(&t.millis()))
+        })
+        .collect();
+    let device = |i: &&usize| timeline.events[**i].device_install().is_some_and(|d| d.device.is_some());
+    let unfinished = |i: &&usize| timeline.events[**i].device_install().is_some_and(|d| !d.finished);
+    candidates
+        .iter()
+        .filter(unfinished)
+        .filter(device)
+        .max_by_key(|&&i| timeline.events[i].local.map(CivilTime::millis))
+        .or_else(|| candidates.iter().find(device))
+        .copied()
+}
+
+/// `0x30018` → `FIRST_BOOT, SYSPREP`: the phase and operation names of Microsoft's table, for titles.
+fn extended_short(phase: &str) -> Option<String> {
+    let value = u32::from_str_radix(phase.trim_start_matches("0x").trim_start_matches("0X"), 16).ok()?;
+    let described = patchdx_codes::describe_extended(value)?;
+    let names: Vec<&str> = described
+        .split('(')
+        .skip(1)
+        .filter_map(|p| p.split(')').next())
+        .map(|n| n.trim_start_matches("SP_EXECUTION_OP_").trim_start_matches("SP_EXECUTION_"))
+        .collect();
+    (!names.is_empty()).then(|| names.join(", "))
+}
+
+/// `0x30018` → `phase 3: first boot phase (…); operation 0x18: running Sysprep (…) (0x30018)`, from Microsoft's
+/// table of setup phases.
+fn extended_label(phase: &str) -> String {
+    let value = u32::from_str_radix(phase.trim_start_matches("0x").trim_start_matches("0X"), 16).ok();
+    match value.and_then(patchdx_codes::describe_extended) {
+        Some(described) => format!("{described} ({phase})"),
+        None => phase.to_string(),
+    }
+}
+
+/// Adds a finding (or, for a cancelled run, an observation) per failed setup run; returns the timeline events
+/// they account for, which the generic per-source grouping must leave alone.
+pub(crate) fn upgrade_findings(
+    findings: &mut Vec<Finding>,
+    observations: &mut Vec<Observation>,
+    timeline: &Timeline,
+) -> HashSet<EventId> {
+    let mut claimed = HashSet::new();
+    for run in runs(timeline) {
+        let events = &timeline.events;
+        let evidence = |i: usize| Evidence::of(EventId(i), &events[i]);
+        let result = run.events.iter().rev().copied().find(|&i| is_result(&events[i]));
+        let code = result.and_then(|i| events[i].code);
+        let extended = result.and_then(|i| events[i].phase.clone());
+        let facts = facts(timeline, &run);
+        claimed.extend(run.events.iter().map(|&i| EventId(i)));
+        let rolled_back = run.events.iter().any(|&i| events[i].action == Action::Rollback);
+        let phases: Vec<usize> = run.events.iter().copied().filter(|&i| is_rollback_start(&events[i])).collect();
+        let first_setup = phases.first().copied().or(result).unwrap_or(run.events[0]);
+        let outcome = result.unwrap_or_else(|| *run.events.last().unwrap_or(&first_setup));
+        if code == Some(CANCELLED) {
+            observations.push(Observation {
+                machine: None,
+                kind: "upgrade-cancelled",
+                summary: format!(
+                    "Windows Setup{} was cancelled (0x800704C7 ERROR_CANCELLED{}): by the user or the program that started it, not a failure of the update",
+                    facts.target.as_deref().map(|b| format!(" to build {b}")).unwrap_or_default(),
+                    extended.as_deref().map(|e| format!(", {}", extended_label(e))).unwrap_or_default()
+                ),
+                evidence: vec![evidence(outcome)],
+            });
+            continue;
+        }
+        let device = stopped_device_install(timeline, &run);
+        let first_cause = device.unwrap_or(first_setup);
+        let what = if rolled_back { "rolled back" } else { "failed" };
+        let clean_install = run.events.iter().any(|&i| events[i].message.contains("clean install"));
+        let subject = match (&facts.target, clean_install) {
+            (_, true) => "Clean installation of Windows".to_string(),
+            (Some(build), false) => format!("Feature update to build {build}"),
+            (None, false) => "Windows Setup (feature update or upgrade)".to_string(),
+        };
+        let code_ref = code.map(|c| CodeRef::new(c, None));
+        let title = match (&code_ref, &extended) {
+            (Some(c), Some(e)) => match extended_short(e) {
+                Some(short) => format!("{subject} {what} with {}-{e} ({short})", c.hex),
+                None => format!("{subject} {what} with {}-{e}", c.hex),
+            },
+            (Some(c), None) => format!("{subject} {what} with {}", c.label()),
+            _ => format!("{subject} {what}"),
+        };
+        let mut items = Vec::new();
+        if let Some(source) = &facts.source {
+            items.push(format!("upgrading from build {source}"));
+        }
+        if let Some(by) = &facts.started_by {
+            items.push(format!("started by {by}"));
+        }
+        if let Some(n) = facts.rollbacks {
+            items.push(format!("rollback count {n}: setup had rolled back {n} time(s) on this machine"));
+        }
+        if !phases.is_empty() {
+            items.push(format!("{} rollback phase(s) in the logs", phases.len()));
+        }
+        if let Some(d) = device.and_then(|i| events[i].device_install()) {
+            let driver = d.driver_label().map(|l| format!(" with {l}")).unwrap_or_default();
+            let step = d.last_step.as_ref().map(|(_, s)| format!("; last step: {s}")).unwrap_or_default();
+            let state = if d.finished { "failed" } else { "never finished: the system stopped during it" };
+            items.push(format!("device install {}{driver}: {state}{step}", d.device.as_deref().unwrap_or("?")));
+        }
+        let reason = match device {
+            Some(_) => "SetupAPI's log shows the device install the new system's first boot stopped in",
+            None => "Windows Setup's own result and rollback records",
+        };
+        let confidence = if device.is_some() && code.is_some() { Confidence::High } else { Confidence::Medium };
+        let cascade: Vec<Evidence> = run
+            .events
+            .iter()
+            .copied()
+            .filter(|&i| i != outcome && i != first_cause)
+            .filter(|&i| is_rollback_start(&events[i]) || is_result(&events[i]) || events[i].setup_fact().is_some())
+            .map(evidence)
+            .collect();
+        let event = &events[outcome];
+        findings.push(Finding {
+            client: facts.started_by.clone(),
+            phase: extended.as_deref().map(extended_label),
+            code: code_ref,
+            cascade,
+            items,
+            local_time: event.local,
+            utc_time: event.utc,
+            ..Finding::new(
+                Verdict::Failed,
+                title,
+                evidence(first_cause),
+                evidence(outcome),
+                confidence,
+                reason.to_string(),
+            )
+        });
+    }
+    claimed
+}
