@@ -64,6 +64,18 @@ fn facts_table(out: &mut String, f: &Finding) {
             cell(c.zh_cn.as_deref().unwrap_or(""))
         );
     }
+    for related in &f.related_codes {
+        let c = &related.code;
+        let _ = writeln!(
+            out,
+            "| cause | {}: `{}` {} / {} (`{}`) |",
+            cell(&related.what),
+            c.label(),
+            cell(c.en.as_deref().unwrap_or("not in the code table")),
+            cell(c.zh_cn.as_deref().unwrap_or("")),
+            cell(&related.evidence.place())
+        );
+    }
     if !f.repeats.is_empty() {
         let again: Vec<String> = f
             .repeats

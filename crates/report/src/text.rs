@@ -169,7 +169,7 @@ fn render_finding(out: &mut String, s: &Style, f: &Finding, verbose: bool) {
     render_identity(out, f);
     render_repeats(out, s, f);
     render_resolution(out, s, f);
-    render_code(out, f);
+    render_code(out, s, f);
     render_items(out, f, verbose);
     render_cause_and_cascade(out, s, f, verbose);
     render_confidence_and_sources(out, s, f);
@@ -245,21 +245,28 @@ fn render_identity(out: &mut String, f: &Finding) {
     }
 }
 
-/// The error code with its meaning in English and Chinese, or the facility when the code table lacks it.
-fn render_code(out: &mut String, f: &Finding) {
-    let Some(code) = &f.code else { return };
+/// The error code with its meaning in English and Chinese, or the facility when the code table lacks it; then
+/// the other codes the operation's records state (the result of a step it depended on), each with its record.
+fn render_code(out: &mut String, s: &Style, f: &Finding) {
+    if let Some(code) = &f.code {
+        render_one_code(out, "code       ", code);
+    }
+    for related in &f.related_codes {
+        let _ = writeln!(out, "  {}", s.bold(&format!("cause       {}, with:", related.what)));
+        render_one_code(out, "  code     ", &related.code);
+        let _ = writeln!(out, "              {}", quote(s, &related.evidence));
+    }
+}
+
+fn render_one_code(out: &mut String, label: &str, code: &patchdx_diagnose::CodeRef) {
     match (&code.en, &code.zh_cn) {
         (Some(en), Some(zh)) => {
-            let _ = writeln!(out, "  code        {} — {en}", code.label());
+            let _ = writeln!(out, "  {label} {} — {en}", code.label());
             let _ = writeln!(out, "              {zh}");
         }
         _ => {
-            let _ = writeln!(
-                out,
-                "  code        {} — not in patchdx's code table (facility {})",
-                code.label(),
-                code.facility
-            );
+            let _ =
+                writeln!(out, "  {label} {} — not in patchdx's code table (facility {})", code.label(), code.facility);
         }
     }
 }

@@ -13,3 +13,4 @@ mod resolution;
 mod rules;
 mod rules_every_source;
 mod timeline;
+mod two_codes_one_session;

@@ -28,6 +28,7 @@ fn action_of(kind: &CbsEventKind, failed: bool, has_package: bool) -> Action {
         CbsEventKind::StoreMarkedCorrupt
         | CbsEventKind::CorruptionRow { .. }
         | CbsEventKind::SummaryDetected { .. } => Action::CorruptionFound,
+        CbsEventKind::DownloadFailed => Action::DownloadFailed,
         CbsEventKind::SfcCannotRepair { .. } => Action::RepairFailed,
         CbsEventKind::SfcRepaired { .. } | CbsEventKind::SummaryRepaired { .. } => Action::RepairSucceeded,
         CbsEventKind::SfcTransactionComplete { all_repaired } => {

@@ -1,3 +1,4 @@
 //! The integration tests of report, in one binary (one link instead of one per file).
 mod html;
 mod timeline_csv;
+mod two_codes;
