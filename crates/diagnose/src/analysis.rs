@@ -1,12 +1,12 @@
 //! The analysis of a bundle, stage by stage: evidence → one UTC timeline → update attempts → findings (the
-//! CBS diagnosis and the failures other sources record) → root causes from the rules → coverage → case checks
-//! → verdict and case summary. Each stage reads the previous stages' types.
+//! CBS diagnosis and the failures other sources record) → root causes from the rules → coverage → resolution →
+//! what is not an update failure set apart as observations → case checks → verdict and case summary. Each stage reads the previous stages' types.
 
 use crate::model::{Analysis, CaseInput, CaseSection, CbsSection, SCHEMA};
 use crate::timeline::Timeline;
 use crate::{
-    attempts, case_checks, cbs_diagnosis, coverage, evidence, repeats, resolution, rules_apply, sources, summary,
-    verdict,
+    attempts, case_checks, cbs_diagnosis, coverage, evidence, not_failures, repeats, resolution, rules_apply, sources,
+    summary, verdict,
 };
 use patchdx_bundle::Bundle;
 use patchdx_rules::RuleSet;
@@ -92,6 +92,9 @@ pub fn analyze(bundle: &Bundle, options: Options) -> Analyzed {
     coverage::attach(&mut diagnosis.findings, &timeline, &history);
     resolution::attach(&mut diagnosis.findings, &timeline);
     attempts::link(&mut diagnosis.findings, &attempts);
+    // Last, once resolution is known: an install a shutdown interrupted is told apart by the success after it.
+    not_failures::separate(&mut diagnosis.findings, &mut diagnosis.observations, &timeline);
+    cbs_diagnosis::order_and_number(&mut diagnosis.findings);
     let mut case = CaseSection {
         kb_check: case_checks::check_kbs(&options.case, &diagnosis.findings, &timeline),
         freshness: options.case.reported_failure_local.and_then(|t| case_checks::freshness(&timeline, t)),

@@ -425,13 +425,11 @@ fn download_failures(
             found.push((code, index));
         }
     };
-    for i in terminal.window_start..=end {
-        let foreign = matches!((flat.session_of(i), session), (Some(id), Some(s)) if id != s.id);
-        if !claimed[i]
-            && !foreign
-            && matches!(flat.kind(i), CbsEventKind::DownloadFailed)
-            && let Some(code) = flat.event(i).code
-        {
+    let foreign = |i: usize| matches!((flat.session_of(i), session), (Some(id), Some(s)) if id != s.id);
+    let downloads = (terminal.window_start..=end)
+        .filter(|&i| !claimed[i] && !foreign(i) && matches!(flat.kind(i), CbsEventKind::DownloadFailed));
+    for i in downloads {
+        if let Some(code) = flat.event(i).code {
             note(code, i);
         }
     }

@@ -12,6 +12,7 @@ mod evidence;
 mod failures;
 mod flat;
 pub mod model;
+mod not_failures;
 mod offset_match;
 mod operation;
 mod repair;

@@ -176,9 +176,17 @@ pub struct Facts {
 pub enum Record {
     #[default]
     Plain,
-    /// Boxed: most events of a large bundle are CBS events, and an inline record would make every event of every
-    /// source carry its size.
-    Cbs(Box<crate::record::CbsRecord>),
+    /// Boxed, every kind behind one pointer: most events of a large bundle are CBS events, and an inline record
+    /// (or one pointer per kind) would make every event of every source carry its size.
+    Of(Box<SourceRecord>),
+}
+
+/// The record of one source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SourceRecord {
+    Cbs(crate::record::CbsRecord),
+    Dism(crate::record::DismRecord),
 }
 
 impl Event {
@@ -208,7 +216,21 @@ impl Event {
     /// The CBS record of a CBS event.
     pub fn cbs(&self) -> Option<&crate::record::CbsRecord> {
         match &self.facts.record {
-            Record::Cbs(record) => Some(record),
+            Record::Of(record) => match record.as_ref() {
+                SourceRecord::Cbs(record) => Some(record),
+                SourceRecord::Dism(_) => None,
+            },
+            Record::Plain => None,
+        }
+    }
+
+    /// The program that asked for the operation, where the log names it (see [`crate::record::DismRecord`]).
+    pub fn caller(&self) -> Option<&str> {
+        match &self.facts.record {
+            Record::Of(record) => match record.as_ref() {
+                SourceRecord::Dism(record) => record.caller.as_deref(),
+                SourceRecord::Cbs(_) => None,
+            },
             Record::Plain => None,
         }
     }

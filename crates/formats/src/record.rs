@@ -5,6 +5,15 @@ use crate::text::prefix;
 use crate::time::CivilTime;
 use serde::Serialize;
 
+/// What a DISM.log line's session says about it beyond the common fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DismRecord {
+    /// The program that started the DismApi session the line belongs to, as its `Parent process command line:`
+    /// names it (`C:\WINDOWS\system32\cleanmgr.exe /autoclean /d C:`).
+    pub caller: Option<String>,
+}
+
 /// A CBS.log line as the diagnosis reads it: what it says, its level column and its component.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

@@ -6,6 +6,7 @@ mod cbs_fixtures;
 mod common;
 mod encodings_and_containers;
 mod fixture_cases;
+mod not_update_failures;
 mod offset_matching;
 mod repair_manifest;
 mod repeats;

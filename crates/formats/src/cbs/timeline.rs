@@ -3,7 +3,7 @@
 
 use super::scan::Scanned;
 use super::{CbsEventKind, Level as CbsLevel};
-use crate::event::{Action, Event, Level, Record, Source};
+use crate::event::{Action, Event, Level, Record, Source, SourceRecord};
 use crate::time::CivilTime;
 
 fn action_of(kind: &CbsEventKind, failed: bool, has_package: bool) -> Action {
@@ -132,6 +132,6 @@ pub(crate) fn event(scanned: Scanned, path: &str, utc: Option<CivilTime>) -> Eve
     event.client = client;
     event.phase = phase;
     event.facts.session = session_of(&record.kind).map(Box::from);
-    event.facts.record = Record::Cbs(Box::new(record));
+    event.facts.record = Record::Of(Box::new(SourceRecord::Cbs(record)));
     event
 }
