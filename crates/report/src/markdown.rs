@@ -181,6 +181,7 @@ pub fn render_markdown(analysis: &Analysis) -> String {
         cell(&v.summary)
     );
     findings(&mut out, analysis);
+    observations(&mut out, analysis);
     cbs_history(&mut out, analysis);
     let _ = writeln!(
         out,
@@ -216,6 +217,22 @@ fn findings(out: &mut String, analysis: &Analysis) {
     let _ = writeln!(out);
     for f in &analysis.findings {
         finding(out, f);
+    }
+}
+
+/// Facts that are not failures, each with its records (the first is the line that decides it).
+fn observations(out: &mut String, analysis: &Analysis) {
+    if analysis.observations.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## Observations\n");
+    for o in &analysis.observations {
+        let _ = writeln!(out, "- **{}**: {}\n", o.kind, cell(&o.summary));
+        if !o.evidence.is_empty() {
+            let lines: Vec<String> = o.evidence.iter().map(|e| format!("{}  {}", e.place(), e.text.trim())).collect();
+            let _ = write!(out, "{}", fenced(&lines));
+            let _ = writeln!(out);
+        }
     }
 }
 

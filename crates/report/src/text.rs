@@ -66,9 +66,17 @@ fn clip(text: &str, width: usize) -> String {
 }
 
 fn quote(s: &Style, ev: &Evidence) -> String {
+    quote_within(s, ev, QUOTE_WIDTH)
+}
+
+/// An observation's first record is the line that decides it: quoted up to this width, so that its last words
+/// (often what decides: `… since an equal or higher version of the package … already exists]`) are shown.
+const DECIDING_WIDTH: usize = 800;
+
+fn quote_within(s: &Style, ev: &Evidence, width: usize) -> String {
     let place = ev.place();
     let source = ev.source.as_deref().map(|s| format!("[{s}] ")).unwrap_or_default();
-    format!("{} {source}{}", s.cyan(&place), clip(ev.text.trim(), QUOTE_WIDTH))
+    format!("{} {source}{}", s.cyan(&place), clip(ev.text.trim(), width))
 }
 
 /// The whole report as text.
@@ -133,8 +141,9 @@ fn render_observations(out: &mut String, s: &Style, analysis: &Analysis, verbose
     for o in &analysis.observations {
         let _ = writeln!(out, "  • [{}] {}", o.kind, o.summary);
         let shown = if verbose { o.evidence.len() } else { o.evidence.len().min(3) };
-        for ev in &o.evidence[..shown] {
-            let _ = writeln!(out, "      {}", quote(s, ev));
+        for (n, ev) in o.evidence[..shown].iter().enumerate() {
+            let width = if n == 0 { DECIDING_WIDTH } else { QUOTE_WIDTH };
+            let _ = writeln!(out, "      {}", quote_within(s, ev, width));
         }
         if shown < o.evidence.len() {
             let _ = writeln!(out, "      {}", s.dim(&format!("… {} more (--verbose)", o.evidence.len() - shown)));

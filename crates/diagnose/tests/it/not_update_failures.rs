@@ -209,3 +209,22 @@ fn store_deployments_run_down_then_completed() {
     ));
     assert!(found[1].summary.contains("the download failed with 0x80240438 WU_E_PT_ENDPOINT_UNREACHABLE"));
 }
+
+/// The same class on a log written for the test (an OEM audio app's older package over a newer provisioned
+/// one): no finding, the provider's line quoted first, then the session's failure records.
+#[test]
+fn appx_already_provisioned_written_sample() {
+    let analysis = analyze(&sample("dism/add-provisionedappx-equal-or-higher-version-provisioned-0xc1570118.log"));
+    assert!(analysis.findings.is_empty(), "{:?}", titles(&analysis));
+    let found = observations(&analysis, "appx-already-provisioned");
+    assert_eq!(found.len(), 1, "{:#?}", analysis.observations);
+    assert_eq!(
+        found[0].summary,
+        "Not an update failure: DISM did not provision RealtekSemiconductorCorp.RealtekAudioControl_1.1.137.0_x64__dt26b99r8h8gj \
+         because an equal or higher version is already provisioned \
+         (RealtekSemiconductorCorp.RealtekAudioControl_1.39.256.0_x64__dt26b99r8h8gj); it reported that as 0xC1570118 and \
+         0x800700B7 ERROR_ALREADY_EXISTS, and nothing in the image was changed."
+    );
+    let lines: Vec<u64> = found[0].evidence.iter().map(|e| e.line).collect();
+    assert_eq!(lines[..2], [11, 15]);
+}
