@@ -228,3 +228,27 @@ fn appx_already_provisioned_written_sample() {
     let lines: Vec<u64> = found[0].evidence.iter().map(|e| e.line).collect();
     assert_eq!(lines[..2], [11, 15]);
 }
+
+/// The same class in WindowsUpdate.log (Get-WindowsUpdateLog output, written for the test in its line shape):
+/// the agent's history line of an install that ended 0x80246013.
+#[test]
+fn update_whose_download_was_removed_in_windows_update_log() {
+    let lines = [
+        "2024/02/20 03:10:40.1183326 1904  6120  Agent           * START * Installing updates CallerId = UpdateOrchestrator  Id = 41",
+        "2024/02/20 03:10:40.1183861 1904  6120  Agent           Updates to install = 1",
+        "2024/02/20 03:10:40.1184020 1904  6120  Agent           Title = 2024-01 Cumulative Update for Windows 10 Version 22H2 for x64-based Systems (KB5034122)",
+        "2024/02/20 03:10:40.1184115 1904  6120  Agent           UpdateId = {6A3F0E2B-94C1-4D7A-8E25-1B9C7D40F613}.200",
+        "2024/02/20 03:10:44.5521937 1904  6120  Agent           LogHistory called for Caller=UpdateOrchestrator, idUpdate=6A3F0E2B-94C1-4D7A-8E25-1B9C7D40F613.200, operation = Install, resultMapped=80246013, resultUnMapped=0",
+        "2024/02/20 03:10:44.5530410 1904  6120  Agent           * END * Installing updates CallerId = UpdateOrchestrator, Id = 41, Exit code = 0x80246013",
+    ];
+    let dir = tempfile::tempdir().expect("scratch");
+    let path = dir.path().join("WindowsUpdate.log");
+    std::fs::write(&path, lines.join("\r\n") + "\r\n").expect("write");
+    let analysis = analyze(&path);
+    assert!(analysis.findings.is_empty(), "{:?}", titles(&analysis));
+    let found = observations(&analysis, "update-download-removed");
+    assert_eq!(found.len(), 1, "{:#?}", analysis.observations);
+    assert_eq!(found[0].evidence[0].line, 5);
+    assert!(found[0].evidence[0].text.contains("resultMapped=80246013"));
+    assert!(found[0].summary.starts_with("Not an update failure: Windows Update had already removed the download of"));
+}
