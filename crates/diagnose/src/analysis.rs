@@ -1,13 +1,13 @@
 //! The analysis of a bundle, stage by stage: evidence → one UTC timeline → update attempts → findings (the
-//! CBS diagnosis and the failures other sources record) → root causes from the rules → coverage → case checks
-//! → verdict and case summary. Each stage reads the previous stages' types.
+//! CBS diagnosis and the failures other sources record) → root causes from the rules → coverage → resolution →
+//! what is not an update failure set apart as observations → case checks → verdict and case summary. Each stage reads the previous stages' types.
 
 use crate::evidence::MachineEvidence;
 use crate::model::{Analysis, CaseInput, CaseSection, CbsSection, SCHEMA};
 use crate::timeline::Timeline;
 use crate::{
-    attempts, case_checks, cbs_diagnosis, coverage, evidence, machines, multi, repeats, resolution, rules_apply, scans,
-    sources, summary, upgrade, verdict,
+    attempts, case_checks, cbs_diagnosis, coverage, evidence, machines, multi, not_failures, repeats, resolution,
+    rules_apply, scans, sources, summary, upgrade, verdict,
 };
 use patchdx_bundle::Bundle;
 use patchdx_rules::RuleSet;
@@ -133,6 +133,9 @@ pub(crate) fn analyse_machine(
     coverage::attach(&mut diagnosis.findings, &timeline, &history);
     resolution::attach(&mut diagnosis.findings, &timeline);
     attempts::link(&mut diagnosis.findings, &attempts);
+    // Last, once resolution is known: an install a shutdown interrupted is told apart by the success after it.
+    not_failures::separate(&mut diagnosis.findings, &mut diagnosis.observations, &timeline);
+    cbs_diagnosis::order_and_number(&mut diagnosis.findings, first_id);
     let analysis = Analysis {
         schema: SCHEMA,
         tool_version: env!("CARGO_PKG_VERSION"),

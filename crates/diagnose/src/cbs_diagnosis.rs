@@ -23,7 +23,7 @@ pub fn diagnose_cbs(logs: &[CbsLog], history: &History, timeline: &Timeline) -> 
     let mut claimed = vec![false; flat.events.len()];
     let mut findings = failures::failed_operations(&flat, &sessions, &mut claimed);
     let mut observations = Vec::new();
-    repair::store_repairs(&flat, &mut claimed, &mut findings, &mut observations);
+    repair::store_repairs(&flat, &sessions, &mut claimed, &mut findings, &mut observations);
     sfc_results::sfc_results(&flat, &mut claimed, &mut findings, &mut observations);
     repair::unexplained_corruption(&flat, &mut claimed, &mut findings);
     repair::startup_processing(&flat, &mut observations);

@@ -3,7 +3,7 @@
 //! to the first record of the chain — the first cause — and keeps the rest as its cascade.
 
 use crate::flat::Flat;
-use crate::model::{CodeRef, Confidence, Evidence, Finding, InstallerFailure, Session, Verdict};
+use crate::model::{CodeRef, Confidence, Evidence, Finding, InstallerFailure, RelatedCode, Session, Verdict};
 use patchdx_formats::cbs::{CbsEventKind, Level};
 use std::collections::HashMap;
 
@@ -12,6 +12,9 @@ use std::collections::HashMap;
 pub(crate) struct SessionBuild {
     pub id: String,
     pub client: Option<String>,
+    /// What the session does, as its `Exec: Session processing started` line names it (`DISM Package Manager
+    /// Provider Store Corruption Detect/Repair`).
+    pub operation: Option<String>,
     pub start: Option<usize>,
     pub exec_start: Option<usize>,
     pub package: Option<String>,
@@ -25,7 +28,8 @@ pub(crate) struct SessionBuild {
 }
 
 impl SessionBuild {
-    fn failure(&self) -> Option<(usize, u32)> {
+    /// The record and code of the session's failing result (its end, else its execution's), if it failed.
+    pub(crate) fn failure(&self) -> Option<(usize, u32)> {
         let failing = |r: Option<(usize, u32)>| r.filter(|(_, c)| patchdx_codes::is_failure(*c));
         match (failing(self.complete), failing(self.finalized)) {
             (Some(a), Some(b)) => Some(if b.0 > a.0 { b } else { a }),
@@ -61,6 +65,9 @@ pub(crate) fn build_sessions(flat: &Flat) -> Vec<SessionBuild> {
             }
             CbsEventKind::ExecStarted { client, .. } => {
                 s.exec_start.get_or_insert(index);
+                if s.operation.is_none() && !client.is_empty() {
+                    s.operation = Some(client.clone());
+                }
                 if s.client.is_none() && !client.is_empty() {
                     s.client = Some(client.clone());
                 }
@@ -264,6 +271,9 @@ struct Chain {
     inner_cause: bool,
     /// The advanced installer whose failure made the operation fail, when one did.
     installer: Option<InstallerChain>,
+    /// Windows Update's download results the operation depended on, with their codes (other than the
+    /// operation's): the first record of each code, or the session's end that states it.
+    downloads: Vec<(u32, usize)>,
 }
 
 /// An advanced installer's failure inside an operation's chain.
@@ -309,11 +319,17 @@ impl Chain {
             records.extend(&own);
             installer_chain(flat, terminal.window_start, name, &own)
         });
+        let downloads = download_failures(flat, terminal, session, end, claimed);
+        if let Some(&(_, earliest)) = downloads.iter().min_by_key(|(_, i)| *i) {
+            // The operation failed because what it had to download could not be had: that is where it went wrong.
+            records.extend(downloads.iter().map(|&(_, i)| i));
+            first_cause = first_cause.min(earliest);
+        }
         records.push(first_cause);
         records.push(terminal.index);
         records.sort_unstable();
         records.dedup();
-        Chain { records, first_cause, inner_cause: inner.is_some(), installer }
+        Chain { records, first_cause, inner_cause: inner.is_some(), installer, downloads }
     }
 
     fn finding(&self, flat: &Flat, terminal: &Terminal, session: Option<&SessionBuild>) -> Finding {
@@ -348,6 +364,22 @@ impl Chain {
             }
             None => (format!("{what} failed with {}", operation_code.label()), operation_code, None),
         };
+        let related_codes: Vec<RelatedCode> = self
+            .downloads
+            .iter()
+            .map(|&(code, i)| RelatedCode {
+                code: CodeRef::new(code, flat.event(i).facts.code_name.as_deref()),
+                what: "Windows Update download".to_string(),
+                evidence: flat.evidence(i),
+            })
+            .collect();
+        let title = match related_codes.as_slice() {
+            [] => title,
+            related => {
+                let codes: Vec<String> = related.iter().map(|r| r.code.label()).collect();
+                format!("{title}; the Windows Update download it needed failed with {}", codes.join(", "))
+            }
+        };
         Finding {
             installer,
             kb,
@@ -356,6 +388,7 @@ impl Chain {
             client: session.and_then(|s| s.client.clone()),
             phase: phase_of(flat, &self.records, self.first_cause),
             code: Some(code_ref),
+            related_codes,
             cascade,
             ..flat.finding(Verdict::Failed, title, self.first_cause, terminal.index, confidence, &reason)
         }
@@ -374,6 +407,38 @@ impl Chain {
             (Confidence::Medium, "chain joined by time and code; the records name no session".to_string())
         }
     }
+}
+
+/// The Windows Update download failures an operation depended on, one per code other than its own, each with
+/// its first record: CBS's `DWLD`/acquirer failure records of the operation's window (and session), and the
+/// `Download error:` its session's end states (quoted when no download record names that code).
+fn download_failures(
+    flat: &Flat,
+    terminal: &Terminal,
+    session: Option<&SessionBuild>,
+    end: usize,
+    claimed: &[bool],
+) -> Vec<(u32, usize)> {
+    let mut found: Vec<(u32, usize)> = Vec::new();
+    let mut note = |code: u32, index: usize| {
+        if code != terminal.code && !found.iter().any(|&(c, _)| c == code) {
+            found.push((code, index));
+        }
+    };
+    let foreign = |i: usize| matches!((flat.session_of(i), session), (Some(id), Some(s)) if id != s.id);
+    let downloads = (terminal.window_start..=end)
+        .filter(|&i| !claimed[i] && !foreign(i) && matches!(flat.kind(i), CbsEventKind::DownloadFailed));
+    for i in downloads {
+        if let Some(code) = flat.event(i).code {
+            note(code, i);
+        }
+    }
+    if let Some((finalized, _)) = session.and_then(|s| s.finalized)
+        && let CbsEventKind::SessionFinalized { download_error: Some(code), .. } = flat.kind(finalized)
+    {
+        note(*code, finalized);
+    }
+    found
 }
 
 /// What the records of a failed advanced installer say about it: its binary and own code (CSI's error summary
@@ -424,9 +489,15 @@ fn subject(kb: Option<&str>, package: Option<&str>, session: Option<&SessionBuil
         (Some(kb), Some(p)) => format!("{kb} ({})", short_package(p)),
         (Some(kb), None) => kb.to_string(),
         (None, Some(p)) => short_package(p).to_string(),
-        (None, None) => match session.and_then(|s| s.client.as_deref()) {
-            Some(client) => format!("servicing operation of {client}"),
-            None => "servicing operation".to_string(),
+        (None, None) => match (session.and_then(|s| s.operation.as_deref()), session.and_then(|s| s.client.as_deref()))
+        {
+            // `Exec: Session processing started.  Client: Manual, Session(DISM Package Manager Provider Store
+            // Corruption Detect/Repair)`: DISM's ScanHealth/RestoreHealth, not an install.
+            (Some(operation), Some(client)) if operation.contains("Corruption Detect/Repair") => {
+                format!("component store repair by {client}")
+            }
+            (_, Some(client)) => format!("servicing operation of {client}"),
+            _ => "servicing operation".to_string(),
         },
     }
 }

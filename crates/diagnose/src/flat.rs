@@ -118,6 +118,7 @@ impl<'a> Flat<'a> {
         let failing_code = event.code.is_some_and(patchdx_codes::is_failure);
         match self.kind(index) {
             CbsEventKind::Failure
+            | CbsEventKind::DownloadFailed
             | CbsEventKind::FailedOperation
             | CbsEventKind::InstallerError
             | CbsEventKind::InstallerFailed { .. }

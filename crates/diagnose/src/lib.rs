@@ -14,6 +14,7 @@ mod flat;
 mod machines;
 pub mod model;
 mod multi;
+mod not_failures;
 mod offset_match;
 mod operation;
 mod repair;

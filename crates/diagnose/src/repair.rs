@@ -2,8 +2,9 @@
 //! payloads of their run, store-corrupt flags) and boot-time processing: findings where damage remains,
 //! observations where it was repaired. SFC's results are in `sfc_results`.
 
+use crate::failures::SessionBuild;
 use crate::flat::Flat;
-use crate::model::{CodeRef, Confidence, Finding, Observation, Verdict};
+use crate::model::{CodeRef, Confidence, Evidence, Finding, Observation, Verdict};
 use patchdx_formats::cbs::CbsEventKind;
 
 fn same_piece(flat: &Flat, a: usize, b: usize) -> bool {
@@ -17,9 +18,12 @@ pub(crate) fn within(flat: &Flat, a: usize, b: usize, seconds: i64) -> bool {
     }
 }
 
-/// DISM /ScanHealth or /RestoreHealth summary blocks.
+/// DISM /ScanHealth or /RestoreHealth summary blocks. A run inside a session that failed is that session's
+/// failure (already a finding, with the codes its session states): the run's counts, damage and records join it,
+/// so that one failed repair is one finding.
 pub(crate) fn store_repairs(
     flat: &Flat,
+    sessions: &[SessionBuild],
     claimed: &mut [bool],
     findings: &mut Vec<Finding>,
     observations: &mut Vec<Observation>,
@@ -32,7 +36,12 @@ pub(crate) fn store_repairs(
         for &i in &run.chain {
             claimed[i] = true;
         }
-        if detected == 0 {
+        let session_finding = failed_session_around(sessions, index).and_then(|id| {
+            findings.iter_mut().find(|f| f.verdict == Verdict::Failed && f.session.as_deref() == Some(id))
+        });
+        if let Some(finding) = session_finding {
+            run.join(flat, finding);
+        } else if detected == 0 {
             observations.push(Observation {
                 machine: None,
                 kind: "store-health",
@@ -83,6 +92,30 @@ impl RepairRun {
         RepairRun { summary, detected, repaired, result, damage, chain }
     }
 
+    /// Joins the run to the finding of the failed session it ran in: its damage becomes the finding's items,
+    /// its records join the chain (which starts at the earliest of them), and the title says what it found and
+    /// repaired.
+    fn join(&self, flat: &Flat, finding: &mut Finding) {
+        let repaired = self.repaired.map_or(0, |(_, n)| n);
+        let mut chain: Vec<Evidence> = std::iter::once(finding.first_cause.clone())
+            .chain(finding.cascade.drain(..))
+            .chain(self.chain.iter().map(|&i| flat.evidence(i)))
+            .collect();
+        chain.sort_by_key(|e| e.event);
+        chain.dedup_by_key(|e| e.event);
+        let mut chain = chain.into_iter();
+        if let Some(first) = chain.next() {
+            finding.first_cause = first;
+        }
+        finding.cascade = chain.collect();
+        finding.items.extend(corruption_items(flat, &self.damage));
+        // `… failed with 0x800F0906 CBS_E_DOWNLOAD_FAILURE; the Windows Update download …`: the counts go right
+        // after the operation's own code.
+        let counts = format!(" ({} corruption(s) detected, {repaired} repaired)", self.detected);
+        let at = finding.title.find(';').unwrap_or(finding.title.len());
+        finding.title.insert_str(at, &counts);
+    }
+
     /// The finding of a run that detected corruption: failed when it repaired less than it found or its result
     /// is a failure code, else repaired.
     fn finding(&self, flat: &Flat) -> Finding {
@@ -108,6 +141,15 @@ impl RepairRun {
             ..flat.finding(verdict, title, first, outcome_index, Confidence::High, reason)
         }
     }
+}
+
+/// The id of the failed session whose execution holds the record at `index`.
+fn failed_session_around(sessions: &[SessionBuild], index: usize) -> Option<&str> {
+    sessions.iter().find_map(|s| {
+        let (end, _) = s.failure()?;
+        let start = s.exec_start.or(s.start)?;
+        (start <= index && index <= end).then_some(s.id.as_str())
+    })
 }
 
 /// Corruption rows, CSI store-corrupt flags, files whose hashes do not match and payloads CSI could not repair

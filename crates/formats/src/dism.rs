@@ -115,6 +115,18 @@ fn failure_code(message: &str) -> Option<u32> {
     patchdx_codes::is_failure(code).then_some(code)
 }
 
+/// The code of a result-logging line of the Windows Implementation Library, which DISM's Appx provider writes
+/// with the code bare (`… ReturnHr(1) tid(1e5c) C1570118     Msg:[Failed while adding package … since an equal
+/// or higher version of the package … already exists]`). Only `ReturnHr` lines are read: a `LogHr` line logs a
+/// code its caller handled.
+fn returned_code(message: &str) -> Option<u32> {
+    let rest = &message[message.find(") ReturnHr(")?..];
+    let rest = &rest[rest.find(" tid(")?..];
+    let token = rest[rest.find(") ")? + 2..].split_whitespace().next()?;
+    let value = (token.len() == 8).then(|| u32::from_str_radix(token, 16).ok()).flatten()?;
+    patchdx_codes::is_failure(value).then_some(value)
+}
+
 /// One Dism.exe or DismApi session as it unfolds.
 #[derive(Default)]
 struct Session {
@@ -133,6 +145,10 @@ struct Session {
     failed: bool,
     first_code: Option<u32>,
     final_code: Option<u32>,
+    /// The program that started a DismApi session, as its `Parent process command line:` names it.
+    caller: Option<String>,
+    /// Whether a result-logging line of its was kept (only the first is: the rest unwind the same failure).
+    returned: bool,
     /// Past "Image session has been closed" (its SessionEnded is out) but before the Ending banner.
     closed: bool,
 }
@@ -157,6 +173,9 @@ impl Session {
         event.phase = self.verb.clone();
         event.package = event.package.or_else(|| self.target.clone());
         event.kb = event.kb.or_else(|| self.kb.clone());
+        if let Some(caller) = &self.caller {
+            event.facts.record = dism_record(caller);
+        }
         event
     }
 
@@ -272,7 +291,12 @@ impl Reader {
         if line.prefix.level != LineLevel::Error {
             return;
         }
-        let Some(code) = failure_code(message) else { return };
+        let Some(code) = failure_code(message) else {
+            if let Some(code) = returned_code(message) {
+                self.returned(line, code, pid);
+            }
+            return;
+        };
         if message.contains("Error, file not found") && message.contains("OpenPackageByFile") {
             // Driver-info queries for oemNN.inf names that were since removed from the store.
             self.routine += 1;
@@ -294,12 +318,17 @@ impl Reader {
             self.api.push(session);
         } else if let Some(parent) = message.split("Parent process command line:").nth(1) {
             let parent = parent.rsplit_once(" - ").map_or(parent, |(p, _)| p).trim();
-            let started = self.api.iter().find(|s| s.pid == pid).and_then(|s| s.started);
-            if let Some(event) = started.and_then(|i| self.events.get_mut(i)) {
+            let Some(session) = self.api.iter_mut().find(|s| s.pid == pid) else { return };
+            if let Some(event) = session.started.and_then(|i| self.events.get_mut(i)) {
                 // Who called the API (cleanmgr, CompatTelRunner, Setup…) is the useful part of an API session.
                 event.message =
                     crate::text::clip(&format!("{} [parent process: {parent}]", event.message), MAX_MESSAGE * 2);
+                event.facts.record = dism_record(parent);
             }
+            // Its own line too: it is what says a session's errors are a maintenance task's, not an update's.
+            session.caller = Some(parent.to_string());
+            let event = line_event(&self.path, Action::Note, Level::Info, line);
+            self.events.push(session.stamp(event));
         } else if message.contains("<----- Ending DismApi.dll session") {
             let mut session = self.api.iter().position(|s| s.pid == pid).map(|i| self.api.remove(i));
             self.session_ended(line, session.as_mut());
@@ -421,6 +450,29 @@ impl Reader {
         }
     }
 
+    /// A result-logging line that returns a failure code up the stack (`ReturnHr(1) … C1570118 Msg:[…]`): kept as
+    /// an error record of its session, whole (its message, which says what went wrong, comes last), but not as
+    /// the session's failure: the provider's own `Failed to …(hr:…)` line that follows is that.
+    fn returned(&mut self, line: &Line, code: u32, pid: Option<u32>) {
+        let by_pid = self.api.iter().position(|s| pid.is_some() && s.pid == pid);
+        let session = match (by_pid, self.exe.as_mut().filter(|s| !s.closed)) {
+            (Some(i), _) => self.api.get_mut(i),
+            (None, Some(exe)) => Some(exe),
+            (None, None) => self.api.last_mut(),
+        };
+        let mut event = line_event(&self.path, Action::Error, Level::Error, line);
+        event.message = crate::text::clip(line.text.trim_end(), MAX_MESSAGE * 2);
+        event.code = Some(code);
+        match session {
+            Some(session) if session.returned || session.failed => self.folded += 1,
+            Some(session) => {
+                session.returned = true;
+                self.events.push(session.stamp(event));
+            }
+            None => self.events.push(event),
+        }
+    }
+
     fn session_ended(&mut self, line: &Line, session: Option<&mut Session>) {
         let mut event = line_event(&self.path, Action::SessionEnded, Level::Info, line);
         if let Some(session) = session {
@@ -472,6 +524,13 @@ impl Reader {
         file.events = self.events;
         file.identity = self.identity;
     }
+}
+
+/// The record that names the program behind a DismApi session.
+fn dism_record(caller: &str) -> crate::event::Record {
+    crate::event::Record::Of(Box::new(crate::event::SourceRecord::Dism(crate::record::DismRecord {
+        caller: Some(caller.to_string()),
+    })))
 }
 
 fn set_command(session: &mut Session, command: &str) {

@@ -179,16 +179,18 @@ pub struct Facts {
 pub enum Record {
     #[default]
     Plain,
-    Typed(Box<Typed>),
+    /// Boxed, every kind behind one pointer: most events of a large bundle are CBS events, and an inline record
+    /// (or one pointer per kind) would make every event of every source carry its size.
+    Of(Box<SourceRecord>),
 }
 
-/// What a record says in its source's own terms.
+/// The record of one source.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Typed {
+pub enum SourceRecord {
     Cbs(crate::record::CbsRecord),
-    /// A SetupAPI device-install section.
-    /// (Boxed: CBS records are the many, and must not grow to its size.)
+    Dism(crate::record::DismRecord),
+    /// A SetupAPI device-install section (boxed: CBS records are the many, and must not grow to its size).
     DeviceInstall(Box<crate::record::DeviceInstall>),
     /// What Windows Setup states about its run.
     Setup(crate::record::SetupFact),
@@ -221,9 +223,20 @@ impl Event {
     /// The CBS record of a CBS event.
     pub fn cbs(&self) -> Option<&crate::record::CbsRecord> {
         match &self.facts.record {
-            Record::Typed(typed) => match &**typed {
-                Typed::Cbs(record) => Some(record),
-                Typed::DeviceInstall(_) | Typed::Setup(_) => None,
+            Record::Of(record) => match record.as_ref() {
+                SourceRecord::Cbs(record) => Some(record),
+                _ => None,
+            },
+            Record::Plain => None,
+        }
+    }
+
+    /// The program that asked for the operation, where the log names it (see [`crate::record::DismRecord`]).
+    pub fn caller(&self) -> Option<&str> {
+        match &self.facts.record {
+            Record::Of(record) => match record.as_ref() {
+                SourceRecord::Dism(record) => record.caller.as_deref(),
+                _ => None,
             },
             Record::Plain => None,
         }
@@ -232,9 +245,9 @@ impl Event {
     /// The device-install section of a SetupAPI event.
     pub fn device_install(&self) -> Option<&crate::record::DeviceInstall> {
         match &self.facts.record {
-            Record::Typed(typed) => match &**typed {
-                Typed::DeviceInstall(install) => Some(install),
-                Typed::Cbs(_) | Typed::Setup(_) => None,
+            Record::Of(record) => match record.as_ref() {
+                SourceRecord::DeviceInstall(install) => Some(install),
+                _ => None,
             },
             Record::Plain => None,
         }
@@ -243,8 +256,8 @@ impl Event {
     /// What a Windows Setup event states about its run.
     pub fn setup_fact(&self) -> Option<&crate::record::SetupFact> {
         match &self.facts.record {
-            Record::Typed(typed) => match &**typed {
-                Typed::Setup(fact) => Some(fact),
+            Record::Of(record) => match record.as_ref() {
+                SourceRecord::Setup(fact) => Some(fact),
                 _ => None,
             },
             Record::Plain => None,

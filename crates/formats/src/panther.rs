@@ -115,7 +115,7 @@ impl Parser {
             event.line = Some(self.line_no);
             event.local = Some(l.time);
             event.client = client_of(l);
-            event.facts.record = crate::event::Record::Typed(Box::new(crate::event::Typed::Setup(fact)));
+            event.facts.record = crate::event::Record::Of(Box::new(crate::event::SourceRecord::Setup(fact)));
             return Some(event);
         }
         let (action, level, phase) = if let Some(to) = phase_change(m) {

@@ -5,6 +5,15 @@ use crate::text::prefix;
 use crate::time::CivilTime;
 use serde::Serialize;
 
+/// What a DISM.log line's session says about it beyond the common fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DismRecord {
+    /// The program that started the DismApi session the line belongs to, as its `Parent process command line:`
+    /// names it (`C:\WINDOWS\system32\cleanmgr.exe /autoclean /d C:`).
+    pub caller: Option<String>,
+}
+
 /// A CBS.log line as the diagnosis reads it: what it says, its level column and its component.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -107,6 +116,10 @@ pub enum CbsEventKind {
         session: String,
         reboot_required: Option<bool>,
         asynchronous: bool,
+        /// The Windows Update download result the line states beside the session's own (`Download error:
+        /// 0x80240438 [Unknown Error], … [HRESULT = 0x800f0906 - CBS_E_DOWNLOAD_FAILURE]`): why the payload or
+        /// repair content CBS needed could not be had.
+        download_error: Option<u32>,
     },
     StartupState {
         state: String,
@@ -209,6 +222,10 @@ pub enum CbsEventKind {
     BackupArchived {
         name: String,
     },
+    /// CBS fetching payload from Windows Update failed (`DWLD:Failed to do Windows update search [HRESULT =
+    /// 0x8024402c …]`, `FC:   CFCAcquirerWUClient::Download(134): Result = 0x80240438`, `Failed to download FOD
+    /// from WU`): the line's code is Windows Update's, not the servicing operation's.
+    DownloadFailed,
     /// A failure-looking line that is routine noise (SQM uploads, probing for absent registry values…).
     Benign,
     /// A failure line that is not (yet) tied to an outcome.

@@ -204,7 +204,7 @@ impl Section {
         event.client = self.install.device.clone();
         event.phase = Some(self.install.operation.clone());
         event.facts.record =
-            crate::event::Record::Typed(Box::new(crate::event::Typed::DeviceInstall(Box::new(self.install))));
+            crate::event::Record::Of(Box::new(crate::event::SourceRecord::DeviceInstall(Box::new(self.install))));
         Some(event)
     }
 }

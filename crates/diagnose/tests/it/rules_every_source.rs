@@ -91,17 +91,14 @@ fn legacy_windows_update_log_metadata_and_post_reboot_state() {
     );
 }
 
-/// josemct (WindowsUpdate.log): Store app deployments that could not open their streamed package or were
-/// aborted, and a download whose URL refresh could not reach the service.
+/// josemct (WindowsUpdate.log): a Store app deployment aborted and never completed. (The deployments the handler
+/// ran down, which failed to open their streamed package or reach the service and completed a minute later, are
+/// observations, not findings: see not_update_failures.)
 #[test]
 fn windows_update_log_store_app_deployments() {
     case(
         "wulog/josemct_19041_WindowsUpdate_store_0x80073cf0.log",
-        &[
-            group(Some("0x80073CF0"), 2, &["appx-open-package-failed-0x80073cf0"]),
-            group(Some("0x80073CF9"), 1, &["appx-install-failed-0x80073cf9"]),
-            group(Some("0x80240438"), 1, &["wu-endpoint-unreachable-0x80240438"]),
-        ],
+        &[group(Some("0x80073CF9"), 1, &["appx-install-failed-0x80073cf9"])],
     );
 }
 
@@ -147,14 +144,12 @@ fn windows_update_log_network_loss_and_missing_file() {
     );
 }
 
-/// DISM: provisioning an app whose newer version exists, an offline command pointed at a path without an image,
-/// and a combined update cab added directly to a mounted image (its CBS lines are in the same log).
+/// DISM: an offline command pointed at a path without an image, and a combined update cab added directly to a
+/// mounted image (its CBS lines are in the same log). Provisioning an app whose newer version exists is no
+/// failure at all (an observation: see not_update_failures).
 #[test]
 fn dism_appx_provisioning_image_path_and_onepackage_cab() {
-    case(
-        "dism/AbbrilYudistira_22000_dism_appx_0x800700b7.log",
-        &[group(Some("0x800700B7"), 1, &["dism-appx-provisioning-already-exists-0x800700b7"])],
-    );
+    case("dism/AbbrilYudistira_22000_dism_appx_0x800700b7.log", &[]);
     case("dism/HeroLee46_22621_dism_offline_add_driver.log", &[group(None, 1, &["dism-image-path-not-accessible"])]);
     case(
         "dism/osdeploy_win11-22000-offline-image_DISM-AddPackage-OnePackage-cab-0x8007007b.log",

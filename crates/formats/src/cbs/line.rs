@@ -84,6 +84,10 @@ fn own_code(kind: &CbsEventKind, m: &str) -> Option<FoundCode> {
                 .flatten()
                 .map(|value| FoundCode { value, name_in_log: None })
         }
+        // `Session: … finalized. Download error: 0x80240438 [Unknown Error], Reboot required: no [HRESULT =
+        // 0x800f0906 - CBS_E_DOWNLOAD_FAILURE]`: the session's result is the bracketed HRESULT; the download
+        // error before it is Windows Update's (kept in the kind).
+        CbsEventKind::SessionFinalized { .. } => primary_code(&m[find!(m, "[HRESULT")?..]),
         _ => None,
     }
 }
@@ -138,7 +142,14 @@ fn session_bookkeeping(m: &str) -> GroupVerdict {
     } else if (m.starts_with("Session:") || m.starts_with("Asynchronous Session:")) && has!(m, " finalized.") {
         let reboot_required = after(m, "Reboot required: ").map(|r| r.starts_with("yes"));
         let asynchronous = m.starts_with("Asynchronous");
-        Some(session_id(m).map(|session| CbsEventKind::SessionFinalized { session, reboot_required, asynchronous }))
+        let download_error =
+            after(m, "Download error: ").and_then(crate::text::parse_hex).filter(|&c| patchdx_codes::is_failure(c));
+        Some(session_id(m).map(|session| CbsEventKind::SessionFinalized {
+            session,
+            reboot_required,
+            asynchronous,
+            download_error,
+        }))
     } else {
         None
     }
@@ -282,8 +293,20 @@ fn failure_by_code(level: Level, component: &str, m: &str) -> Option<Classified>
     if !(is_failure_code(&code) || (level == Level::Error && (has!(m, "Failed") || has!(m, "failed")))) {
         return None;
     }
-    let kind = if is_benign(component, m, &code) { CbsEventKind::Benign } else { CbsEventKind::Failure };
+    let kind = if is_benign(component, m, &code) {
+        CbsEventKind::Benign
+    } else if is_download(m) && is_failure_code(&code) {
+        CbsEventKind::DownloadFailed
+    } else {
+        CbsEventKind::Failure
+    };
     Some(Classified { kind, code })
+}
+
+/// Lines of CBS fetching payload (features on demand, language packs, repair content) from Windows Update: its
+/// `DWLD:` lines (also spelt `DLWD:`), the Windows Update acquirer's, and `Failed to download … from WU`.
+fn is_download(m: &str) -> bool {
+    m.starts_with("DWLD") || m.starts_with("DLWD") || has!(m, "FCAcquirerWUClient") || has!(m, "Failed to download")
 }
 
 /// A status CSI writes as a negative decimal (`Failed to create container base layer … with status
@@ -427,6 +450,54 @@ mod tests {
             None
         );
         assert_eq!(kind("00000139 Hashes for file member do not match."), None);
+    }
+
+    /// A session end that states Windows Update's download result beside its own: the session's code is the
+    /// bracketed HRESULT, the download's is kept apart; a session end without one keeps none.
+    #[test]
+    fn session_end_with_download_error_keeps_both_codes() {
+        let m = "Session: 31218019_4279730216 finalized. Download error: 0x80240438 [Unknown Error], Reboot required: no [HRESULT = 0x800f0906 - CBS_E_DOWNLOAD_FAILURE]";
+        let c = classify(Level::Info, "CBS", m).expect("line");
+        assert_eq!(
+            c.kind,
+            CbsEventKind::SessionFinalized {
+                session: "31218019_4279730216".to_string(),
+                reboot_required: Some(false),
+                asynchronous: false,
+                download_error: Some(0x8024_0438),
+            }
+        );
+        assert_eq!(c.code.map(|c| c.value), Some(0x800F_0906));
+        let plain = "Session: 31069302_569330756 finalized. Reboot required: no [HRESULT = 0x8024402c - Unknown Error]";
+        let c = classify(Level::Info, "CBS", plain).expect("line");
+        assert!(matches!(c.kind, CbsEventKind::SessionFinalized { download_error: None, .. }), "{:?}", c.kind);
+        assert_eq!(c.code.map(|c| c.value), Some(0x8024_402C));
+    }
+
+    /// CBS's own records of fetching payload from Windows Update (`DWLD`, its `DLWD` misspelling, the WU client
+    /// acquirer) are download failures, whose code is Windows Update's; other failures stay failures.
+    #[test]
+    fn windows_update_download_lines_are_download_failures() {
+        for (level, m, code) in [
+            (Level::Info, "DLWD:WU search failed [HRESULT = 0x8024402c - Unknown Error]", 0x8024_402C),
+            (
+                Level::Info,
+                "DWLD:Failed to do Windows update search [HRESULT = 0x80240438 - Unknown Error]",
+                0x8024_0438,
+            ),
+            (Level::Error, "FC:   CFCAcquirerWUClient::Download(134): Result = 0x80240438", 0x8024_0438),
+        ] {
+            let c = classify(level, "CBS", m).expect("line");
+            assert_eq!(c.kind, CbsEventKind::DownloadFailed, "{m}");
+            assert_eq!(c.code.map(|c| c.value), Some(code), "{m}");
+        }
+        let c = classify(
+            Level::Info,
+            "CBS",
+            "Failed to run Detect and repair. [HRESULT = 0x800f0906 - CBS_E_DOWNLOAD_FAILURE]",
+        )
+        .expect("line");
+        assert_eq!(c.kind, CbsEventKind::Failure);
     }
 
     /// Every line of an advanced installer's run, in the shapes of Windows 10 1809 and Windows 11 24H2.

@@ -3,7 +3,7 @@
 
 use super::scan::Scanned;
 use super::{CbsEventKind, Level as CbsLevel};
-use crate::event::{Action, Event, Level, Record, Source};
+use crate::event::{Action, Event, Level, Record, Source, SourceRecord};
 use crate::time::CivilTime;
 
 fn action_of(kind: &CbsEventKind, failed: bool, has_package: bool) -> Action {
@@ -30,6 +30,7 @@ fn action_of(kind: &CbsEventKind, failed: bool, has_package: bool) -> Action {
         | CbsEventKind::SummaryDetected { .. }
         | CbsEventKind::FileHashMismatch { .. }
         | CbsEventKind::PayloadUnrepairable { .. } => Action::CorruptionFound,
+        CbsEventKind::DownloadFailed => Action::DownloadFailed,
         CbsEventKind::SfcCannotRepair { .. } | CbsEventKind::SfcCouldNotReproject { .. } => Action::RepairFailed,
         CbsEventKind::SfcRepaired { .. } | CbsEventKind::SummaryRepaired { .. } => Action::RepairSucceeded,
         CbsEventKind::SfcTransactionComplete { all_repaired } => {
@@ -133,6 +134,6 @@ pub(crate) fn event(scanned: Scanned, path: &str, utc: Option<CivilTime>) -> Eve
     event.client = client;
     event.phase = phase;
     event.facts.session = session_of(&record.kind).map(Box::from);
-    event.facts.record = Record::Typed(Box::new(crate::event::Typed::Cbs(record)));
+    event.facts.record = Record::Of(Box::new(SourceRecord::Cbs(record)));
     event
 }

@@ -247,6 +247,24 @@ fn result_line(state: &mut State, events: &mut Vec<Event>, at: &At) -> bool {
         }
         return true;
     }
+    if text.contains("deployment completed: Status: Completed")
+        && after_key(text, "HR: ").and_then(parse_hex) == Some(0)
+        && let Some(id) = update_id_in(text)
+    {
+        // A Store app's deployment by the WU handler went through. A note, not an install success: the agent's
+        // own history line (`LogHistory called … resultMapped=…`) says that, and a deployment can complete more
+        // than once per install.
+        at.emit(events, Action::Note, Level::Info).update_id = Some(id);
+        return true;
+    }
+    if let Some(id) =
+        after_key(text, "ShutdownDataSourcesAndDeployment: Running down deployment for ").and_then(bare_guid)
+    {
+        // The handler stopping an app's deployment (its download was suspended or cancelled, or the service is
+        // stopping): a failure of that deployment right after it is the interruption, not a broken install.
+        at.emit(events, Action::Note, Level::Info).update_id = Some(id);
+        return true;
+    }
     if let Some(code) = install_failure(text) {
         // `Completed install of CBS update … hr=` names no update; inside a call that installs exactly one, the
         // failure is that update's (so it can be put beside the same failure in other sources).

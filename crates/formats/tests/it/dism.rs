@@ -67,16 +67,27 @@ fn win11_appx_provisioning_fails_on_0x800700b7_and_dism_exe_returns_0xc1570118()
     let command = "DISM.exe  /Online /Add-ProvisionedAppxPackage /PackagePath:92fd0ac0607b40e6bf7e9dcb09dfe742.appx /DependencyPackagePath:Microsoft.VCLibs.140.00.UWPDesktop_14.0.29231.0_x64__8wekyb3d8bbwe.appx /LogPath:\\dism.log /LicensePath:92fd0ac0607b40e6bf7e9dcb09dfe742_License1.xml /Region=\"all\"";
     assert_eq!(commands(&file), vec![(14, command.to_string())]);
     assert!(file.events[0].message.contains("(PID=9252)"), "{}", file.events[0].message);
-    // Line 61 is the first coded failure; lines 62-64 are the same failure unwinding up to DISM.EXE.
-    assert_eq!(failures(&file), vec![(61, Action::InstallFailed, Some(0x800700b7))]);
+    // Line 55 is the Appx provider's result-logging line that says why (kept whole, its code read bare; lines 57
+    // and 59 return the same code up its stack); line 61 is the first coded failure; lines 62-64 are the same
+    // failure unwinding up to DISM.EXE.
+    assert_eq!(
+        failures(&file),
+        vec![(55, Action::Error, Some(0xc1570118)), (61, Action::InstallFailed, Some(0x800700b7))]
+    );
+    let why = file.events.iter().find(|e| e.line == Some(55)).expect("the provider's line");
+    assert!(
+        why.message.ends_with("since an equal or higher version of the package, AdvancedMicroDevicesInc-2.AMDRadeonSoftware_10.20.50017.0_x64__0a9344xs7nr4m, already exists]"),
+        "{}",
+        why.message
+    );
     let failed = file.events.iter().find(|e| e.line == Some(61)).expect("failure event");
     assert_eq!(failed.package.as_deref(), Some("92fd0ac0607b40e6bf7e9dcb09dfe742.appx"));
     assert_eq!(failed.phase.as_deref(), Some("Add-ProvisionedAppxPackage"));
     let ended: Vec<_> = file.events.iter().filter(|e| e.action == Action::SessionEnded).collect();
     assert_eq!(ended.len(), 1);
     assert_eq!((ended[0].line, ended[0].level, ended[0].code), (Some(67), Level::Error, Some(0xc1570118)));
-    assert_eq!(file.events.len(), 3);
-    assert!(file.note.as_deref().unwrap_or("").contains("3 follow-on error lines"), "{:?}", file.note);
+    assert_eq!(file.events.len(), 4);
+    assert!(file.note.as_deref().unwrap_or("").contains("5 follow-on error lines"), "{:?}", file.note);
 }
 
 #[test]
@@ -320,4 +331,30 @@ fn garbage_and_empty_input_do_not_panic() {
     let file = from_text("junk", &junk);
     assert!(file.records > 0);
     assert!(file.events.len() <= 2, "{:?}", file.events);
+}
+
+/// A DismApi session names the program that opened it (`Parent process command line:`): that line becomes a note
+/// of its own, and every record of the session after it carries the program (written sample, Disk Cleanup).
+#[test]
+fn api_session_records_carry_the_program_that_opened_it() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/data/dism/cleanmgr-dismapi-session-error-probes-0x800f0805.log");
+    let bundle = patchdx_formats::registry::open(&path, &Default::default()).expect("open sample");
+    let file = patchdx_formats::dism::read(&bundle.entries[0]);
+    let caller = r"C:\WINDOWS\system32\cleanmgr.exe /autoclean /d C:";
+    let seen: Vec<(u64, Action, Option<&str>)> =
+        file.events.iter().map(|e| (e.line.unwrap_or(0), e.action, e.caller())).collect();
+    assert_eq!(
+        seen,
+        [
+            (2, Action::SessionStarted, Some(caller)),
+            (6, Action::Note, Some(caller)),
+            (20, Action::Error, Some(caller)),
+            (29, Action::SessionEnded, Some(caller)),
+        ]
+    );
+    assert!(
+        file.events[1].message.ends_with(&format!("Parent process command line: {caller} - DismInitializeInternal"))
+    );
+    assert_eq!((file.events[3].level, file.events[3].code), (Level::Error, Some(0x800f0805)));
 }

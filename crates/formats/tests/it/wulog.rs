@@ -155,6 +155,22 @@ fn store_app_deployment_errors() {
     assert_eq!(failed, [(4146, 0x8007_3CF0), (4191, 0x8007_3CF0), (7064, 0x8007_3CF9), (16947, 0x8007_3CF0)]);
     assert_eq!(at(&file, 4146).update_id.as_deref(), Some("243A9749-DDB7-493C-8C19-CED4BAB5E21F"));
     assert_eq!(count(&file, Action::InstallSucceeded), 7);
+    // The handler running an app's deployment down, and a deployment completing, are notes with the update id.
+    let run_down = at(&file, 4139);
+    assert_eq!(
+        (run_down.action, run_down.update_id.as_deref()),
+        (Action::Note, Some("243A9749-DDB7-493C-8C19-CED4BAB5E21F"))
+    );
+    let completed = at(&file, 5411);
+    assert_eq!(
+        (completed.action, completed.update_id.as_deref()),
+        (Action::Note, Some("243A9749-DDB7-493C-8C19-CED4BAB5E21F"))
+    );
+    assert_eq!(file.events.iter().filter(|e| e.message.contains("ShutdownDataSourcesAndDeployment")).count(), 117);
+    assert_eq!(
+        file.events.iter().filter(|e| e.message.contains("deployment completed: Status: Completed")).count(),
+        58
+    );
     assert_traces(&file, &[(0x8024_0438, 2555), (0x8024_6007, 21659)]);
 }
 

@@ -57,6 +57,8 @@ pub(super) struct FindingView {
     pub(super) when_utc: String,
     pub(super) facts: Vec<(&'static str, String)>,
     pub(super) code: Option<CodeView>,
+    /// Other codes the operation's records state: what each is the result of, the code, and its record.
+    pub(super) related: Vec<(String, CodeView, EvidenceView)>,
     pub(super) first_cause: EvidenceView,
     pub(super) cascade: Vec<EvidenceView>,
     pub(super) outcome: Option<EvidenceView>,
@@ -126,12 +128,8 @@ pub(super) fn finding(f: &Finding) -> FindingView {
     };
     let when_utc = f.utc_time.map(|u| format!("{u} UTC")).unwrap_or_else(|| "UTC unknown".to_string());
     let facts: Vec<(&str, String)> = f.facts().into_iter().map(|(name, value)| (name, value.to_string())).collect();
-    let code = f.code.as_ref().map(|c| CodeView {
-        label: c.label(),
-        en: c.en.clone().unwrap_or_else(|| "not in patchdx's code table".to_string()),
-        zh: c.zh_cn.clone().unwrap_or_else(|| "不在 patchdx 的错误码表中".to_string()),
-        facility: c.facility.to_string(),
-    });
+    let code = f.code.as_ref().map(code_view);
+    let related = f.related_codes.iter().map(|r| (r.what.clone(), code_view(&r.code), evidence(&r.evidence))).collect();
     let root = f.diagnosis.first().map(root_view);
     FindingView {
         id: f.id.clone(),
@@ -173,6 +171,7 @@ pub(super) fn finding(f: &Finding) -> FindingView {
         when_utc,
         facts,
         code,
+        related,
         first_cause: evidence(&f.first_cause),
         cascade: f.cascade.iter().filter(|e| **e != f.outcome).map(evidence).collect(),
         outcome: (f.outcome != f.first_cause).then(|| evidence(&f.outcome)),
@@ -188,6 +187,15 @@ pub(super) fn finding(f: &Finding) -> FindingView {
             .map(|d| format!("{} [{}] (rule {})", d.title.en, d.category, d.rule))
             .collect(),
         repair: f.repair.clone(),
+    }
+}
+
+fn code_view(c: &patchdx_diagnose::CodeRef) -> CodeView {
+    CodeView {
+        label: c.label(),
+        en: c.en.clone().unwrap_or_else(|| "not in patchdx's code table".to_string()),
+        zh: c.zh_cn.clone().unwrap_or_else(|| "不在 patchdx 的错误码表中".to_string()),
+        facility: c.facility.to_string(),
     }
 }
 
