@@ -100,7 +100,8 @@ fn maintenance_program(caller: &str) -> Option<&'static str> {
 
 /// The observation a finding is instead, when one of the classes above decides it.
 fn observation_of(finding: &Finding, timeline: &Timeline) -> Option<Observation> {
-    let (kind, summary, deciding) = appx_already_provisioned(finding, timeline)
+    let (kind, summary, deciding) = role_owned_files(finding)
+        .or_else(|| appx_already_provisioned(finding, timeline))
         .or_else(|| maintenance_probe(finding, timeline))
         .or_else(|| download_removed(finding, timeline))
         .or_else(|| interrupted_then_installed(finding, timeline))?;
@@ -137,6 +138,20 @@ fn subject(finding: &Finding, timeline: &Timeline) -> String {
 
 /// An observation's kind, its sentence, and the lines that decide it (quoted first).
 type Decided = (&'static str, String, Vec<Evidence>);
+
+/// SFC's complaint about files a server role rewrites by design (the RD Licensing configuration files), when
+/// the rules name nothing else in the finding: SFC cannot restore them, and need not.
+fn role_owned_files(finding: &Finding) -> Option<Decided> {
+    let only_role_owned =
+        !finding.diagnosis.is_empty() && finding.diagnosis.iter().all(|d| d.category == "role-owned-file");
+    if !only_role_owned || finding.verdict != Verdict::Failed {
+        return None;
+    }
+    let rule = &finding.diagnosis[0];
+    let summary =
+        format!("Not a failure: {} (rule {}). The file(s): {}", rule.title.en, rule.rule, finding.items.join("; "));
+    Some(("role-owned-files", summary, vec![finding.first_cause.clone()]))
+}
 
 /// How long before a DISM failure the provider's own record of why may come.
 const DISM_REASON_MS: i64 = 120_000;

@@ -18,37 +18,33 @@ fn places(file: &str, lines: &[u64]) -> String {
 }
 
 /// Windows Server 2022 with RD Licensing: SFC's verify and repair passes name the two configuration files the
-/// license server rewrote, each with its hash mismatches, `Cannot repair` and `Could not reproject` lines.
+/// license server rewrote, each with its hash mismatches, `Cannot repair` and `Could not reproject` lines. Only
+/// the role-owned rule explains them, so they are an observation, not a failure (and get no repair recipe,
+/// which would undo the role's configuration).
 #[test]
 fn rd_licensing_files_are_listed_with_every_line_and_named_as_role_owned() {
     let name = "sfc-20348-rd-licensing-xml-rewritten-by-role-cannot-repair.log";
     let analysis = analyze(&sample(&format!("cbs/{name}")));
-    let (finding, items) = sfc_finding(&analysis);
-    assert_eq!(finding.title, "SFC could not repair 2 file(s)");
-    assert_eq!(
-        items,
-        vec![
-            format!(
-                r"C:\Windows\System32\tls_branding_config.xml: hash does not match its manifest; SFC could not reproject it (the source file in the store is also corrupted) — {}",
-                places(name, &[9, 12, 32, 35])
-            ),
-            format!(
-                r"C:\Windows\System32\LServer_PKConfig.xml: hash does not match its manifest; SFC cannot repair the member file (the store copy is damaged too); SFC could not reproject it (the source file in the store is also corrupted) — {}",
-                places(name, &[13, 16, 19, 22, 25, 36, 39, 42, 45, 48])
-            ),
-        ]
+    assert!(failed(&analysis).is_empty(), "{:#?}", failed(&analysis));
+    assert_eq!(analysis.verdict.exit_code, 0);
+    let o = analysis.observations.iter().find(|o| o.kind == "role-owned-files").expect("the role-owned files");
+    let tls = format!(
+        r"C:\Windows\System32\tls_branding_config.xml: hash does not match its manifest; SFC could not reproject it (the source file in the store is also corrupted) — {}",
+        places(name, &[9, 12, 32, 35])
     );
-    assert_eq!(finding.first_cause.line, 9, "the first hash mismatch: when SFC found the damage");
-    assert_eq!(finding.outcome.line, 48, "the last result SFC wrote");
-    assert_eq!(local(finding.local_time), "2025-09-19 14:40:05");
-    let cascade: Vec<u64> = finding.cascade.iter().map(|e| e.line).collect();
-    assert_eq!(cascade, vec![12, 13, 16, 19, 22, 25, 32, 35, 36, 39, 42, 45, 48]);
-    // The rule names the benign case; the rules for damaged files stay silent, as no other file is named.
-    let rules: Vec<&str> = finding.diagnosis.iter().map(|d| d.rule.as_str()).collect();
-    assert_eq!(rules, vec!["sfc-rd-licensing-role-files"]);
-    assert_eq!(finding.diagnosis[0].category, "role-owned-file");
-    // Nothing is damaged, so no recipe to restore the files (it would undo the role's configuration).
-    assert!(finding.repair.is_none(), "{:#?}", finding.repair);
+    let lserver = format!(
+        r"C:\Windows\System32\LServer_PKConfig.xml: hash does not match its manifest; SFC cannot repair the member file (the store copy is damaged too); SFC could not reproject it (the source file in the store is also corrupted) — {}",
+        places(name, &[13, 16, 19, 22, 25, 36, 39, 42, 45, 48])
+    );
+    assert_eq!(
+        o.summary,
+        format!(
+            "Not a failure: SFC reports the RD Licensing configuration files, which the role rewrites by design (not corruption) (rule sfc-rd-licensing-role-files). The file(s): {tls}; {lserver}"
+        )
+    );
+    // The first hash mismatch decides it; the finding's records follow, its outcome (the last result) last.
+    let lines: Vec<u64> = o.evidence.iter().map(|e| e.line).collect();
+    assert_eq!(lines, vec![9, 12, 13, 16, 19, 22, 25, 32, 35, 36, 39, 42, 45, 48]);
 }
 
 /// The same lines with one more damaged file: both the benign rule and the rule for damaged files fire, the
