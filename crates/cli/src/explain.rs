@@ -30,6 +30,7 @@ struct Explained {
     /// SetupDiag's extended code (`0x8007000D-0x2000C` → 0x2000C) and what phase/operation it names.
     extended: Option<String>,
     extended_meaning: Option<&'static str>,
+    extended_meaning_zh_cn: Option<&'static str>,
     /// Typical causes, what to do and references, for servicing-relevant codes.
     details: Option<&'static patchdx_codes::CodeDetails>,
 }
@@ -49,6 +50,7 @@ fn explain_one(input: &str) -> Explained {
             zh_cn: None,
             extended: None,
             extended_meaning: None,
+            extended_meaning_zh_cn: None,
             details: None,
         };
     };
@@ -68,6 +70,7 @@ fn explain_one(input: &str) -> Explained {
         zh_cn: info.map(|i| i.zh_cn),
         extended: extended.map(|e| format!("0x{e:X}")),
         extended_meaning: extended.and_then(patchdx_codes::describe_extended),
+        extended_meaning_zh_cn: extended.and_then(patchdx_codes::describe_extended_zh),
         details: patchdx_codes::details(value),
     }
 }
@@ -86,8 +89,15 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<u8> {
             println!("{} = {}{}", r.input, value, r.name.map(|n| format!(" {n}")).unwrap_or_default());
             let english = lang.as_deref() != Some("zh-cn");
             let chinese = lang.as_deref() != Some("en");
-            if let (Some(ext), Some(meaning)) = (&r.extended, r.extended_meaning) {
+            if let (Some(ext), Some(meaning)) = (&r.extended, r.extended_meaning)
+                && english
+            {
                 println!("  extended code {ext}: {meaning}");
+            }
+            if let (Some(ext), Some(meaning)) = (&r.extended, r.extended_meaning_zh_cn)
+                && chinese
+            {
+                println!("  扩展代码 {ext}：{meaning}");
             }
             if r.known {
                 if english {

@@ -9,7 +9,7 @@ mod setupdiag;
 
 pub use decode::{Decoded, Severity, decode, facility_name, nt_from_hresult};
 pub use details::{CodeDetails, details, details_problems};
-pub use setupdiag::{describe_extended, parse_setupdiag};
+pub use setupdiag::{SetupStep, describe_extended, describe_extended_zh, parse_setupdiag, setup_steps};
 
 use serde::Serialize;
 use std::sync::OnceLock;

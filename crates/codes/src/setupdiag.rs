@@ -26,70 +26,86 @@ pub fn parse_setupdiag(text: &str) -> Option<(u32, u32)> {
     crate::is_failure(error).then_some((error, extended))
 }
 
-const PHASES: [&str; 6] = [
-    "unknown phase (SP_EXECUTION_UNKNOWN)",
-    "downlevel phase, running in the old OS (SP_EXECUTION_DOWNLEVEL)",
-    "Safe OS phase (SP_EXECUTION_SAFE_OS)",
-    "first boot phase (SP_EXECUTION_FIRST_BOOT)",
-    "second boot / OOBE phase (SP_EXECUTION_OOBE_BOOT)",
-    "uninstall / rollback phase (SP_EXECUTION_UNINSTALL)",
-];
+/// The table of setup phases and operations, as data.
+const EXTENDED: &str = include_str!("../data/setup-extended.tsv");
 
-const OPERATIONS: [&str; 33] = [
-    "unknown operation (SP_EXECUTION_OP_UNKNOWN)",
-    "copying the payload (SP_EXECUTION_OP_COPY_PAYLOAD)",
-    "downloading updates (SP_EXECUTION_OP_DOWNLOAD_UPDATES)",
-    "installing updates (SP_EXECUTION_OP_INSTALL_UPDATES)",
-    "installing the recovery environment (SP_EXECUTION_OP_INSTALL_RECOVERY_ENVIRONMENT)",
-    "installing the recovery image (SP_EXECUTION_OP_INSTALL_RECOVERY_IMAGE)",
-    "replicating optional components (SP_EXECUTION_OP_REPLICATE_OC)",
-    "installing drivers (SP_EXECUTION_OP_INSTALL_DRVIERS)",
-    "preparing the Safe OS (SP_EXECUTION_OP_PREPARE_SAFE_OS)",
-    "preparing rollback (SP_EXECUTION_OP_PREPARE_ROLLBACK)",
-    "preparing the first boot (SP_EXECUTION_OP_PREPARE_FIRST_BOOT)",
-    "preparing the OOBE boot (SP_EXECUTION_OP_PREPARE_OOBE_BOOT)",
-    "applying the image (SP_EXECUTION_OP_APPLY_IMAGE)",
-    "migrating data (SP_EXECUTION_OP_MIGRATE_DATA)",
-    "setting the product key (SP_EXECUTION_OP_SET_PRODUCT_KEY)",
-    "adding the unattend file (SP_EXECUTION_OP_ADD_UNATTEND)",
-    "adding a driver (SP_EXECUTION_OP_ADD_DRIVER)",
-    "enabling a feature (SP_EXECUTION_OP_ENABLE_FEATURE)",
-    "disabling a feature (SP_EXECUTION_OP_DISABLE_FEATURE)",
-    "registering an asynchronous process (SP_EXECUTION_OP_REGISTER_ASYNC_PROCESS)",
-    "registering a synchronous process (SP_EXECUTION_OP_REGISTER_SYNC_PROCESS)",
-    "creating a file (SP_EXECUTION_OP_CREATE_FILE)",
-    "creating registry entries (SP_EXECUTION_OP_CREATE_REGISTRY)",
-    "booting (SP_EXECUTION_OP_BOOT)",
-    "running Sysprep (SP_EXECUTION_OP_SYSPREP)",
-    "running OOBE (SP_EXECUTION_OP_OOBE)",
-    "beginning the first boot (SP_EXECUTION_OP_BEGIN_FIRST_BOOT)",
-    "ending the first boot (SP_EXECUTION_OP_END_FIRST_BOOT)",
-    "beginning the OOBE boot (SP_EXECUTION_OP_BEGIN_OOBE_BOOT)",
-    "ending the OOBE boot (SP_EXECUTION_OP_END_OOBE_BOOT)",
-    "before OOBE (SP_EXECUTION_OP_PRE_OOBE)",
-    "after OOBE (SP_EXECUTION_OP_POST_OOBE)",
-    "adding a provisioning package (SP_EXECUTION_OP_ADD_PROVISIONING_PACKAGE)",
-];
+/// One phase or operation of Windows Setup's extend codes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetupStep {
+    pub value: u32,
+    /// `SP_EXECUTION_FIRST_BOOT`, `SP_EXECUTION_OP_SYSPREP`.
+    pub symbol: &'static str,
+    pub en: &'static str,
+    pub zh_cn: &'static str,
+}
 
-/// Describes a Windows Setup extend code (`0x4000D` → "second boot / OOBE phase …: migrating data …").
-/// `None` when the phase or operation is outside the documented tables.
+/// The documented phases and operations, each in value order (a malformed data line is skipped; a test
+/// checks the file has none).
+pub fn setup_steps() -> &'static (Vec<SetupStep>, Vec<SetupStep>) {
+    static TABLE: OnceLock<(Vec<SetupStep>, Vec<SetupStep>)> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let (mut phases, mut operations) = (Vec::new(), Vec::new());
+        for line in EXTENDED.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+            let f: Vec<&'static str> = line.split('\t').collect();
+            let (Some(kind), Some(value), Some(symbol), Some(en), Some(zh_cn)) =
+                (f.first(), f.get(1).and_then(|v| parse_hex(v)), f.get(2), f.get(3), f.get(4))
+            else {
+                continue;
+            };
+            let step = SetupStep { value, symbol, en, zh_cn };
+            match *kind {
+                "phase" => phases.push(step),
+                "operation" => operations.push(step),
+                _ => {}
+            }
+        }
+        (phases, operations)
+    })
+}
+
+/// The phase and operation of an extend code, when both are documented.
+fn steps_of(ext: u32) -> Option<(&'static SetupStep, &'static SetupStep)> {
+    let (phases, operations) = setup_steps();
+    let phase = phases.iter().find(|p| p.value == ext >> 16)?;
+    let operation = operations.iter().find(|o| o.value == ext & 0xFFFF)?;
+    Some((phase, operation))
+}
+
+/// Describes a Windows Setup extend code (`0x4000D` → "phase 4: second boot / OOBE phase
+/// (SP_EXECUTION_OOBE_BOOT); operation 0x0D: migrating data (SP_EXECUTION_OP_MIGRATE_DATA)"). `None` when the
+/// phase or operation is outside the documented tables.
 pub fn describe_extended(ext: u32) -> Option<&'static str> {
-    static TEXTS: OnceLock<Vec<String>> = OnceLock::new();
-    let phase = (ext >> 16) as usize;
-    let operation = (ext & 0xFFFF) as usize;
-    if phase >= PHASES.len() || operation >= OPERATIONS.len() {
-        return None;
-    }
+    describe(ext, false)
+}
+
+/// [`describe_extended`] in Simplified Chinese.
+pub fn describe_extended_zh(ext: u32) -> Option<&'static str> {
+    describe(ext, true)
+}
+
+fn describe(ext: u32, chinese: bool) -> Option<&'static str> {
+    static TEXTS: OnceLock<Vec<(u32, String, String)>> = OnceLock::new();
+    let (phase, operation) = steps_of(ext)?;
     let texts = TEXTS.get_or_init(|| {
-        let mut all = Vec::with_capacity(PHASES.len() * OPERATIONS.len());
-        for (p, phase) in PHASES.iter().enumerate() {
-            for (o, op) in OPERATIONS.iter().enumerate() {
-                all.push(format!("phase {p}: {phase}; operation 0x{o:02X}: {op}"));
+        let (phases, operations) = setup_steps();
+        let mut all = Vec::with_capacity(phases.len() * operations.len());
+        for p in phases {
+            for o in operations {
+                let en = format!(
+                    "phase {}: {} ({}); operation 0x{:02X}: {} ({})",
+                    p.value, p.en, p.symbol, o.value, o.en, o.symbol
+                );
+                let zh = format!(
+                    "阶段 {}：{}（{}）；操作 0x{:02X}：{}（{}）",
+                    p.value, p.zh_cn, p.symbol, o.value, o.zh_cn, o.symbol
+                );
+                all.push(((p.value << 16) | o.value, en, zh));
             }
         }
         all
     });
-    texts.get(phase * OPERATIONS.len() + operation).map(String::as_str)
+    let key = (phase.value << 16) | operation.value;
+    texts.iter().find(|(k, _, _)| *k == key).map(|(_, en, zh)| if chinese { zh.as_str() } else { en.as_str() })
 }
 
 #[cfg(test)]
@@ -104,6 +120,49 @@ mod tests {
         assert_eq!(parse_setupdiag("2024-05-01"), None);
         assert_eq!(parse_setupdiag("0x80070002-0x123456"), None);
         assert_eq!(parse_setupdiag("banana"), None);
+    }
+
+    /// Every entry of the table: well formed, in value order without gaps, a symbol of its kind, both
+    /// languages; and each decodes inside an extend code.
+    #[test]
+    fn every_phase_and_operation_of_the_table_decodes() {
+        let data_lines = EXTENDED.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()).count();
+        let (phases, operations) = setup_steps();
+        assert_eq!((phases.len(), operations.len(), data_lines), (6, 33, 39));
+        for (i, p) in phases.iter().enumerate() {
+            assert_eq!(p.value as usize, i);
+            assert!(p.symbol.starts_with("SP_EXECUTION_") && !p.symbol.starts_with("SP_EXECUTION_OP_"), "{p:?}");
+            assert!(!p.en.is_empty() && !p.zh_cn.is_empty(), "{p:?}");
+        }
+        for (i, o) in operations.iter().enumerate() {
+            assert_eq!(o.value as usize, i);
+            assert!(o.symbol.starts_with("SP_EXECUTION_OP_"), "{o:?}");
+            assert!(!o.en.is_empty() && !o.zh_cn.is_empty(), "{o:?}");
+            for p in phases {
+                let text = describe_extended((p.value << 16) | o.value).expect("documented");
+                assert!(text.contains(p.symbol) && text.contains(o.symbol), "{text}");
+                let zh = describe_extended_zh((p.value << 16) | o.value).expect("documented");
+                assert!(zh.contains(p.zh_cn) && zh.contains(o.zh_cn), "{zh}");
+            }
+        }
+    }
+
+    /// The pairs Microsoft's page and SetupDiag's reports cite.
+    #[test]
+    fn documented_examples_decode_to_their_phase_and_operation() {
+        for (ext, phase, operation) in [
+            (0x30018, "SP_EXECUTION_FIRST_BOOT", "SP_EXECUTION_OP_SYSPREP"),
+            (0x2000C, "SP_EXECUTION_SAFE_OS", "SP_EXECUTION_OP_APPLY_IMAGE"),
+            (0x20017, "SP_EXECUTION_SAFE_OS", "SP_EXECUTION_OP_BOOT"),
+            (0x4000D, "SP_EXECUTION_OOBE_BOOT", "SP_EXECUTION_OP_MIGRATE_DATA"),
+            (0x40017, "SP_EXECUTION_OOBE_BOOT", "SP_EXECUTION_OP_BOOT"),
+            (0x30017, "SP_EXECUTION_FIRST_BOOT", "SP_EXECUTION_OP_BOOT"),
+            (0x20007, "SP_EXECUTION_SAFE_OS", "SP_EXECUTION_OP_INSTALL_DRVIERS"),
+            (0x10019, "SP_EXECUTION_DOWNLEVEL", "SP_EXECUTION_OP_OOBE"),
+        ] {
+            let text = describe_extended(ext).expect("documented");
+            assert!(text.contains(&format!("({phase});")) && text.ends_with(&format!("({operation})")), "{text}");
+        }
     }
 
     #[test]
