@@ -19,7 +19,13 @@ const SAME_RUN_MILLIS: i64 = 6 * 3_600_000;
 const CANCELLED: u32 = 0x8007_04C7;
 
 fn is_setup(event: &Event) -> bool {
-    matches!(event.source, Source::Panther | Source::SetupDiag)
+    event.source == Source::Panther
+}
+
+/// SetupDiag's verdict (its matched profile, with the code it reports): it runs after the failure, often days
+/// later, so it is matched to a run by its code, not by time.
+fn is_setupdiag_verdict(event: &Event) -> bool {
+    event.source == Source::SetupDiag && event.action == Action::Error
 }
 
 /// The result line of a run: setup's own result (a `SetupResult`/post-reboot event) with its extended code.
@@ -143,7 +149,12 @@ pub(crate) fn upgrade_findings(
     timeline: &Timeline,
 ) -> HashSet<EventId> {
     let mut claimed = HashSet::new();
-    for run in runs(timeline) {
+    let all_runs = runs(timeline);
+    let verdicts: Vec<usize> =
+        (0..timeline.events.len()).filter(|&i| is_setupdiag_verdict(&timeline.events[i])).collect();
+    let single_run = all_runs.len() == 1;
+    let verdicts = &verdicts;
+    for run in all_runs {
         let events = &timeline.events;
         let evidence = |i: usize| Evidence::of(EventId(i), &events[i]);
         let result = run.events.iter().rev().copied().find(|&i| is_result(&events[i]));
@@ -205,6 +216,17 @@ pub(crate) fn upgrade_findings(
             let state = if d.finished { "failed" } else { "never finished: the system stopped during it" };
             items.push(format!("device install {}{driver}: {state}{step}", d.device.as_deref().unwrap_or("?")));
         }
+        // SetupDiag's own verdict on this run, when its results are in the input: the one with the run's code,
+        // else (one run only) any. Agreement is said; a difference shows both.
+        let setupdiag = verdicts
+            .iter()
+            .copied()
+            .find(|&i| code.is_some() && events[i].code == code)
+            .or_else(|| verdicts.first().copied().filter(|_| single_run));
+        if let Some(i) = setupdiag {
+            claimed.insert(EventId(i));
+            items.push(compare_with_setupdiag(&events[i], code, extended.as_deref()));
+        }
         let reason = match device {
             Some(_) => "SetupAPI's log shows the device install the new system's first boot stopped in",
             None => "Windows Setup's own result and rollback records",
@@ -214,8 +236,14 @@ pub(crate) fn upgrade_findings(
             .events
             .iter()
             .copied()
+            .chain(setupdiag)
             .filter(|&i| i != outcome && i != first_cause)
-            .filter(|&i| is_rollback_start(&events[i]) || is_result(&events[i]) || events[i].setup_fact().is_some())
+            .filter(|&i| {
+                is_rollback_start(&events[i])
+                    || is_result(&events[i])
+                    || events[i].setup_fact().is_some()
+                    || is_setupdiag_verdict(&events[i])
+            })
             .map(evidence)
             .collect();
         let event = &events[outcome];
@@ -237,5 +265,68 @@ pub(crate) fn upgrade_findings(
             )
         });
     }
+    // SetupDiag's verdicts on runs whose setup logs are not in the input: SetupDiag's word is all there is.
+    let unmatched: Vec<usize> = verdicts.iter().copied().filter(|&i| !claimed.contains(&EventId(i))).collect();
+    for i in unmatched {
+        let event = &timeline.events[i];
+        claimed.insert(EventId(i));
+        let profile =
+            event.message.strip_prefix("SetupDiag: ").and_then(|m| m.split(':').next()).unwrap_or("a failure profile");
+        let code_ref = event.code.map(|c| CodeRef::new(c, None));
+        let with = match (&code_ref, event.phase.as_deref()) {
+            (Some(c), Some(e)) => match extended_short(e) {
+                Some(short) => format!(" with {}-{e} ({short})", c.hex),
+                None => format!(" with {}-{e}", c.hex),
+            },
+            (Some(c), None) => format!(" with {}", c.label()),
+            _ => String::new(),
+        };
+        let evidence = Evidence::of(EventId(i), event);
+        let reason = "SetupDiag's results only: the setup logs it read are not in the input".to_string();
+        findings.push(Finding {
+            client: Some("SetupDiag".to_string()),
+            phase: event.phase.as_deref().map(extended_label),
+            code: code_ref,
+            items: vec![format!("SetupDiag matched profile {profile}")],
+            local_time: event.local,
+            utc_time: event.utc,
+            ..Finding::new(
+                Verdict::Failed,
+                format!("Windows Setup failed{with}, as SetupDiag reports (profile {profile})"),
+                evidence.clone(),
+                evidence,
+                Confidence::Medium,
+                reason,
+            )
+        });
+    }
     claimed
+}
+
+/// What SetupDiag concluded about the run, against what patchdx read from the logs.
+fn compare_with_setupdiag(verdict: &Event, code: Option<u32>, extended: Option<&str>) -> String {
+    let profile =
+        verdict.message.strip_prefix("SetupDiag: ").and_then(|m| m.split(':').next()).unwrap_or("a failure profile");
+    let theirs = match (verdict.code, verdict.phase.as_deref()) {
+        (Some(c), Some(e)) => format!("0x{c:08X}-{e}"),
+        (Some(c), None) => format!("0x{c:08X}"),
+        _ => "no code".to_string(),
+    };
+    let ours = match (code, extended) {
+        (Some(c), Some(e)) => format!("0x{c:08X}-{e}"),
+        (Some(c), None) => format!("0x{c:08X}"),
+        _ => "no code".to_string(),
+    };
+    let agree_code = verdict.code.is_some() && verdict.code == code;
+    let agree_phase = verdict.phase.as_deref().map(str::to_ascii_uppercase) == extended.map(str::to_ascii_uppercase);
+    let place = format!("{}:{}", verdict.file, verdict.line.unwrap_or(0));
+    match (agree_code, agree_phase) {
+        (true, true) => format!("SetupDiag agrees ({place}): profile {profile}, {theirs}"),
+        (true, false) => format!(
+            "SetupDiag ({place}) agrees on the code but not on the phase: profile {profile}, {theirs}; the logs' own result is {ours}"
+        ),
+        _ => format!(
+            "SetupDiag ({place}) differs: profile {profile}, {theirs}; the logs' own result is {ours} (SetupDiag reports the failure it matched first; the setup log's result line is what setup itself recorded)"
+        ),
+    }
 }

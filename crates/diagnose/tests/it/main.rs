@@ -18,3 +18,4 @@ mod scan_failures;
 mod sfc_files;
 mod timeline;
 mod two_codes_one_session;
+mod upgrades;
