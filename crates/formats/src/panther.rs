@@ -16,6 +16,16 @@ use std::sync::OnceLock;
 /// Reads a Panther file of any of the shapes above; SetupDiag results come back as `Source::SetupDiag`.
 pub fn read(entry: &Entry) -> SourceFile {
     let is_err = entry.kind == FileKind::PantherSetupErr || entry.file_name().to_ascii_lowercase().contains("setuperr");
+    if entry.kind == FileKind::SetupDiagResults && !looks_like_xml(entry) {
+        // SetupDiagResults.log (text) or .json: small, read whole.
+        let mut warnings = Vec::new();
+        let mut file = match crate::text::read_text(entry, 16 << 20, &mut warnings) {
+            Some(text) => parse_setupdiag_text(&entry.path, &text),
+            None => SourceFile::new(&entry.path, Source::SetupDiag),
+        };
+        file.warnings.splice(0..0, warnings);
+        return file;
+    }
     if entry.kind == FileKind::SetupDiagResults || looks_like_xml(entry) {
         let mut warnings = Vec::new();
         let mut file = match crate::text::read_text(entry, 64 << 20, &mut warnings) {
@@ -406,6 +416,87 @@ fn setupdiag(path: &str, text: &str) -> SourceFile {
     file
 }
 
+/// SetupDiag's text results (`SetupDiagResults.log`: `Matching Profile found: <rule> - <guid>`, a System
+/// Information block, then `Error: SetupDiag reports …` lines) and its JSON results (`"ProfileName":"…"`,
+/// `"FailureDetails":"Err = 0x…-0x…, …"`): the matched profile and the failure, as one event like the XML's.
+pub fn parse_setupdiag_text(path: &str, text: &str) -> SourceFile {
+    let mut file = SourceFile::new(path, Source::SetupDiag);
+    // A JSON string value, up to its closing quote (the document may be on one line or pretty-printed).
+    let json_value = |line: &str, key: &str| -> Option<String> {
+        let rest = line.split_once(&format!("\"{key}\":"))?.1.trim_start().strip_prefix('"')?;
+        let mut value = String::new();
+        let mut chars = rest.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '"' => break,
+                '\\' => match chars.next() {
+                    Some('n') => value.push(' '),
+                    Some('u') => {
+                        let hex: String = chars.by_ref().take(4).collect();
+                        let decoded = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32);
+                        value.push(decoded.filter(|c| !c.is_control()).unwrap_or(' '));
+                    }
+                    Some(other) => value.push(other),
+                    None => break,
+                },
+                c => value.push(c),
+            }
+        }
+        Some(value.trim().to_string())
+    };
+    let mut profile: Option<(String, u64)> = None;
+    let mut errors: Vec<(String, u64)> = Vec::new();
+    let mut target: Option<String> = None;
+    for (index, raw) in text.lines().enumerate() {
+        let number = index as u64 + 1;
+        let line = raw.trim().trim_start_matches('\u{feff}');
+        // Text lines first; a JSON document may hold every key on one line.
+        if let Some(rest) = line.strip_prefix("Matching Profile found:") {
+            let name = rest.split(" - ").next().unwrap_or(rest).trim();
+            profile = profile.or(Some((name.to_string(), number)));
+        } else if line.starts_with("Error:") && line.contains("SetupDiag reports") || line.starts_with("Error: 0x") {
+            errors.push((line.to_string(), number));
+        } else if let Some(rest) = line.strip_prefix("TargetOSBuildString = ") {
+            target = Some(rest.to_string());
+        }
+        if let Some(name) = json_value(line, "ProfileName") {
+            profile = profile.or(Some((name, number)));
+        }
+        if let Some(details) = json_value(line, "FailureDetails") {
+            errors.push((details, number));
+        }
+        if let Some(rest) = json_value(line, "TargetOSBuildString") {
+            target = Some(rest);
+        }
+        file.records = number;
+    }
+    let Some((profile, line)) = profile else {
+        file.note = Some("SetupDiag results without a matched failure profile".to_string());
+        return file;
+    };
+    // The line that states an extended code is SetupDiag's summary of the failure; else the first code.
+    let coded: Vec<(Option<u32>, Option<String>)> = errors.iter().map(|(e, _)| setup_code(e)).collect();
+    let (code, extended) = coded
+        .iter()
+        .find(|(c, x)| c.is_some() && x.is_some())
+        .or_else(|| coded.iter().find(|(c, _)| c.is_some()))
+        .cloned()
+        .unwrap_or_default();
+    let detail: Vec<&str> = errors.iter().map(|(e, _)| e.as_str()).take(4).collect();
+    let message = format!("SetupDiag: {profile}: {}", detail.join(" | "));
+    let mut event = Event::new(Source::SetupDiag, path, Action::Error, Level::Error, crate::text::clip(&message, 600));
+    event.line = Some(line);
+    event.code = code;
+    event.phase = extended;
+    event.kb = detail.iter().find_map(|d| kb_of(d));
+    file.events.push(event);
+    file.note = Some(match target {
+        Some(t) => format!("SetupDiag matched profile {profile} (target build {t})"),
+        None => format!("SetupDiag matched profile {profile}"),
+    });
+    file
+}
+
 fn looks_like_xml(entry: &Entry) -> bool {
     let head = crate::text::head_lines(entry, 4);
     head.trim_start_matches('\u{feff}').trim_start().starts_with('<')
@@ -507,6 +598,16 @@ impl crate::source::EvidenceSource for PantherSource {
             if head.contains("#RowsetSchema") && head.contains("name=\"Msg\"") {
                 return Some(Claim::new(FileKind::PantherSetupErr, 92));
             }
+        }
+        // SetupDiag's text and JSON results.
+        let setupdiag_line = |l: &str| {
+            let l = l.trim();
+            l.starts_with("Matching Profile found:")
+                || (l.contains("\"ProfileName\":") && sample.text.contains("\"ProfileGuid\""))
+                || (l.starts_with("Error: SetupDiag reports") && sample.lower_name.contains("setupdiag"))
+        };
+        if sample.count_plain(setupdiag_line) > 0 {
+            return Some(Claim::new(FileKind::SetupDiagResults, 93));
         }
         let n = counts(sample);
         // An upgrade's setupact.log embeds CBS and DISM lines; CBS.log and dism.log carry setup components

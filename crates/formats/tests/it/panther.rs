@@ -6,6 +6,7 @@ use patchdx_bundle::FileKind;
 use patchdx_formats::event::{Action, Level, Source, SourceFile};
 use patchdx_testkit::fixtures::fixture;
 use std::collections::BTreeMap;
+use std::path::Path;
 
 struct Read {
     kind: FileKind,
@@ -378,5 +379,49 @@ fn rickak77_upgrade_exits_with_0x80070032_0x50013() {
     assert_eq!(
         (result.action, result.code, result.phase.as_deref()),
         (Action::InstallFailed, Some(0x8007_0032), Some("0x50013"))
+    );
+}
+
+/// SetupDiag's text results: the matched profile's line, and the code of the line that states an extended code
+/// (SetupDiag's summary of the failure).
+#[test]
+fn setupdiag_text_results_give_the_profile_and_the_extended_code() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/data/panther/SetupDiagResults-OptionalComponentOpenPackageFailed-0x8007001F-0x50015.log");
+    let bundle = patchdx_formats::registry::open(&path, &Default::default()).expect("open");
+    assert_eq!(bundle.entries[0].kind, FileKind::SetupDiagResults);
+    let file = patchdx_formats::read_source(&bundle.entries[0]).expect("read");
+    assert_eq!(file.events.len(), 1);
+    let e = &file.events[0];
+    assert_eq!(
+        (e.source, e.line, e.code, e.phase.as_deref()),
+        (Source::SetupDiag, Some(1), Some(0x8007_001F), Some("0x50015"))
+    );
+    assert!(
+        e.message
+            .starts_with("SetupDiag: OptionalComponentOpenPackageFailed: Error: SetupDiag reports Optional Component")
+    );
+    assert_eq!(
+        file.note.as_deref(),
+        Some(
+            "SetupDiag matched profile OptionalComponentOpenPackageFailed (target build 10.0.16299.15 (rs3_release.170928-1534))"
+        )
+    );
+}
+
+/// SetupDiag's JSON results, all on one line: profile and failure details read from their keys.
+#[test]
+fn setupdiag_json_results_on_one_line_give_the_profile_and_code() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/data/panther/SetupDiagResults-FindSPFatalError-0x00000057-one-line.json");
+    let bundle = patchdx_formats::registry::open(&path, &Default::default()).expect("open");
+    assert_eq!(bundle.entries[0].kind, FileKind::SetupDiagResults);
+    let file = patchdx_formats::read_source(&bundle.entries[0]).expect("read");
+    let e = &file.events[0];
+    assert_eq!((e.code, e.phase.as_deref()), (Some(0x8007_0057), None));
+    assert!(
+        e.message.starts_with("SetupDiag: FindSPFatalError: Err = 0x00000057, LastOperation = Gather data"),
+        "{}",
+        e.message
     );
 }
