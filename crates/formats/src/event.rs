@@ -220,47 +220,43 @@ impl Event {
         }
     }
 
+    /// The source's own record, when the event has one.
+    pub fn source_record(&self) -> Option<&SourceRecord> {
+        match &self.facts.record {
+            Record::Of(record) => Some(record),
+            Record::Plain => None,
+        }
+    }
+
     /// The CBS record of a CBS event.
     pub fn cbs(&self) -> Option<&crate::record::CbsRecord> {
-        match &self.facts.record {
-            Record::Of(record) => match record.as_ref() {
-                SourceRecord::Cbs(record) => Some(record),
-                _ => None,
-            },
-            Record::Plain => None,
+        match self.source_record()? {
+            SourceRecord::Cbs(record) => Some(record),
+            _ => None,
         }
     }
 
     /// The program that asked for the operation, where the log names it (see [`crate::record::DismRecord`]).
     pub fn caller(&self) -> Option<&str> {
-        match &self.facts.record {
-            Record::Of(record) => match record.as_ref() {
-                SourceRecord::Dism(record) => record.caller.as_deref(),
-                _ => None,
-            },
-            Record::Plain => None,
+        match self.source_record()? {
+            SourceRecord::Dism(record) => record.caller.as_deref(),
+            _ => None,
         }
     }
 
     /// The device-install section of a SetupAPI event.
     pub fn device_install(&self) -> Option<&crate::record::DeviceInstall> {
-        match &self.facts.record {
-            Record::Of(record) => match record.as_ref() {
-                SourceRecord::DeviceInstall(install) => Some(install),
-                _ => None,
-            },
-            Record::Plain => None,
+        match self.source_record()? {
+            SourceRecord::DeviceInstall(install) => Some(install),
+            _ => None,
         }
     }
 
     /// What a Windows Setup event states about its run.
     pub fn setup_fact(&self) -> Option<&crate::record::SetupFact> {
-        match &self.facts.record {
-            Record::Of(record) => match record.as_ref() {
-                SourceRecord::Setup(fact) => Some(fact),
-                _ => None,
-            },
-            Record::Plain => None,
+        match self.source_record()? {
+            SourceRecord::Setup(fact) => Some(fact),
+            _ => None,
         }
     }
 
