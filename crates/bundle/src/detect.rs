@@ -29,6 +29,8 @@ pub enum FileKind {
     CmTrace,
     /// SetupAPI's device-install log (setupapi.dev.log, setupapi.upgrade.log).
     SetupApiLog,
+    /// Windows Setup's compatibility results: `CompatData_*.xml`, `ScanResult.xml`, Panther's `appcompat.xml`.
+    SetupCompatReport,
     SessionsXml,
     PendingXml,
     SetupDiagResults,
@@ -58,6 +60,7 @@ impl FileKind {
             FileKind::DpxLog => "Delta Patch Expander (DPX) log",
             FileKind::CmTrace => "ConfigMgr (CMTrace) log",
             FileKind::SetupApiLog => "SetupAPI device install log",
+            FileKind::SetupCompatReport => "Windows Setup compatibility report",
             FileKind::SessionsXml => "servicing Sessions XML",
             FileKind::PendingXml => "pending.xml",
             FileKind::SetupDiagResults => "SetupDiag results",

@@ -108,7 +108,7 @@ struct TimelineArgs {
     #[arg(long)]
     kb: Option<String>,
     /// Only these sources (repeatable): cbs, dism, windows-update-log, reporting-events, setup-evtx, system-evtx,
-    /// application-evtx, windows-update-client-evtx, sfc, panther, setup-diag, cm-trace, sessions-xml, pending-xml, setupapi.
+    /// application-evtx, windows-update-client-evtx, sfc, panther, setup-diag, cm-trace, sessions-xml, pending-xml, setupapi, setup-compat.
     #[arg(long = "source", value_name = "SOURCE")]
     sources: Vec<String>,
     /// Only events whose message matches this regular expression.

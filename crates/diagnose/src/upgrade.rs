@@ -1,13 +1,16 @@
 //! Feature updates and in-place upgrades: Windows Setup's records of one run (its rollback phases, its result
 //! and extended code, what started it, the build it installed, how often it had rolled back) become one
 //! attempt and one finding, whose first cause is the device install its first boot stopped in when SetupAPI's
-//! log holds one. A run the user cancelled is an observation, not a failure.
+//! log holds one. A run that a compatibility hard block stopped (setup's compat codes 0xC19002xx, or a hard
+//! block of its time in CompatData/ScanResult/appcompat.xml) is "blocked before it started", its first cause
+//! the block's record; a hard block no setup log of the input reports is such a finding on its own. Soft blocks
+//! are listed, never failures. A run the user cancelled is an observation, not a failure.
 
 use crate::model::{CodeRef, Confidence, EventId, Evidence, Finding, Observation, Verdict};
 use crate::timeline::Timeline;
 use patchdx_formats::CivilTime;
 use patchdx_formats::event::{Action, Event, Level, Source};
-use patchdx_formats::record::SetupFact;
+use patchdx_formats::record::{BlockLevel, CompatBlock, CompatSubject, SetupFact};
 use std::collections::HashSet;
 
 /// Records of one setup run lie at most this far apart. A rollback's first phase runs in the recovery
@@ -34,6 +37,64 @@ fn is_result(event: &Event) -> bool {
         && matches!(event.action, Action::Rollback | Action::InstallFailed)
         && event.code.is_some_and(patchdx_codes::is_failure)
         && event.phase.as_deref().is_some_and(|p| p.starts_with("0x"))
+}
+
+/// Setup's codes for a compatibility block (MOSETUP_E_COMPAT_SYSREQ_BLOCK 0xC1900200 to
+/// MOSETUP_E_COMPAT_RECOVERYREQ_CANCEL 0xC190020B): the scan found something that stops the upgrade before it
+/// changes anything.
+fn is_compat_code(code: u32) -> bool {
+    (0xC190_0200..=0xC190_020B).contains(&code)
+}
+
+/// A setup record that states a compat code as the run's failure.
+fn is_compat_result(event: &Event) -> bool {
+    is_setup(event)
+        && matches!(event.action, Action::Rollback | Action::InstallFailed | Action::Error)
+        && event.code.is_some_and(is_compat_code)
+}
+
+/// A block of setup's compatibility results, by level.
+fn block_of(event: &Event, level: BlockLevel) -> Option<&CompatBlock> {
+    (event.source == Source::SetupCompat).then(|| event.compat_block()).flatten().filter(|b| b.level == level)
+}
+
+/// What blocked, as a title names it.
+fn blocker(block: &CompatBlock) -> String {
+    match block.subject {
+        CompatSubject::Unnamed => "a compatibility hard block the report does not name".to_string(),
+        _ => block.label(),
+    }
+}
+
+/// `app "A", driver package "B" and 2 more`.
+fn blockers(blocks: &[&CompatBlock]) -> String {
+    let names: Vec<String> = blocks.iter().take(2).map(|b| blocker(b)).collect();
+    match blocks.len() {
+        0 => String::new(),
+        1 | 2 => names.join(" and "),
+        n => format!("{} and {} more", names.join(", "), n - 2),
+    }
+}
+
+fn block_item(block: &CompatBlock) -> String {
+    let level = match block.level {
+        BlockLevel::Hard => "hard block",
+        BlockLevel::Soft => "soft block (not a failure: the upgrade can go on)",
+    };
+    let mut item = format!("{level}: {}", block.label());
+    if let Some(inf) = block.inf.as_deref().filter(|_| block.subject != CompatSubject::DriverPackage) {
+        item.push_str(&format!(", driver {inf}"));
+    }
+    if block.subject == CompatSubject::DriverPackage {
+        item.push_str(" will not be migrated");
+        if block.signed == Some(false) {
+            item.push_str(" (its binaries are not signed)");
+        }
+    }
+    if let Some(message) = &block.message {
+        item.push_str(&format!(": {}", patchdx_formats::text::clip(message, 200)));
+    }
+    item
 }
 
 fn is_rollback_start(event: &Event) -> bool {
@@ -64,7 +125,12 @@ fn runs(timeline: &Timeline) -> Vec<Run> {
         }
         last = Some(at);
     }
-    runs.retain(|r| r.events.iter().any(|&i| is_result(&timeline.events[i]) || is_rollback_start(&timeline.events[i])));
+    runs.retain(|r| {
+        r.events.iter().any(|&i| {
+            let e = &timeline.events[i];
+            is_result(e) || is_rollback_start(e) || is_compat_result(e)
+        })
+    });
     runs
 }
 
@@ -116,6 +182,25 @@ fn stopped_device_install(timeline: &Timeline, run: &Run) -> Option<usize> {
         .max_by_key(|&&i| timeline.events[i].local.map(CivilTime::millis))
         .or_else(|| candidates.iter().find(device))
         .copied()
+}
+
+/// The compatibility entries of `level` laid within the run's time (a scan runs before setup's result, up to a
+/// run's length earlier), in timeline order; entries without a time only when `untimed` (a compat-coded run
+/// with no timed report of its own).
+fn blocks_of_run(timeline: &Timeline, run: &Run, level: BlockLevel, untimed: bool) -> Vec<usize> {
+    let times: Vec<i64> = run.events.iter().filter_map(|&i| timeline.events[i].local.map(CivilTime::millis)).collect();
+    let (Some(&min), Some(&max)) = (times.iter().min(), times.iter().max()) else { return Vec::new() };
+    let of_level = |i: &usize| block_of(&timeline.events[*i], level).is_some();
+    let timed: Vec<usize> = (0..timeline.events.len())
+        .filter(of_level)
+        .filter(|&i| {
+            timeline.events[i].local.is_some_and(|t| (min - SAME_RUN_MILLIS..=max + 60_000).contains(&t.millis()))
+        })
+        .collect();
+    if !timed.is_empty() || !untimed {
+        return timed;
+    }
+    (0..timeline.events.len()).filter(of_level).filter(|&i| timeline.events[i].local.is_none()).collect()
 }
 
 /// `0x30018` → `FIRST_BOOT, SYSPREP`: the phase and operation names of Microsoft's table, for titles.
@@ -179,6 +264,21 @@ pub(crate) fn upgrade_findings(
             });
             continue;
         }
+        let compat_code = code
+            .filter(|&c| is_compat_code(c))
+            .or_else(|| run.events.iter().rev().find(|&&i| is_compat_result(&events[i])).and_then(|&i| events[i].code));
+        let hard = blocks_of_run(timeline, &run, BlockLevel::Hard, compat_code.is_some());
+        let soft = blocks_of_run(timeline, &run, BlockLevel::Soft, compat_code.is_some());
+        claimed.extend(hard.iter().chain(&soft).map(|&i| EventId(i)));
+        // Blocked: setup said so with a compat code, or a hard block of the run's time stopped a run that never
+        // got as far as rolling back.
+        let blocked = compat_code.is_some() || (!hard.is_empty() && !rolled_back);
+        if blocked {
+            let code = compat_code.or(code);
+            let outcome = run.events.iter().rev().copied().find(|&i| is_compat_result(&events[i])).unwrap_or(outcome);
+            findings.push(blocked_finding(timeline, &facts, &hard, &soft, code, Some(outcome), &run.events));
+            continue;
+        }
         let device = stopped_device_install(timeline, &run);
         let first_cause = device.unwrap_or(first_setup);
         let what = if rolled_back { "rolled back" } else { "failed" };
@@ -210,6 +310,7 @@ pub(crate) fn upgrade_findings(
         if !phases.is_empty() {
             items.push(format!("{} rollback phase(s) in the logs", phases.len()));
         }
+        items.extend(soft.iter().filter_map(|&i| events[i].compat_block()).map(block_item));
         if let Some(d) = device.and_then(|i| events[i].device_install()) {
             let driver = d.driver_label().map(|l| format!(" with {l}")).unwrap_or_default();
             let step = d.last_step.as_ref().map(|(_, s)| format!("; last step: {s}")).unwrap_or_default();
@@ -300,6 +401,28 @@ pub(crate) fn upgrade_findings(
             )
         });
     }
+    // Hard blocks no setup run of the input reports: the scan stopped the upgrade before setup logged a run (or
+    // its logs are not in the input). One finding per report.
+    let mut files: Vec<&str> = Vec::new();
+    for (i, e) in timeline.events.iter().enumerate() {
+        if block_of(e, BlockLevel::Hard).is_some()
+            && !claimed.contains(&EventId(i))
+            && !files.contains(&e.file.as_str())
+        {
+            files.push(&e.file);
+        }
+    }
+    for file in files {
+        let of_file = |level| -> Vec<usize> {
+            (0..timeline.events.len())
+                .filter(|&i| timeline.events[i].file == file && block_of(&timeline.events[i], level).is_some())
+                .filter(|&i| !claimed.contains(&EventId(i)))
+                .collect()
+        };
+        let (hard, soft) = (of_file(BlockLevel::Hard), of_file(BlockLevel::Soft));
+        claimed.extend(hard.iter().chain(&soft).map(|&i| EventId(i)));
+        findings.push(blocked_finding(timeline, &Facts::default(), &hard, &soft, None, None, &[]));
+    }
     claimed
 }
 
@@ -328,5 +451,72 @@ fn compare_with_setupdiag(verdict: &Event, code: Option<u32>, extended: Option<&
         _ => format!(
             "SetupDiag ({place}) differs: profile {profile}, {theirs}; the logs' own result is {ours} (SetupDiag reports the failure it matched first; the setup log's result line is what setup itself recorded)"
         ),
+    }
+}
+
+/// The finding of a setup run a compatibility block stopped: its first cause the first hard block (else the
+/// setup record that states the compat code), every block listed.
+fn blocked_finding(
+    timeline: &Timeline,
+    facts: &Facts,
+    hard: &[usize],
+    soft: &[usize],
+    code: Option<u32>,
+    result: Option<usize>,
+    run: &[usize],
+) -> Finding {
+    let events = &timeline.events;
+    let evidence = |i: usize| Evidence::of(EventId(i), &events[i]);
+    let subject = match &facts.target {
+        Some(build) => format!("Feature update to build {build}"),
+        None => "Windows Setup (feature update or upgrade)".to_string(),
+    };
+    let blocks: Vec<&CompatBlock> = hard.iter().filter_map(|&i| events[i].compat_block()).collect();
+    let code_ref = code.map(|c| CodeRef::new(c, None));
+    let title = match (blocks.is_empty(), &code_ref) {
+        (false, Some(c)) => format!("{subject} blocked before it started by {} ({})", blockers(&blocks), c.label()),
+        (false, None) => format!("{subject} blocked before it started by {}", blockers(&blocks)),
+        (true, Some(c)) => format!("{subject} blocked before it started with {}", c.label()),
+        (true, None) => format!("{subject} blocked before it started"),
+    };
+    let mut items = Vec::new();
+    if let Some(source) = &facts.source {
+        items.push(format!("upgrading from build {source}"));
+    }
+    if let Some(by) = &facts.started_by {
+        items.push(format!("started by {by}"));
+    }
+    items.extend(hard.iter().chain(soft).filter_map(|&i| events[i].compat_block()).map(block_item));
+    if blocks.is_empty() {
+        items.push(
+            "no compatibility report of the input names the block: collect C:\\$WINDOWS.~BT\\Sources\\Panther\\CompatData_*.xml"
+                .to_string(),
+        );
+    }
+    // Every hard block is in the file(s) read before the run; `result` or the first hard block is a record.
+    let first_cause = hard.first().copied().or(result).unwrap_or_default();
+    let outcome = result.unwrap_or_else(|| hard.last().copied().unwrap_or(first_cause));
+    let cascade: Vec<Evidence> = hard
+        .iter()
+        .copied()
+        .skip(1)
+        .chain(run.iter().copied().filter(|&i| events[i].setup_fact().is_some()))
+        .filter(|&i| i != outcome)
+        .map(evidence)
+        .collect();
+    let (confidence, reason) = match (blocks.is_empty(), code.is_some()) {
+        (false, true) => (Confidence::High, "setup's compat code and its compatibility report's hard block agree"),
+        (false, false) => (Confidence::High, "Windows Setup's compatibility report names a hard block"),
+        (true, _) => (Confidence::Medium, "setup's compat code; no compatibility report in the input names the block"),
+    };
+    let event = &events[outcome];
+    Finding {
+        client: facts.started_by.clone(),
+        code: code_ref,
+        cascade,
+        items,
+        local_time: event.local,
+        utc_time: event.utc,
+        ..Finding::new(Verdict::Failed, title, evidence(first_cause), evidence(outcome), confidence, reason.to_string())
     }
 }

@@ -32,6 +32,8 @@ crate::named_enum! {
         PendingXml = "pending-xml",
         /// SetupAPI's device-install log (setupapi.dev.log).
         SetupApi = "setupapi",
+        /// Windows Setup's compatibility results (CompatData_*.xml, ScanResult.xml, Panther's appcompat.xml).
+        SetupCompat = "setup-compat",
     }
 }
 
@@ -54,6 +56,7 @@ impl Source {
             Source::SessionsXml => "Sessions.xml",
             Source::PendingXml => "pending.xml",
             Source::SetupApi => "SetupAPI",
+            Source::SetupCompat => "CompatData",
         }
     }
 
@@ -194,6 +197,9 @@ pub enum SourceRecord {
     DeviceInstall(Box<crate::record::DeviceInstall>),
     /// What Windows Setup states about its run.
     Setup(crate::record::SetupFact),
+    /// An entry of setup's compatibility results that blocks or warns about the upgrade (boxed, like a device
+    /// install).
+    CompatBlock(Box<crate::record::CompatBlock>),
 }
 
 impl Event {
@@ -257,6 +263,17 @@ impl Event {
         match self.source_record()? {
             SourceRecord::Setup(fact) => Some(fact),
             _ => None,
+        }
+    }
+
+    /// The compatibility block a setup compatibility event reports.
+    pub fn compat_block(&self) -> Option<&crate::record::CompatBlock> {
+        match &self.facts.record {
+            Record::Of(record) => match record.as_ref() {
+                SourceRecord::CompatBlock(block) => Some(block),
+                _ => None,
+            },
+            Record::Plain => None,
         }
     }
 

@@ -15,6 +15,7 @@ pub mod text;
 pub mod time;
 // Evidence sources (one module each; keep this list sorted, one line per module):
 pub mod cmtrace;
+pub mod compat;
 pub mod dism;
 pub mod evtx;
 pub mod panther;

@@ -347,3 +347,85 @@ fn host_of(command_line: &str) -> String {
     };
     by.to_string()
 }
+
+/// How strongly Windows Setup's compatibility scan holds an item against the upgrade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockLevel {
+    /// `BlockingType="Hard"` (or a `<HardBlocks>` entry): setup will not upgrade while the item is there.
+    Hard,
+    /// `BlockingType="Soft"`, a driver package setup will not migrate (`BlockMigration="True"`), or a
+    /// `<SoftBlocks>` entry: the upgrade may go on, the item needs attention.
+    Soft,
+}
+
+/// What kind of thing a compatibility entry is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompatSubject {
+    /// `<Program Name=… Id=…>`: an installed application.
+    Program,
+    /// `<Device Class=… DeviceInstanceId=… Manufacturer=… Model=…>`: a device (and its driver).
+    Device,
+    /// `<DriverPackage Inf=… BlockMigration=…>`: a third-party driver package of the driver store.
+    DriverPackage,
+    /// `<HardwareItem HardwareType=…>`: a system requirement (processor, memory, disk space, firmware…).
+    Hardware,
+    /// A `<HardBlocks>`/`<SoftBlocks>` section of Panther's `appcompat.xml` whose entries the file does not
+    /// (or no longer, when cut) name.
+    Unnamed,
+}
+
+impl CompatSubject {
+    pub fn label(self) -> &'static str {
+        match self {
+            CompatSubject::Program => "app",
+            CompatSubject::Device => "device",
+            CompatSubject::DriverPackage => "driver package",
+            CompatSubject::Hardware => "system requirement",
+            CompatSubject::Unnamed => "compatibility issue",
+        }
+    }
+}
+
+/// One entry of Windows Setup's compatibility results (`CompatData_*.xml`, `ScanResult.xml`, Panther's
+/// `appcompat.xml`) that holds something against the upgrade, with what the file names it by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CompatBlock {
+    pub level: BlockLevel,
+    pub subject: CompatSubject,
+    /// The program's `Name`, the device's `Manufacturer Model`, the hardware item's `Title` or
+    /// `HardwareType`, the driver package's `Inf`.
+    pub name: Option<String>,
+    /// The program's `Id`, the device's `DeviceInstanceId` (its hardware path), the hardware item's
+    /// `HardwareType`.
+    pub id: Option<String>,
+    /// The driver package's INF (`oem12.inf`), or one a device or program entry names.
+    pub inf: Option<String>,
+    /// The device's setup class (`Display`, `Net`, …).
+    pub class: Option<String>,
+    /// `StatusDetail` (`WarnUpgrade`, …).
+    pub status: Option<String>,
+    /// What setup tells the user about it (`Message`, or the text of an `appcompat.xml` `<Message>`).
+    pub message: Option<String>,
+    /// What setup offers to do about it (`<Action Name=…>`: `Uninstall`, `Dismiss`, …).
+    pub action: Option<String>,
+    /// The `<Link Target=…>` setup shows with it.
+    pub link: Option<String>,
+    /// A driver package's `HasSignedBinaries` attribute.
+    pub signed: Option<bool>,
+}
+
+impl CompatBlock {
+    /// `app "Contoso VPN Client 4.2" ({3eb4…})`, `driver package oem12.inf`, `device Intel … (PCI\VEN_…)`.
+    pub fn label(&self) -> String {
+        let kind = self.subject.label();
+        let name = self.name.as_deref().or(self.inf.as_deref());
+        let id = self.id.as_deref().filter(|id| Some(*id) != name);
+        match (name, id) {
+            (Some(name), Some(id)) => format!("{kind} \"{name}\" ({id})"),
+            (Some(name), None) => format!("{kind} \"{name}\""),
+            (None, Some(id)) => format!("{kind} {id}"),
+            (None, None) => kind.to_string(),
+        }
+    }
+}

@@ -14,6 +14,7 @@ use std::path::Path;
 pub static SOURCES: &[&dyn EvidenceSource] = &[
     &crate::cbs::source::Cbs,
     &crate::cmtrace::CmTraceSource,
+    &crate::compat::CompatSource,
     &crate::dism::DismSource,
     &crate::evtx::EvtxSource,
     &crate::panther::PantherSource,
@@ -183,6 +184,7 @@ mod tests {
             FileKind::SessionsXml,
             FileKind::PendingXml,
             FileKind::SetupDiagResults,
+            FileKind::SetupCompatReport,
             FileKind::Evtx,
         ] {
             let readers = SOURCES.iter().filter(|s| s.kinds().contains(&kind)).count();

@@ -4,6 +4,7 @@ mod bad_input;
 mod cbs_24h2_format;
 mod cbs_fixtures;
 mod common;
+mod compat_blocks;
 mod encodings_and_containers;
 mod fixture_cases;
 mod machines;

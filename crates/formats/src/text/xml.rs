@@ -1,6 +1,6 @@
-//! A streaming walk over XML (Sessions.xml, pending.xml, Panther's diagerr/diagwrn rowsets, SetupDiag results),
-//! calling back with each element, end tag and text with the line it is on, so that readers quote XML
-//! evidence with file:line like every other source.
+//! A streaming walk over XML (Sessions.xml, pending.xml, Panther's diagerr/diagwrn rowsets, SetupDiag results,
+//! setup's compatibility reports), calling back with each element, end tag and text with the line it is on, so
+//! that readers quote XML evidence with file:line like every other source.
 
 use patchdx_bundle::{Entry, Severity, Warning};
 use quick_xml::events::{BytesStart, Event as XmlEvent};
@@ -37,6 +37,7 @@ fn start_item(e: &BytesStart<'_>) -> Item<'static> {
 fn walk<R: BufRead>(
     path: &str,
     reader: R,
+    source: &[u8],
     mut line_at: impl FnMut(u64) -> u64,
     mut on: impl FnMut(Item<'_>, u64),
 ) -> Option<Warning> {
@@ -44,6 +45,7 @@ fn walk<R: BufRead>(
     xml.config_mut().trim_text(true);
     let mut buf = Vec::new();
     loop {
+        let before = xml.buffer_position();
         let event = match xml.read_event_into(&mut buf) {
             Ok(event) => event,
             Err(error) => {
@@ -57,7 +59,16 @@ fn walk<R: BufRead>(
             XmlEvent::Start(e) | XmlEvent::Empty(e) => memchr::memchr_iter(b'\n', e.as_ref()).count() as u64,
             _ => 0,
         };
-        let line = line_at(xml.buffer_position()).saturating_sub(inside);
+        let line = match &event {
+            // Text is trimmed, and the reader stands at the tag after it: the text's line is that of its first
+            // character (`<Message>` then the message on the next line quotes the message's line).
+            XmlEvent::Text(_) => {
+                let rest = source.get(before as usize..).unwrap_or_default();
+                let skipped = rest.iter().take_while(|b| b.is_ascii_whitespace()).count() as u64;
+                line_at(before + skipped)
+            }
+            _ => line_at(xml.buffer_position()).saturating_sub(inside),
+        };
         match &event {
             XmlEvent::Start(e) => on(start_item(e), line),
             XmlEvent::Empty(e) => {
@@ -78,7 +89,7 @@ fn walk<R: BufRead>(
 pub fn walk_str(path: &str, text: &str, on: impl FnMut(Item<'_>, u64)) -> Option<Warning> {
     let newlines: Vec<u64> = memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i as u64).collect();
     let line_at = |pos: u64| newlines.partition_point(|&n| n < pos) as u64 + 1;
-    walk(path, text.as_bytes(), line_at, on)
+    walk(path, text.as_bytes(), text.as_bytes(), line_at, on)
 }
 
 /// Walks a file read whole. Sessions.xml has been seen at 750 MB; files over 256 MiB are refused with an

@@ -1,5 +1,6 @@
 //! The integration tests of formats, in one binary (one link instead of one per file).
 mod cmtrace;
+mod compat;
 mod dism;
 mod evtx;
 mod hresult_scanner;
