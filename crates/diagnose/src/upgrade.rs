@@ -66,6 +66,30 @@ fn blocker(block: &CompatBlock) -> String {
     }
 }
 
+/// Setup's own check that the machine must restart before it upgrades (`CheckRebootRequired: Windows is required
+/// to reboot in order to start upgrade. (PendingFileRename=1, RunONce=0)`, in diagwrn.xml or setupact.log): what a
+/// hard block is when the compatibility report does not (or, cut short, no longer) name it. Searched among the
+/// run's records, or the whole input's for a block no run reports.
+fn reboot_check(timeline: &Timeline, run: &[usize]) -> Option<usize> {
+    let is_check = |i: &usize| {
+        let e = &timeline.events[*i];
+        is_setup(e) && e.message.starts_with("CheckRebootRequired: Windows is required to reboot")
+    };
+    match run.is_empty() {
+        true => (0..timeline.events.len()).find(is_check),
+        false => run.iter().copied().find(is_check),
+    }
+}
+
+/// `a pending reboot (setup's CheckRebootRequired: PendingFileRename=1, RunONce=0)`.
+fn reboot_blocker(message: &str) -> String {
+    let detail = message.rsplit_once('(').map(|(_, d)| d.trim_end_matches(')').trim()).filter(|d| !d.is_empty());
+    match detail {
+        Some(detail) => format!("a pending reboot (setup's CheckRebootRequired: {detail})"),
+        None => "a pending reboot (setup's CheckRebootRequired)".to_string(),
+    }
+}
+
 /// `app "A", driver package "B" and 2 more`.
 fn blockers(blocks: &[&CompatBlock]) -> String {
     let names: Vec<String> = blocks.iter().take(2).map(|b| blocker(b)).collect();
@@ -473,9 +497,16 @@ fn blocked_finding(
     };
     let blocks: Vec<&CompatBlock> = hard.iter().filter_map(|&i| events[i].compat_block()).collect();
     let code_ref = code.map(|c| CodeRef::new(c, None));
+    // A block the report does not name is named by setup's own reboot check, when it logged one.
+    let unnamed = !blocks.is_empty() && blocks.iter().all(|b| b.subject == CompatSubject::Unnamed);
+    let reboot = unnamed.then(|| reboot_check(timeline, run)).flatten();
+    let by = match reboot {
+        Some(i) => reboot_blocker(&events[i].message),
+        None => blockers(&blocks),
+    };
     let title = match (blocks.is_empty(), &code_ref) {
-        (false, Some(c)) => format!("{subject} blocked before it started by {} ({})", blockers(&blocks), c.label()),
-        (false, None) => format!("{subject} blocked before it started by {}", blockers(&blocks)),
+        (false, Some(c)) => format!("{subject} blocked before it started by {by} ({})", c.label()),
+        (false, None) => format!("{subject} blocked before it started by {by}"),
         (true, Some(c)) => format!("{subject} blocked before it started with {}", c.label()),
         (true, None) => format!("{subject} blocked before it started"),
     };
@@ -487,6 +518,15 @@ fn blocked_finding(
         items.push(format!("started by {by}"));
     }
     items.extend(hard.iter().chain(soft).filter_map(|&i| events[i].compat_block()).map(block_item));
+    if let Some(i) = reboot {
+        let e = &events[i];
+        items.push(format!(
+            "setup's own check names the hard block: {} ({}:{})",
+            e.message,
+            e.file,
+            e.line.unwrap_or_default()
+        ));
+    }
     if blocks.is_empty() {
         items.push(
             "no compatibility report of the input names the block: collect C:\\$WINDOWS.~BT\\Sources\\Panther\\CompatData_*.xml"
@@ -501,11 +541,15 @@ fn blocked_finding(
         .copied()
         .skip(1)
         .chain(run.iter().copied().filter(|&i| events[i].setup_fact().is_some()))
+        .chain(reboot)
         .filter(|&i| i != outcome)
         .map(evidence)
         .collect();
     let (confidence, reason) = match (blocks.is_empty(), code.is_some()) {
         (false, true) => (Confidence::High, "setup's compat code and its compatibility report's hard block agree"),
+        (false, false) if reboot.is_some() => {
+            (Confidence::High, "the compatibility report's hard block, which setup's own reboot check names")
+        }
         (false, false) => (Confidence::High, "Windows Setup's compatibility report names a hard block"),
         (true, _) => (Confidence::Medium, "setup's compat code; no compatibility report in the input names the block"),
     };

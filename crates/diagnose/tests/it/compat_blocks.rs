@@ -103,3 +103,36 @@ fn sollo11_truncated_appcompat_is_a_blocked_upgrade_with_a_truncation_warning() 
         ]
     );
 }
+
+/// sollo11 with its diagwrn.xml: the hard block the cut report does not name is the restart setup requires
+/// first, as setup's own reboot check logged it (diagwrn.xml line 78, `PendingFileRename=1`): the expert's reading.
+#[test]
+fn sollo11_hard_block_is_named_by_setups_reboot_check() {
+    let Some(appcompat) = fixture("panther/sollo11_win7-csCZ-to-win10_appcompat-HardBlock-UTF16.xml") else { return };
+    let Some(diagwrn) = fixture("panther/sollo11_win7-csCZ-to-win10_diagwrn-CheckRebootRequired-PendingFileRename.xml")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("scratch");
+    let panther = dir.path().join("$WINDOWS.~BT/Sources/Panther");
+    std::fs::create_dir_all(&panther).expect("folders");
+    std::fs::copy(&appcompat, panther.join("appcompat.xml")).expect("copy appcompat.xml");
+    std::fs::copy(&diagwrn, panther.join("diagwrn.xml")).expect("copy diagwrn.xml");
+    let analysis = analyze(dir.path());
+    assert_eq!(
+        titles(&analysis),
+        [
+            "Windows Setup (feature update or upgrade) blocked before it started by a pending reboot (setup's CheckRebootRequired: PendingFileRename=1, RunONce=0)"
+        ]
+    );
+    let f = &analysis.findings[0];
+    assert_eq!((f.first_cause.file.as_str(), f.first_cause.line), ("$WINDOWS.~BT/Sources/Panther/appcompat.xml", 6));
+    let check = f.cascade.iter().find(|e| e.file.ends_with("diagwrn.xml")).expect("the reboot check in the cascade");
+    assert_eq!(check.line, 78);
+    assert_eq!(
+        f.items.last().map(String::as_str),
+        Some(
+            "setup's own check names the hard block: CheckRebootRequired: Windows is required to reboot in order to start upgrade. (PendingFileRename=1, RunONce=0) ($WINDOWS.~BT/Sources/Panther/diagwrn.xml:78)"
+        )
+    );
+}
