@@ -334,7 +334,8 @@ pub(crate) fn upgrade_findings(
         if !phases.is_empty() {
             items.push(format!("{} rollback phase(s) in the logs", phases.len()));
         }
-        items.extend(soft.iter().filter_map(|&i| events[i].compat_block()).map(block_item));
+        // A run that got as far as rolling back was not stopped by the blocks of its time: they are listed.
+        items.extend(hard.iter().chain(&soft).filter_map(|&i| events[i].compat_block()).map(block_item));
         if let Some(d) = device.and_then(|i| events[i].device_install()) {
             let driver = d.driver_label().map(|l| format!(" with {l}")).unwrap_or_default();
             let step = d.last_step.as_ref().map(|(_, s)| format!("; last step: {s}")).unwrap_or_default();
