@@ -268,12 +268,9 @@ impl Event {
 
     /// The compatibility block a setup compatibility event reports.
     pub fn compat_block(&self) -> Option<&crate::record::CompatBlock> {
-        match &self.facts.record {
-            Record::Of(record) => match record.as_ref() {
-                SourceRecord::CompatBlock(block) => Some(block),
-                _ => None,
-            },
-            Record::Plain => None,
+        match self.source_record()? {
+            SourceRecord::CompatBlock(block) => Some(block),
+            _ => None,
         }
     }
 
