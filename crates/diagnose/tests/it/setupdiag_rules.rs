@@ -55,3 +55,41 @@ fn an_earlier_error_setup_went_on_after_is_not_read() {
     let analysis = analyze_setupact(&log);
     assert_eq!(rule_ids(&analysis), [["upgrade-setup-exited-with-failure"]]);
 }
+
+/// docs/setupdiag-rules.md lists every rule the SetupDiag article documents (64), each once, and every patchdx
+/// rule id it names is a built-in rule; the counts it states add up to the rows.
+#[test]
+fn the_setupdiag_map_names_every_documented_rule_and_only_real_rule_ids() {
+    let text = std::fs::read_to_string(repo().join("docs/setupdiag-rules.md")).expect("docs/setupdiag-rules.md");
+    let rules = patchdx_rules::RuleSet::builtin();
+    let mut names = std::collections::BTreeSet::new();
+    let (mut covered, mut partly, mut not_covered, mut verdict) = (0, 0, 0, 0);
+    for row in text.lines().filter(|l| l.starts_with("| ") && l[2..].starts_with(|c: char| c.is_ascii_digit())) {
+        let cells: Vec<&str> = row.split(" | ").collect();
+        assert_eq!(cells.len(), 5, "{row}");
+        let name = cells[1].trim_matches('`');
+        assert!(names.insert(name.to_string()), "{name} listed twice");
+        let patchdx = cells[4];
+        match () {
+            _ if patchdx.starts_with("**not covered**") => not_covered += 1,
+            _ if patchdx.starts_with("**partly**") => partly += 1,
+            _ if patchdx.starts_with("not a rule") => verdict += 1,
+            _ => {
+                assert!(patchdx.starts_with("rule"), "{name}: {patchdx}");
+                covered += 1;
+            }
+        }
+        for id in patchdx.split('`').skip(1).step_by(2) {
+            if id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+                assert!(rules.get(id).is_some(), "{name}: no built-in rule {id}");
+            }
+        }
+    }
+    assert_eq!(names.len(), 64);
+    for must in ["CompatScanOnly", "BootFailureDetected", "DISMAddPackageFailed", "FindRollbackFailure"] {
+        assert!(names.contains(must), "{must}");
+    }
+    assert_eq!((covered, partly, verdict, not_covered), (34, 10, 1, 19));
+    assert!(text.contains("- 44 named by a patchdx rule (34 fully, 10 partly"));
+    assert!(text.contains("- 19 not covered"));
+}
