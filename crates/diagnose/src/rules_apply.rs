@@ -1,6 +1,7 @@
 //! Names each finding's root cause with the detection rules: the rules are evaluated on the finding's own
-//! evidence records (first cause, cascade, outcome, and the further records it keeps for the rules), and every rule that fires is attached, best first. A
-//! finding whose best reading is a role-owned file keeps no repair manifest.
+//! evidence records (first cause, cascade, outcome, and the further records it keeps for the rules), and every
+//! rule that fires is attached, best first. A finding whose best reading is a role-owned file keeps no repair
+//! manifest.
 
 pub use crate::model::RuleDiagnosis;
 use crate::model::{EventId, Finding};

@@ -129,7 +129,7 @@ fn last_errors(timeline: &Timeline, run: &Run, gave_up: usize, code: Option<u32>
         .copied()
         .filter(|&i| events[i].action == Action::Error && events[i].level >= Level::Error)
         .filter(|&i| {
-            let at = events[i].local.map_or(i64::MIN, CivilTime::millis);
+            let Some(at) = events[i].local.map(CivilTime::millis) else { return false };
             at <= end && (end - at <= LAST_ERRORS_MILLIS || (code.is_some() && events[i].code == code))
         })
         .map(EventId)
