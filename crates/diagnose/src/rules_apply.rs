@@ -1,6 +1,7 @@
 //! Names each finding's root cause with the detection rules: the rules are evaluated on the finding's own
-//! evidence records (first cause, cascade, outcome), and every rule that fires is attached, best first. A
-//! finding whose best reading is a role-owned file keeps no repair manifest.
+//! evidence records (first cause, cascade, outcome, and the further records it keeps for the rules), and every
+//! rule that fires is attached, best first. A finding whose best reading is a role-owned file keeps no repair
+//! manifest.
 
 pub use crate::model::RuleDiagnosis;
 use crate::model::{EventId, Finding};
@@ -19,6 +20,7 @@ pub(crate) fn attach(findings: &mut [Finding], timeline: &Timeline, rules: &Rule
             .chain(&finding.corroboration)
             .chain(repeats)
             .filter_map(|e| e.event)
+            .chain(finding.rule_context.iter().copied())
             .collect();
         ids.sort_unstable();
         ids.dedup();

@@ -227,6 +227,30 @@ fn blocks_of_run(timeline: &Timeline, run: &Run, level: BlockLevel, untimed: boo
     (0..timeline.events.len()).filter(of_level).filter(|&i| timeline.events[i].local.is_none()).collect()
 }
 
+/// How long before setup gave up (its result, or the start of its rollback) its Error lines still belong to the
+/// failure: setup stops within seconds of the error that decides it, and errors minutes earlier are ones it went
+/// on after (the "last failure is the fatal one" reading SetupDiag's documentation gives).
+const LAST_ERRORS_MILLIS: i64 = 120_000;
+
+/// The Error lines of the run that the rules read beside the finding's evidence (what SetupDiag's rules read: a
+/// WIM that would not mount, a migration plug-in that failed, a DISM package setup could not add): those in the
+/// last two minutes before setup gave up, and earlier ones that state the result's own code. Lines after that
+/// moment belong to the rollback or to setup's own diagnostics.
+fn last_errors(timeline: &Timeline, run: &Run, gave_up: usize, code: Option<u32>) -> Vec<EventId> {
+    let events = &timeline.events;
+    let Some(end) = events[gave_up].local.map(CivilTime::millis) else { return Vec::new() };
+    run.events
+        .iter()
+        .copied()
+        .filter(|&i| events[i].action == Action::Error && events[i].level >= Level::Error)
+        .filter(|&i| {
+            let Some(at) = events[i].local.map(CivilTime::millis) else { return false };
+            at <= end && (end - at <= LAST_ERRORS_MILLIS || (code.is_some() && events[i].code == code))
+        })
+        .map(EventId)
+        .collect()
+}
+
 /// `0x30018` → `FIRST_BOOT, SYSPREP`: the phase and operation names of Microsoft's table, for titles.
 fn extended_short(phase: &str) -> Option<String> {
     let value = u32::from_str_radix(phase.trim_start_matches("0x").trim_start_matches("0X"), 16).ok()?;
@@ -372,8 +396,10 @@ pub(crate) fn upgrade_findings(
             })
             .map(evidence)
             .collect();
+        let rule_context = last_errors(timeline, &run, first_setup, code);
         let event = &events[outcome];
         findings.push(Finding {
+            rule_context,
             client: facts.started_by.clone(),
             phase: extended.as_deref().map(extended_label),
             code: code_ref,

@@ -221,6 +221,10 @@ pub struct Finding {
     pub diagnosis: Vec<RuleDiagnosis>,
     /// Records of the same failure in other sources (ReportingEvents, WindowsUpdate.log, event logs…).
     pub corroboration: Vec<Evidence>,
+    /// Further records of the operation that the rules read beside the evidence above, and the reports do not
+    /// list: the Error lines a Windows Setup run wrote before its result (SetupDiag's rules read them too).
+    #[serde(skip)]
+    pub rule_context: Vec<EventId>,
     /// Where the failure falls in the CBS history, and which files span its time.
     #[serde(flatten)]
     pub coverage: super::Coverage,
@@ -317,6 +321,7 @@ impl Finding {
             items: Vec::new(),
             diagnosis: Vec::new(),
             corroboration: Vec::new(),
+            rule_context: Vec::new(),
             coverage: super::Coverage::default(),
             repeats: Vec::new(),
             installer: None,

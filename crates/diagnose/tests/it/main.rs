@@ -16,6 +16,7 @@ mod resolution;
 mod rules;
 mod rules_every_source;
 mod scan_failures;
+mod setupdiag_rules;
 mod sfc_files;
 mod timeline;
 mod two_codes_one_session;
