@@ -67,7 +67,8 @@ pub struct Analyzed {
 /// Analyses an opened bundle: each machine it holds apart (see [`crate::machines`]), then the case around it.
 pub fn analyze(bundle: &Bundle, options: Options) -> Analyzed {
     let evidence::BundleEvidence { files, warnings, sources } = evidence::read_evidence(bundle);
-    let groups = machines::partition(&sources);
+    let facts = machines::facts_of(&sources);
+    let groups = machines::partition(&sources, &facts);
     let builtin;
     let later;
     let rules: &RuleSet = match options.rules {
@@ -85,7 +86,7 @@ pub fn analyze(bundle: &Bundle, options: Options) -> Analyzed {
         let (analysis, timeline) = analyse_machine(MachineEvidence::of(sources), files, warnings, rules, 0);
         Analyzed { analysis, timeline }
     } else {
-        multi::analyse_apart(sources, &groups, files, warnings, |evidence, files, warnings, first_id| {
+        multi::analyse_apart(sources, &facts, &groups, files, warnings, |evidence, files, warnings, first_id| {
             analyse_machine(evidence, files, warnings, rules, first_id)
         })
     };

@@ -19,7 +19,7 @@ const OFFSET_WINDOW_MILLIS: i64 = 24 * 3_600_000;
 const CBS_OVERLAP_MILLIS: i64 = 3_600_000;
 
 /// What one file says about its machine.
-struct Facts {
+pub(crate) struct Facts {
     identity: Identity,
     /// UTC offsets the file states itself (not inferred from other files), in seconds.
     offsets: Vec<i64>,
@@ -185,8 +185,12 @@ fn common_prefix(a: &[String], b: &[String]) -> usize {
 
 /// Splits the files into machines. One group when nothing says there are several; files that state nothing
 /// go with the machine whose files share the longest part of their path.
-pub(crate) fn partition(files: &[SourceFile]) -> Vec<Group> {
-    let facts: Vec<Facts> = files.iter().map(Facts::of).collect();
+/// What each file says about its machine (read once: partition, identities and reasons all use it).
+pub(crate) fn facts_of(files: &[SourceFile]) -> Vec<Facts> {
+    files.iter().map(Facts::of).collect()
+}
+
+pub(crate) fn partition(files: &[SourceFile], facts: &[Facts]) -> Vec<Group> {
     let upgrade_seen = files.iter().any(|f| matches!(f.source, Source::Panther | Source::SetupDiag));
     // Files that name a host first, then those that name a build, then the rest: the strongest facts found
     // the machines, the weaker ones join them.
@@ -245,9 +249,8 @@ pub(crate) fn partition(files: &[SourceFile]) -> Vec<Group> {
 }
 
 /// Why the files of two groups are of different machines: the first conflict between a file of each.
-pub(crate) fn why_apart(files: &[SourceFile], a: &Group, b: &Group) -> Option<String> {
+pub(crate) fn why_apart(files: &[SourceFile], facts: &[Facts], a: &Group, b: &Group) -> Option<String> {
     let upgrade_seen = files.iter().any(|f| matches!(f.source, Source::Panther | Source::SetupDiag));
-    let facts: Vec<Facts> = files.iter().map(Facts::of).collect();
     a.files.iter().find_map(|&i| {
         b.files.iter().find_map(|&j| {
             conflict(&facts[i], &facts[j], &files[i], &files[j], upgrade_seen)
@@ -257,11 +260,15 @@ pub(crate) fn why_apart(files: &[SourceFile], a: &Group, b: &Group) -> Option<St
 }
 
 /// What one group's files state: hosts, builds and offsets, each with the file and line that says it first.
-pub(crate) fn identity_of(files: &[SourceFile], group: &Group) -> (Vec<Evidence>, Vec<Evidence>, Vec<i64>) {
+pub(crate) fn identity_of(
+    files: &[SourceFile],
+    facts: &[Facts],
+    group: &Group,
+) -> (Vec<Evidence>, Vec<Evidence>, Vec<i64>) {
     let (mut hosts, mut builds, mut offsets) = (Vec::<Evidence>::new(), Vec::<Evidence>::new(), Vec::new());
     for &i in &group.files {
         let file = &files[i];
-        let facts = Facts::of(file);
+        let facts = &facts[i];
         let quote = |list: &mut Vec<Evidence>, value: &str, line: u64, record: Option<u64>| {
             if !list.iter().any(|e| e.text == value) {
                 list.push(Evidence {
@@ -283,7 +290,7 @@ pub(crate) fn identity_of(files: &[SourceFile], group: &Group) -> (Vec<Evidence>
         for s in &facts.identity.builds {
             quote(&mut builds, &s.value, s.line, s.record);
         }
-        for o in facts.offsets {
+        for &o in &facts.offsets {
             if !offsets.contains(&o) {
                 offsets.push(o);
             }

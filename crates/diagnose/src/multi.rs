@@ -15,18 +15,19 @@ use patchdx_formats::event::SourceFile;
 /// findings before it) and combines the results.
 pub(crate) fn analyse_apart(
     sources: Vec<SourceFile>,
+    facts: &[machines::Facts],
     groups: &[Group],
     files: Vec<FileSummary>,
     warnings: Vec<Warning>,
     mut analyse: impl FnMut(MachineEvidence, Vec<FileSummary>, Vec<Warning>, usize) -> (Analysis, Timeline),
 ) -> Analyzed {
-    let identities: Vec<_> = groups.iter().map(|g| machines::identity_of(&sources, g)).collect();
+    let identities: Vec<_> = groups.iter().map(|g| machines::identity_of(&sources, facts, g)).collect();
     let folders = own_folders(&sources, groups);
     let apart: Vec<Vec<String>> = (0..groups.len())
         .map(|k| {
             (0..k)
                 .filter_map(|j| {
-                    machines::why_apart(&sources, &groups[k], &groups[j]).map(|why| format!("M{}: {why}", j + 1))
+                    machines::why_apart(&sources, facts, &groups[k], &groups[j]).map(|why| format!("M{}: {why}", j + 1))
                 })
                 .collect()
         })
@@ -68,7 +69,7 @@ pub(crate) fn analyse_apart(
 /// found among themselves), machine after machine, each file naming its machine when there are several.
 pub fn timeline_of(bundle: &patchdx_bundle::Bundle) -> (Timeline, Vec<Warning>) {
     let crate::evidence::BundleEvidence { warnings, sources, .. } = crate::evidence::read_evidence(bundle);
-    let groups = machines::partition(&sources);
+    let groups = machines::partition(&sources, &machines::facts_of(&sources));
     let several = groups.len() > 1;
     let mut slots: Vec<Option<SourceFile>> = sources.into_iter().map(Some).collect();
     let mut all = Timeline::default();
