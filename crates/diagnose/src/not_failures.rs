@@ -101,6 +101,7 @@ fn maintenance_program(caller: &str) -> Option<&'static str> {
 /// The observation a finding is instead, when one of the classes above decides it.
 fn observation_of(finding: &Finding, timeline: &Timeline) -> Option<Observation> {
     let (kind, summary, deciding) = role_owned_files(finding)
+        .or_else(|| compat_scan_only(finding, timeline))
         .or_else(|| appx_already_provisioned(finding, timeline))
         .or_else(|| maintenance_probe(finding, timeline))
         .or_else(|| download_removed(finding, timeline))
@@ -225,6 +226,25 @@ fn maintenance_probe(finding: &Finding, timeline: &Timeline) -> Option<Decided> 
          nothing."
     );
     Some(("maintenance-task-dism-probe", summary, vec![deciding]))
+}
+
+/// MOSETUP_E_COMPAT_SCANONLY: setup's exit code for a compatibility scan that was asked for alone (`setup.exe
+/// /Compat ScanOnly`, as management tools run it) and found nothing that blocks the upgrade.
+const COMPAT_SCAN_ONLY: u32 = 0xC190_0210;
+
+/// A Windows Setup run that only scanned for compatibility and found no issue: its exit code looks like a
+/// failure and means the opposite.
+fn compat_scan_only(finding: &Finding, timeline: &Timeline) -> Option<Decided> {
+    if finding.code.as_ref().map(|c| c.value) != Some(COMPAT_SCAN_ONLY) {
+        return None;
+    }
+    let deciding = records(finding).find(|e| event(timeline, e).is_some_and(|ev| ev.code == Some(COMPAT_SCAN_ONLY)))?;
+    let summary = format!(
+        "Not a failure: Windows Setup ran a compatibility scan only and found no compatibility issue ({}); \
+         nothing was installed, and the scan is what was asked for (setup.exe /Compat ScanOnly).",
+        CodeRef::new(COMPAT_SCAN_ONLY, None).label()
+    );
+    Some(("compat-scan-only", summary, vec![deciding.clone()]))
 }
 
 /// An install that failed with 0x80246013 WU_E_DM_UPDATEREMOVED: Windows Update had already removed the

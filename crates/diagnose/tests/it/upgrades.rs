@@ -63,3 +63,25 @@ fn setupdiag_results_that_name_another_code_are_shown_beside_the_logs_own_result
         f.items
     );
 }
+
+/// Class: a compatibility scan asked for alone (`/Compat ScanOnly`) that found nothing exits 0xC1900210
+/// MOSETUP_E_COMPAT_SCANONLY: an observation quoting setup's result line, not a failure.
+#[test]
+fn a_scan_only_run_that_found_no_issue_is_an_observation() {
+    let lines = [
+        "2024-03-14 09:20:11, Info                  MOUPG  SetupHost::Initialize: CmdLine                = [/Auto Upgrade /Compat ScanOnly /Quiet /NoReboot]",
+        "2024-03-14 09:20:11, Info                  MOUPG  SetupHost: Setup build version is: 10.0.22621.2428 (ni_release_svc_prod3.231018-1809)",
+        "2024-03-14 09:20:12, Info                  SP     Operation completed successfully: Create a temporary local directory",
+        "2024-03-14 09:20:12, Info                  SP     Operation completed successfully: Compatibility scan",
+        "2024-03-14 09:23:40, Info                  MOUPG  ImageExit: Initializing SetupResult: [0xc1900210]",
+        "2024-03-14 09:23:40, Info                  MOUPG  SetupHost: Compat scan only run completed",
+    ];
+    let dir = tempfile::tempdir().expect("scratch");
+    std::fs::write(dir.path().join("setupact.log"), lines.join("\r\n") + "\r\n").expect("write");
+    let analysis = analyze(dir.path());
+    assert!(analysis.findings.is_empty(), "{:#?}", analysis.findings.iter().map(|f| &f.title).collect::<Vec<_>>());
+    let o = analysis.observations.iter().find(|o| o.kind == "compat-scan-only").expect("the scan-only run");
+    assert_eq!(o.evidence[0].line, 5);
+    assert!(o.summary.starts_with("Not a failure: Windows Setup ran a compatibility scan only and found no compatibility issue (0xC1900210 MOSETUP_E_COMPAT_SCANONLY)"), "{}", o.summary);
+    assert_eq!(analysis.verdict.exit_code, 0);
+}
