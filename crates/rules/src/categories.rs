@@ -38,6 +38,10 @@ pub const CATEGORIES: &[Category] = &[
         "feature-upgrade-compat",
         "A compatibility check blocks a feature update (an app, the hardware, an unfinished earlier upgrade).",
     ),
+    category(
+        "feature-upgrade-failed",
+        "A feature update stopped with a failure before it changed the running system (no rollback).",
+    ),
     category("feature-upgrade-rollback", "A feature update was installing and rolled back."),
     category("file-locked", "A file servicing must replace is held open by another process."),
     category("installer-failed", "An installer the update ran returned a fatal error."),
