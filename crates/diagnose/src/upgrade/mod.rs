@@ -14,8 +14,10 @@ use patchdx_formats::record::{BlockLevel, CompatBlock, CompatSubject, SetupFact}
 use std::collections::HashSet;
 
 mod blocks;
+mod crash;
 mod setupdiag;
 use blocks::*;
+use crash::*;
 use setupdiag::*;
 
 /// Records of one setup run lie at most this far apart. A rollback's first phase runs in the recovery
@@ -350,6 +352,7 @@ pub(crate) fn upgrade_findings(
             )
         });
     }
+    crash_findings(timeline, &mut claimed, findings);
     // Hard blocks no setup run of the input reports: the scan stopped the upgrade before setup logged a run (or
     // its logs are not in the input). One finding per report.
     let mut files: Vec<&str> = Vec::new();

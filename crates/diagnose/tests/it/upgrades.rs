@@ -85,3 +85,31 @@ fn a_scan_only_run_that_found_no_issue_is_an_observation() {
     assert!(o.summary.starts_with("Not a failure: Windows Setup ran a compatibility scan only and found no compatibility issue (0xC1900210 MOSETUP_E_COMPAT_SCANONLY)"), "{}", o.summary);
     assert_eq!(analysis.verdict.exit_code, 0);
 }
+
+/// sollo11 (SOURCES.md's expert reading: "upgrade blocked (pending reboot) + setup UI crash"): the three Panther
+/// files together give exactly those two findings; setup's exception record names the code and the module.
+#[test]
+fn sollo11_is_blocked_by_a_pending_reboot_and_setup_crashed_in_win32ui() {
+    let mut files = Vec::new();
+    for name in [
+        "sollo11_win7-csCZ-to-win10_appcompat-HardBlock-UTF16.xml",
+        "sollo11_win7-csCZ-to-win10_diagerr-setupexe-0xC0000005-win32ui.xml",
+        "sollo11_win7-csCZ-to-win10_diagwrn-CheckRebootRequired-PendingFileRename.xml",
+    ] {
+        let Some(path) = fixture(&format!("panther/{name}")) else { return };
+        files.push((path, name));
+    }
+    let analysis = analyze(folder(&files).path());
+    let titles: Vec<&str> = analysis.findings.iter().map(|f| f.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        [
+            "Windows Setup (feature update or upgrade) blocked before it started by a pending reboot (setup's CheckRebootRequired: PendingFileRename=1, RunONce=0)",
+            "Windows Setup crashed with 0xC0000005 STATUS_ACCESS_VIOLATION in win32ui.dll",
+        ]
+    );
+    let crash = &analysis.findings[1];
+    assert_eq!(crash.first_cause.line, 183);
+    assert_eq!(crash.items[0], r"crashed in C:\$WINDOWS.~BT\Sources\win32ui.dll");
+    assert_eq!(crash.diagnosis.first().map(|d| d.rule.as_str()), Some("sd-setup-process-crashed"));
+}
