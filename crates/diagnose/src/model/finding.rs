@@ -54,7 +54,9 @@ impl Evidence {
     /// Where the record is: `file:line`, `file#record` for event-log records, or the file alone.
     pub fn place(&self) -> String {
         match (self.record, self.line) {
-            (Some(record), _) => format!("{}#{record}", self.file),
+            // An event log's record has no line; an XML row has both, and the line is what an editor opens.
+            (Some(record), 0) => format!("{}#{record}", self.file),
+            (Some(record), line) => format!("{}:{line} (record {record})", self.file),
             (None, 0) => self.file.clone(),
             (None, line) => format!("{}:{line}", self.file),
         }
