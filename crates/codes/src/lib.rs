@@ -131,7 +131,7 @@ pub fn lookup(value: u32) -> Option<&'static CodeInfo> {
     match codes.binary_search_by_key(&value, |c| c.value) {
         Ok(i) => Some(&codes[i]),
         // SetupAPI writes its errors in their own form (`0xE0000248`); the HRESULT is `0x800F0248`.
-        Err(_) if value & 0xFFFF_0000 == 0xE000_0000 => lookup(0x800F_0000 | (value & 0xFFFF)),
+        Err(_) if setupapi_to_hresult(value) != value => lookup(setupapi_to_hresult(value)),
         Err(_) => {
             nt_from_hresult(value)?;
             let derived = hresult_from_nt_table();
@@ -250,6 +250,12 @@ pub fn parse_code(text: &str) -> Option<u32> {
 }
 
 /// HRESULT_FROM_WIN32: Win32 error codes are 16-bit; facility 7 with the severity bit makes them HRESULTs.
+/// SetupAPI's own form of its errors (`0xE0000248`, APPLICATION_ERROR_MASK | ERROR_SEVERITY_ERROR) as the
+/// HRESULT it stands for (`0x800F0248`, FACILITY_SETUPAPI); any other value unchanged.
+pub fn setupapi_to_hresult(value: u32) -> u32 {
+    if value & 0xFFFF_0000 == 0xE000_0000 { 0x800F_0000 | (value & 0xFFFF) } else { value }
+}
+
 pub fn win32_to_hresult_if_small(value: u32) -> u32 {
     if value != 0 && value <= 0xFFFF { 0x8007_0000 | value } else { value }
 }

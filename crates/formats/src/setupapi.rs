@@ -63,13 +63,7 @@ fn trailing_clock(line: &str, day: CivilTime) -> Option<CivilTime> {
 /// A SetupAPI error code as an HRESULT: `0xE0000219` (SetupAPI's own form) is `0x800F0219`; a small value is a
 /// Win32 error.
 pub fn hresult_of(raw: u32) -> u32 {
-    if raw & 0xE000_0000 == 0xE000_0000 && raw & 0x0FFF_0000 == 0 {
-        0x800F_0000 | (raw & 0xFFFF)
-    } else if raw != 0 && raw < 0x1_0000 {
-        0x8007_0000 | raw
-    } else {
-        raw
-    }
+    patchdx_codes::win32_to_hresult_if_small(patchdx_codes::setupapi_to_hresult(raw))
 }
 
 /// The code a `!!!` line or an exit status states: `Error 0xe0000247:`, `Error = 0xE0000247`, `HRESULT =

@@ -153,7 +153,7 @@ fn last_errors(timeline: &Timeline, run: &Run, gave_up: usize, code: Option<u32>
 
 /// `0x30018` → `FIRST_BOOT, SYSPREP`: the phase and operation names of Microsoft's table, for titles.
 fn extended_short(phase: &str) -> Option<String> {
-    let value = u32::from_str_radix(phase.trim_start_matches("0x").trim_start_matches("0X"), 16).ok()?;
+    let value = patchdx_formats::text::parse_hex(phase)?;
     let described = patchdx_codes::describe_extended(value)?;
     let names: Vec<&str> = described
         .split('(')
@@ -167,7 +167,7 @@ fn extended_short(phase: &str) -> Option<String> {
 /// `0x30018` → `phase 3: first boot phase (…); operation 0x18: running Sysprep (…) (0x30018)`, from Microsoft's
 /// table of setup phases.
 fn extended_label(phase: &str) -> String {
-    let value = u32::from_str_radix(phase.trim_start_matches("0x").trim_start_matches("0X"), 16).ok();
+    let value = patchdx_formats::text::parse_hex(phase);
     match value.and_then(patchdx_codes::describe_extended) {
         Some(described) => format!("{described} ({phase})"),
         None => phase.to_string(),
